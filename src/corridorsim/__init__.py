@@ -1,0 +1,9 @@
+"""corridorsim: China-Europe container transit, Middle Corridor versus Northern route."""
+
+from corridorsim.errors import CorridorsimError, RunError, ScenarioError
+from corridorsim.scenario import Scenario, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = ["CorridorsimError", "RunError", "Scenario", "ScenarioError", "load_scenario",
+           "__version__"]

@@ -1,0 +1,705 @@
+"""The scenario schema: typed, frozen models that validate a scenario before anything runs.
+
+Every field has a docstring because this module is also the reference for
+scenario authors. Durations are written with units (``36h``, ``2.5d``,
+``45min``) and stored in hours. ``extra="forbid"`` everywhere: a misspelt key
+is an error, never a silently ignored setting. Cross-references (a route
+through a missing leg, a vessel service between non-ports) are checked in
+``Scenario``'s model validator, so ``corridorsim validate`` fails before a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    model_validator,
+)
+
+from corridorsim.errors import KeyPathError
+from corridorsim.units import parse_duration
+
+Hours = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+PositiveHours = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+MonthlyValues = Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)]
+
+ROUTE_FAMILIES = ("northern_", "middle_")
+
+
+class Model(BaseModel):
+    """Base of every schema model: frozen, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- distributions -------------------------------------------------------------------------
+
+
+class Fixed(Model):
+    """Always the same duration."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: Hours
+    """The duration."""
+
+
+class Exponential(Model):
+    """Memoryless durations: the queueing-theory service time."""
+
+    dist: Literal["exponential"]
+    mean: PositiveHours
+    """Mean duration."""
+
+
+class Uniform(Model):
+    """Any duration between two bounds, equally likely."""
+
+    dist: Literal["uniform"]
+    low: Hours
+    """Shortest duration."""
+    high: Hours
+    """Longest duration."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+
+class Triangular(Model):
+    """A duration with a most likely value between two bounds (expert estimates)."""
+
+    dist: Literal["triangular"]
+    low: Hours
+    """Shortest duration."""
+    mode: Hours
+    """Most likely duration."""
+    high: Hours
+    """Longest duration."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("expected low <= mode <= high")
+        return self
+
+
+class Lognormal(Model):
+    """A right-skewed duration: the World Bank's model of lead time above its minimum.
+
+    The draw is ``minimum + X`` where X is lognormal with mean ``mean - minimum``
+    and coefficient of variation ``cv`` (so ``cv`` describes the excess above the
+    minimum, as in "The Cost of Being Landlocked", 2010).
+    """
+
+    dist: Literal["lognormal"]
+    mean: PositiveHours
+    """Mean of the whole duration (minimum included)."""
+    cv: PositiveFloat
+    """Coefficient of variation of the excess above ``minimum``."""
+    minimum: Hours = 0.0
+    """Duration that is never undercut (technical minimum)."""
+
+    @model_validator(mode="after")
+    def _above_minimum(self) -> Lognormal:
+        if self.mean <= self.minimum:
+            raise ValueError("mean must be larger than minimum")
+        return self
+
+
+class Empirical(Model):
+    """Observed durations, resampled (optionally with weights)."""
+
+    dist: Literal["empirical"]
+    values: Annotated[list[Hours], Field(min_length=1)]
+    """Observed durations."""
+    weights: list[PositiveFloat] | None = None
+    """Relative frequency of each value; equal when omitted."""
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> Empirical:
+        if self.weights is not None and len(self.weights) != len(self.values):
+            raise ValueError("weights must have as many entries as values")
+        return self
+
+
+def _shorthand_fixed(value: object) -> object:
+    """Let ``36h`` or ``12`` stand for ``{dist: fixed, value: ...}``."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Annotated[
+        Fixed | Exponential | Uniform | Triangular | Lognormal | Empirical,
+        Field(discriminator="dist"),
+    ],
+    BeforeValidator(_shorthand_fixed),
+]
+
+ZERO = Fixed(value=0.0)
+
+
+# --- customs -------------------------------------------------------------------------------
+
+
+class CustomsRegime(Model):
+    """How long a check takes and how often it inspects, for one documentary regime."""
+
+    document_check: Distribution
+    """Time to check the documents of one train (declaration to release)."""
+    inspection_probability: Probability = 0.0
+    """Share of trains selected for physical inspection."""
+    inspection_time: Distribution = ZERO
+    """Time of a physical inspection, on top of the document check."""
+
+
+class CustomsRegimes(Model):
+    """The two regimes: paper documents, or electronic pre-arrival data (e-TIR, e-transit)."""
+
+    paper: CustomsRegime
+    """Trains without electronic pre-arrival data."""
+    digital: CustomsRegime
+    """Trains with electronic pre-arrival data."""
+
+
+class CustomsRegimePatch(Model):
+    """A partial regime: only the keys given replace the scenario-wide regime."""
+
+    document_check: Distribution | None = None
+    """Replaces the scenario-wide document check time."""
+    inspection_probability: Probability | None = None
+    """Replaces the scenario-wide inspection share (e.g. sanctions checks)."""
+    inspection_time: Distribution | None = None
+    """Replaces the scenario-wide inspection time."""
+
+
+class CustomsCheck(Model):
+    """One customs check (exit or entry) with its lanes and optional regime overrides."""
+
+    lanes: PositiveInt = 1
+    """Trains checked at the same time."""
+    paper: CustomsRegimePatch | None = None
+    """Overrides of the scenario-wide paper regime at this check."""
+    digital: CustomsRegimePatch | None = None
+    """Overrides of the scenario-wide digital regime at this check."""
+
+
+class Customs(Model):
+    """Customs at a border or port: an exit check, an entry check, or one joint control."""
+
+    exit: CustomsCheck | None = None
+    """Export/transit-exit check of the country being left."""
+    entry: CustomsCheck | None = None
+    """Import/transit-entry check of the country being entered."""
+    joint_control: bool = False
+    """One joint check instead of two: the exit check is skipped and the entry check
+    (or the exit check where there is no entry check) is done once."""
+    digitization: Probability | None = None
+    """Share of trains with electronic pre-arrival data here; the scenario-wide
+    ``digitization`` applies when omitted."""
+
+    @model_validator(mode="after")
+    def _has_a_check(self) -> Customs:
+        if self.exit is None and self.entry is None:
+            raise ValueError("customs needs an 'exit' or an 'entry' check (or both)")
+        return self
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+class OpeningHours(Model):
+    """Daily window in which service may start (local scenario time)."""
+
+    open: Annotated[float, BeforeValidator(parse_duration), Field(ge=0, lt=24)]
+    """Time of day service starts, as a duration after midnight (``8h``)."""
+    close: Annotated[float, BeforeValidator(parse_duration), Field(gt=0, le=24)]
+    """Time of day after which no service starts (``20h``)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningHours:
+        if self.close <= self.open:
+            raise ValueError("close must be later than open (windows across midnight are not supported)")
+        return self
+
+
+class Terminal(Model):
+    """An origin or destination hub: trains are loaded or unloaded here."""
+
+    tracks: PositiveInt = 1
+    """Trains handled at the same time."""
+    handling_time: Distribution = ZERO
+    """Time to load (origin) or unload (destination) one train."""
+    opening_hours: OpeningHours | None = None
+    """When handling may start; always open when omitted."""
+    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Terminal handling charge."""
+    description: str = ""
+    """Free text for reports."""
+
+
+class GaugeChange(Model):
+    """Transshipment or bogie exchange between track gauges (1435 <-> 1520 mm)."""
+
+    tracks: PositiveInt
+    """Trains exchanged at the same time (tracks with cranes)."""
+    service_time: Distribution
+    """Time to exchange one train."""
+    trains_per_day: PositiveFloat | None = None
+    """Ceiling on trains exchanged per day, enforced as a minimum headway between starts."""
+
+
+class Border(Model):
+    """A rail border crossing: exit customs, optional gauge change, entry customs."""
+
+    customs: Customs | None = None
+    """Customs checks; none when omitted (e.g. inside a customs union)."""
+    gauge_change: GaugeChange | None = None
+    """Gauge change between the checks; none when omitted."""
+    opening_hours: OpeningHours | None = None
+    """When service may start; always open when omitted."""
+    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Transshipment and station charges."""
+    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Customs and broker fees."""
+    description: str = ""
+    """Free text for reports."""
+
+
+class TrainFormation(Model):
+    """How a port forms outbound trains from cargo landed by vessels."""
+
+    train_teu: PositiveInt
+    """A train leaves as soon as it holds this many TEU."""
+    max_consolidation_wait: PositiveHours
+    """...or this long after its first TEU arrived, with whatever it holds."""
+
+
+class Port(Model):
+    """A seaport: berths for vessel services, a yard, rail handling, optional customs."""
+
+    berths: PositiveInt
+    """Vessels worked at the same time (shared by all vessel services calling here)."""
+    handling_teu_per_hour: PositiveFloat
+    """Vessel loading/unloading rate per berth."""
+    yard_capacity_teu: PositiveInt | None = None
+    """TEU the yard holds; arriving trains wait upstream while it is full. Unlimited when omitted."""
+    train_tracks: PositiveInt = 1
+    """Trains loaded or unloaded at the same time."""
+    train_handling_time: Distribution = ZERO
+    """Time to unload an arriving train or load a departing one."""
+    customs: Customs | None = None
+    """Exit check on cargo arriving by rail for shipment; entry check on each train
+    formed from cargo landed by vessels."""
+    train_formation: TrainFormation | None = None
+    """Required when cargo leaves the port by rail after a sea leg."""
+    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Port handling charge per TEU."""
+    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Customs and broker fees."""
+    description: str = ""
+    """Free text for reports."""
+
+
+# --- legs and vessel services --------------------------------------------------------------
+
+
+class LegBase(Model):
+    from_: str = Field(alias="from")
+    """Node the leg starts at."""
+    to: str
+    """Node the leg ends at."""
+    distance_km: PositiveFloat
+    """Length, for tariffs per TEU-km and CO2."""
+    tariff_usd_per_teu: NonNegativeFloat = 0.0
+    """Flat freight rate."""
+    tariff_usd_per_teu_km: NonNegativeFloat = 0.0
+    """Distance-based freight rate."""
+    co2_kg_per_teu_km: NonNegativeFloat | None = None
+    """Emission factor; the scenario's default for the mode when omitted."""
+
+
+class RailLeg(LegBase):
+    """A rail line between two nodes."""
+
+    mode: Literal["rail"]
+    speed_kmh: PositiveFloat | None = None
+    """Average running speed; running time = distance / speed (+ delay)."""
+    running_time: Distribution | None = None
+    """Running time distribution, instead of ``speed_kmh``."""
+    trains_per_day: PositiveFloat | None = None
+    """Line capacity, enforced as a minimum headway between trains entering the leg."""
+    delay: Distribution | None = None
+    """Extra stochastic delay added to each run."""
+
+    @model_validator(mode="after")
+    def _one_running_time(self) -> RailLeg:
+        if (self.speed_kmh is None) == (self.running_time is None):
+            raise ValueError("give exactly one of 'speed_kmh' or 'running_time'")
+        return self
+
+
+class SeaLeg(LegBase):
+    """A sea crossing served by a named vessel service."""
+
+    mode: Literal["sea"]
+    service: str
+    """Name of the vessel service (under ``vessel_services``) that carries cargo here."""
+
+
+Leg = Annotated[RailLeg | SeaLeg, Field(discriminator="mode")]
+
+
+class DeparturePolicy(Model):
+    """When a vessel leaves a port."""
+
+    policy: Literal["when_full", "timetable", "when_full_or_after"]
+    """``when_full``: leaves when full; ``timetable``: leaves at scheduled slots with
+    what it holds; ``when_full_or_after``: leaves when full or ``max_wait`` after berthing."""
+    max_wait: PositiveHours | None = None
+    """Longest wait for cargo at berth (``when_full_or_after``)."""
+    headway: PositiveHours | None = None
+    """Time between scheduled departures from each port (``timetable``)."""
+    first_departure: Hours = 0.0
+    """First scheduled departure after the scenario start (``timetable``)."""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> DeparturePolicy:
+        if self.policy == "when_full_or_after" and self.max_wait is None:
+            raise ValueError("policy 'when_full_or_after' needs 'max_wait'")
+        if self.policy == "timetable" and self.headway is None:
+            raise ValueError("policy 'timetable' needs 'headway'")
+        return self
+
+
+class VesselService(Model):
+    """A fleet shuttling between two ports, in both directions."""
+
+    ports: Annotated[list[str], Field(min_length=2, max_length=2)]
+    """The two ports served; vessels start alternately at the first and the second."""
+    vessels: PositiveInt
+    """Number of vessels."""
+    capacity_teu: PositiveInt
+    """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents)."""
+    departure: DeparturePolicy
+    """Departure policy at both ports."""
+    sailing_time: Distribution
+    """Port-to-port sailing time."""
+
+
+# --- closures ------------------------------------------------------------------------------
+
+
+class SeasonalClosure(Model):
+    """Random closures (storms): a Poisson process of events with monthly rates."""
+
+    kind: Literal["seasonal"]
+    at: str
+    """Node or leg name that closes."""
+    events_per_month: MonthlyValues
+    """Expected closure events starting in each month, January to December."""
+    duration: Distribution
+    """Length of one closure."""
+    cause: str = "weather"
+    """Label for reports."""
+
+
+class WindowClosure(Model):
+    """A closure on fixed dates (a border closure, planned works)."""
+
+    kind: Literal["window"]
+    at: str
+    """Node or leg name that closes."""
+    start: dt.datetime
+    """Start of the closure (date or date and time)."""
+    end: dt.datetime
+    """End of the closure."""
+    cause: str = "closure"
+    """Label for reports."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowClosure:
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        return self
+
+
+Closure = Annotated[SeasonalClosure | WindowClosure, Field(discriminator="kind")]
+
+
+# --- demand --------------------------------------------------------------------------------
+
+
+class TeuRange(Model):
+    """Consignment sizes drawn uniformly between two whole TEU counts."""
+
+    low: PositiveInt
+    """Smallest consignment."""
+    high: PositiveInt
+    """Largest consignment."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TeuRange:
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+
+class Flow(Model):
+    """A stream of consignments from an origin to a destination, split across routes."""
+
+    origin: str
+    """Node where consignments are released."""
+    destination: str
+    """Node where they are delivered."""
+    trains_per_week: PositiveFloat | None = None
+    """Consignments released per week (one consignment is one block train)."""
+    teu_per_week: PositiveFloat | None = None
+    """TEU released per week, instead of ``trains_per_week``."""
+    consignment_teu: PositiveInt | TeuRange
+    """Size of a consignment in TEU (a block train of 40-55 FEU is 80-110 TEU)."""
+    seasonality: MonthlyValues | None = None
+    """Multiplier of the weekly rate for each month, January to December."""
+    routes: Annotated[dict[str, Probability], Field(min_length=1)]
+    """Share of consignments on each route; shares add up to 1."""
+    arrivals: Literal["poisson", "scheduled"] = "poisson"
+    """Poisson releases, or evenly spaced releases at the current rate."""
+    background: bool = False
+    """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
+
+    @model_validator(mode="after")
+    def _volume(self) -> Flow:
+        if (self.trains_per_week is None) == (self.teu_per_week is None):
+            raise ValueError("give exactly one of 'trains_per_week' or 'teu_per_week'")
+        total = sum(self.routes.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"route shares must add up to 1, they add up to {total:g}")
+        return self
+
+    @property
+    def mean_consignment_teu(self) -> float:
+        size = self.consignment_teu
+        return float(size) if isinstance(size, int) else (size.low + size.high) / 2.0
+
+    @property
+    def consignments_per_week(self) -> float:
+        if self.trains_per_week is not None:
+            return self.trains_per_week
+        assert self.teu_per_week is not None
+        return self.teu_per_week / self.mean_consignment_teu
+
+
+# --- costs ---------------------------------------------------------------------------------
+
+
+class EmissionFactors(Model):
+    """CO2 per TEU-km by mode, used where a leg gives none."""
+
+    rail: NonNegativeFloat = 0.0
+    """kg CO2 per TEU-km by rail."""
+    sea: NonNegativeFloat = 0.0
+    """kg CO2 per TEU-km by sea."""
+
+
+class Costs(Model):
+    """Money and emissions attached to each consignment."""
+
+    time_value_usd_per_teu_day: NonNegativeFloat = 0.0
+    """Inventory carrying cost of the cargo per TEU and day in transit."""
+    co2_kg_per_teu_km: EmissionFactors = EmissionFactors()
+    """Default emission factors by mode."""
+
+
+# --- scenario ------------------------------------------------------------------------------
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Scenario(Model):
+    """A whole corridor scenario: network, demand, customs, closures, costs, run settings."""
+
+    name: str
+    """Short name; results go to ``results/<name>/``."""
+    description: str = ""
+    """What the scenario represents."""
+    start_date: dt.date
+    """Calendar date of simulation time zero (maps seasonality and dated closures)."""
+    horizon: PositiveHours
+    """Simulated time per replication."""
+    warmup: Hours = 0.0
+    """Consignments released before this time are excluded from statistics."""
+    seed: Annotated[int, Field(ge=0)] = 1
+    """Base random seed."""
+    replications: PositiveInt = 1
+    """Independent replications."""
+    digitization: Probability = 0.0
+    """Scenario-wide share of trains with electronic pre-arrival data."""
+    promised_transit: PositiveHours | None = None
+    """Transit time promised to customers; reported as the share delivered within it."""
+    customs_regimes: CustomsRegimes
+    """Scenario-wide paper and digital regimes; checks may override single keys."""
+    terminals: dict[str, Terminal] = {}
+    """Origin and destination hubs by name."""
+    borders: dict[str, Border] = {}
+    """Border crossings by name."""
+    ports: dict[str, Port] = {}
+    """Seaports by name."""
+    legs: dict[str, Leg]
+    """Rail and sea legs by name."""
+    vessel_services: dict[str, VesselService] = {}
+    """Vessel services by name."""
+    routes: dict[str, Annotated[list[str], Field(min_length=2)]]
+    """Named node sequences; China-Europe routes are named ``northern_*`` or ``middle_*``."""
+    flows: Annotated[dict[str, Flow], Field(min_length=1)]
+    """Demand flows by name."""
+    closures: dict[str, Closure] = {}
+    """Closures by name."""
+    costs: Costs = Costs()
+    """Time value of cargo and emission factors."""
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this scenario was loaded from, if any (for error messages)."""
+        return self._source
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new, validated scenario with dotted key paths set (the original is unchanged).
+
+        ``{"borders.altynkol.customs.digitization": 0.9}`` sets one key; a
+        ``ScenarioError`` names the key if the result is not a valid scenario.
+        """
+        from corridorsim.scenario.loader import apply_overrides, validate_document
+
+        document = self.model_dump(by_alias=True, exclude_none=True)
+        return validate_document(apply_overrides(document, overrides, self._source),
+                                 source=self._source)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        check_cross_references(self)
+        return self
+
+    @property
+    def node_kinds(self) -> dict[str, str]:
+        """Every node name with its kind (terminal, border or port)."""
+        kinds: dict[str, str] = {}
+        for kind, nodes in (("terminal", self.terminals), ("border", self.borders),
+                            ("port", self.ports)):
+            for name in nodes:
+                kinds[name] = kind
+        return kinds
+
+
+def check_cross_references(s: Scenario) -> None:
+    """Raise ``KeyPathError`` at the first reference that does not resolve."""
+    if not _NAME.match(s.name):
+        raise KeyPathError("name", "use letters, digits, '-', '_' or '.' (it names the results folder)")
+    if s.warmup >= s.horizon:
+        raise KeyPathError("warmup", f"must be shorter than the horizon ({s.horizon:g} h), "
+                                     f"got {s.warmup:g} h")
+    seen: dict[str, str] = {}
+    for section in ("terminals", "borders", "ports"):
+        for name in getattr(s, section):
+            if name in seen:
+                raise KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
+            seen[name] = section
+    kinds = s.node_kinds
+    pairs: dict[tuple[str, str], str] = {}
+    for leg_name, leg in s.legs.items():
+        for end in ("from", "to"):
+            node = leg.from_ if end == "from" else leg.to
+            if node not in kinds:
+                raise KeyPathError(f"legs.{leg_name}.{end}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        if leg.from_ == leg.to:
+            raise KeyPathError(f"legs.{leg_name}", "a leg must join two different nodes")
+        if (leg.from_, leg.to) in pairs:
+            raise KeyPathError(f"legs.{leg_name}", f"a leg from {leg.from_!r} to {leg.to!r} "
+                               f"already exists ({pairs[(leg.from_, leg.to)]!r})")
+        pairs[(leg.from_, leg.to)] = leg_name
+        if isinstance(leg, SeaLeg):
+            service = s.vessel_services.get(leg.service)
+            if service is None:
+                raise KeyPathError(f"legs.{leg_name}.service", f"unknown vessel service "
+                                   f"{leg.service!r}; expected one of {_listing(s.vessel_services)}")
+            if sorted(service.ports) != sorted([leg.from_, leg.to]):
+                raise KeyPathError(f"legs.{leg_name}.service", f"vessel service {leg.service!r} "
+                                   f"serves {service.ports}, not {leg.from_!r} and {leg.to!r}")
+    for service_name, service in s.vessel_services.items():
+        for i, port in enumerate(service.ports):
+            if port not in s.ports:
+                raise KeyPathError(f"vessel_services.{service_name}.ports.{i}",
+                                   f"unknown port {port!r}; expected one of {_listing(s.ports)}")
+        if service.ports[0] == service.ports[1]:
+            raise KeyPathError(f"vessel_services.{service_name}.ports", "the two ports must differ")
+    for route_name, nodes in s.routes.items():
+        for i, node in enumerate(nodes):
+            if node not in kinds:
+                raise KeyPathError(f"routes.{route_name}.{i}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        if len(set(nodes)) != len(nodes):
+            raise KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
+        for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)):
+            leg_name = pairs.get((a, b))
+            if leg_name is None:
+                raise KeyPathError(f"routes.{route_name}.{i + 1}",
+                                   f"no leg from {a!r} to {b!r}; add one under 'legs'")
+            leg = s.legs[leg_name]
+            if isinstance(leg, SeaLeg) and i + 2 < len(nodes):
+                nxt = pairs.get((b, nodes[i + 2]))
+                if nxt is not None and isinstance(s.legs[nxt], RailLeg) and (
+                        s.ports[b].train_formation is None):
+                    raise KeyPathError(f"ports.{b}.train_formation", f"route {route_name!r} "
+                                       "leaves this port by rail after a sea leg; "
+                                       "expected a 'train_formation' (train_teu, "
+                                       "max_consolidation_wait)")
+    for flow_name, flow in s.flows.items():
+        for end in ("origin", "destination"):
+            node = getattr(flow, end)
+            if node not in kinds:
+                raise KeyPathError(f"flows.{flow_name}.{end}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        for route_name in flow.routes:
+            nodes = s.routes.get(route_name)
+            if nodes is None:
+                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
+                                   f"unknown route; expected one of {_listing(s.routes)}")
+            if nodes[0] != flow.origin or nodes[-1] != flow.destination:
+                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
+                                   f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the flow "
+                                   f"runs {flow.origin!r} -> {flow.destination!r}")
+            if not flow.background and not route_name.startswith(ROUTE_FAMILIES):
+                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
+                                   "China-Europe routes are named 'northern_*' or 'middle_*' "
+                                   "(or mark the flow 'background: true')")
+    legs_by_name = set(s.legs)
+    for closure_name, closure in s.closures.items():
+        if closure.at not in kinds and closure.at not in legs_by_name:
+            raise KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
+                               f"{closure.at!r}; expected a name under terminals, borders, "
+                               "ports or legs")
+
+
+def _listing(names: object) -> str:
+    items = sorted(names)  # type: ignore[call-overload]
+    if not items:
+        return "(none defined)"
+    shown = ", ".join(repr(n) for n in items[:12])
+    return shown + (", ..." if len(items) > 12 else "")
