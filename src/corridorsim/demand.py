@@ -1,0 +1,85 @@
+"""Demand flows: consignments released at their origin, by Poisson process or timetable,
+with monthly seasonality and a random route choice by share."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from corridorsim.scenario.schema import Flow
+from corridorsim.sim.calendar import Calendar
+from corridorsim.sim.streams import RandomStreams
+
+HOURS_PER_WEEK = 168.0
+
+ReleaseFn = Callable[[str, Flow, str, int], None]
+
+
+class FlowReleases:
+    """Releases one flow's consignments: when, how big, and on which route."""
+
+    def __init__(self, env: simpy.Environment, name: str, flow: Flow, calendar: Calendar,
+                 streams: RandomStreams, release: ReleaseFn):
+        self.env = env
+        self.name = name
+        self.flow = flow
+        self.calendar = calendar
+        self.release = release
+        self.arrivals: random.Random = streams.get(f"flow.{name}.arrivals")
+        self.sizes: random.Random = streams.get(f"flow.{name}.size")
+        self.route_draw: random.Random = streams.get(f"flow.{name}.route")
+        self.route_names = list(flow.routes)
+        cumulative, total = [], 0.0
+        for share in flow.routes.values():
+            total += share
+            cumulative.append(total)
+        self.cumulative = cumulative
+        self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK
+
+    def rate_at(self, t: float) -> float:
+        """Consignments per hour at time ``t``."""
+        season = self.flow.seasonality
+        return self.base_rate * (season[self.calendar.month_at(t) - 1] if season else 1.0)
+
+    def size(self) -> int:
+        size = self.flow.consignment_teu
+        if isinstance(size, int):
+            return size
+        return self.sizes.randint(size.low, size.high)
+
+    def route(self) -> str:
+        if len(self.route_names) == 1:
+            return self.route_names[0]
+        u = self.route_draw.random() * self.cumulative[-1]
+        for name, bound in zip(self.route_names, self.cumulative, strict=True):
+            if u < bound:
+                return name
+        return self.route_names[-1]
+
+    def run(self) -> Generator[Any, Any, None]:
+        env = self.env
+        poisson = self.flow.arrivals == "poisson"
+        while True:
+            now = env.now
+            rate = self.rate_at(now)
+            month_end = self.calendar.next_month_start(now)
+            if rate > 0:
+                gap = self.arrivals.expovariate(rate) if poisson else 1.0 / rate
+            else:
+                gap = float("inf")
+            if poisson and now + gap >= month_end:
+                # Memoryless: redraw from the month boundary with that month's rate.
+                if month_end == float("inf"):
+                    return
+                yield env.timeout(month_end - now)
+                continue
+            if gap == float("inf"):
+                if month_end == float("inf"):
+                    return
+                yield env.timeout(month_end - now)
+                continue
+            yield env.timeout(gap)
+            self.release(self.name, self.flow, self.route(), self.size())

@@ -1,0 +1,1 @@
+"""Nodes of the corridor network: terminals, borders and ports."""

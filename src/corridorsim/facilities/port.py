@@ -1,0 +1,183 @@
+"""Seaports: berths shared by vessel services, a yard with back-pressure, rail handling,
+customs, and formation of outbound trains.
+
+Cargo arriving by rail for shipment waits upstream until the yard has room for
+the whole train (back-pressure; nothing is dropped), passes the exit check, is
+unloaded and waits for its vessel service. Cargo landed by vessels is delivered
+(if the port is its destination), handed to the next vessel service, or
+consolidated into outbound trains that pass the entry check and are loaded.
+Vessels always land their cargo, even into a full yard, so the yard can never
+deadlock the quay. Port closures (storms) stop berthing and sailings; rail
+handling continues.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from corridorsim.consignment import ConsignmentPart, Train, charge
+from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
+from corridorsim.facilities.border import customs_points
+from corridorsim.records import Activity, LevelMonitor, NodeRecord
+from corridorsim.scenario.schema import CustomsRegimes, Port
+from corridorsim.sim.sampling import Sampler, make_sampler
+from corridorsim.sim.streams import RandomStreams
+from corridorsim.transport.consolidation import TrainFormationYard
+
+if TYPE_CHECKING:
+    from corridorsim.sim.model import Replication
+    from corridorsim.transport.vessels import VesselServiceOperator
+
+
+class Yard:
+    """Container yard in TEU. Trains are admitted whole, first come first served."""
+
+    __slots__ = ("env", "capacity", "level", "monitor", "waiting")
+
+    def __init__(self, env: simpy.Environment, capacity: int | None, warmup: float):
+        self.env = env
+        self.capacity = capacity
+        self.level = 0
+        self.monitor = LevelMonitor(warmup)
+        self.waiting: deque[tuple[int, simpy.Event]] = deque()
+
+    def _fits(self, teu: int) -> bool:
+        return self.capacity is None or self.level + teu <= self.capacity or self.level == 0
+
+    def admit(self, teu: int) -> simpy.Event | None:
+        """Take ``teu`` in now (returns None) or return the event of its admission."""
+        if not self.waiting and self._fits(teu):
+            self.add(teu)
+            return None
+        event = self.env.event()
+        self.waiting.append((teu, event))
+        return event
+
+    def add(self, teu: int) -> None:
+        self.level += teu
+        self.monitor.change(self.env.now, teu)
+
+    def remove(self, teu: int) -> None:
+        self.level -= teu
+        self.monitor.change(self.env.now, -teu)
+        while self.waiting and self._fits(self.waiting[0][0]):
+            teu_in, event = self.waiting.popleft()
+            self.add(teu_in)
+            event.succeed()
+
+
+class PortFacility(NodeFacility):
+    """A port node. Its queue statistics are those of vessels waiting for a berth."""
+
+    kind = "port"
+
+    def __init__(self, env: simpy.Environment, name: str, config: Port, warmup: float,
+                 regimes: CustomsRegimes, digitization: float, streams: RandomStreams,
+                 replication: Replication):
+        super().__init__(env, name, warmup)
+        self.config = config
+        self.replication = replication
+        self.rate = config.handling_teu_per_hour
+        self.berths = ServicePoint(env, f"{name}.berths", config.berths, self.stats,
+                                   self.closure, queue_activity=Activity.PORT_DWELL)
+        # Rail-side work is not stopped by storms and is not part of the berth queue.
+        self.rail_stats = NodeStatistics(warmup)
+        self.rail_open = type(self.closure)(env, count_from=warmup)
+        self.tracks = ServicePoint(env, f"{name}.train_tracks", config.train_tracks,
+                                   self.rail_stats, self.rail_open,
+                                   queue_activity=Activity.PORT_DWELL)
+        self.service_points.extend([self.berths, self.tracks])
+        self.train_handling: Sampler = make_sampler(config.train_handling_time,
+                                                    streams.get(f"{name}.train_handling"))
+        self.exit, self.entry = customs_points(
+            env, name, config.customs, regimes, digitization, streams, self.rail_stats,
+            self.rail_open, None, Activity.PORT_DWELL)
+        self.yard = Yard(env, config.yard_capacity_teu, warmup)
+        self.formation = (TrainFormationYard(env, config.train_formation, self._outbound)
+                          if config.train_formation is not None else None)
+        self.quay_teu = 0.0
+
+    # --- rail side -----------------------------------------------------------------------
+
+    def process_train(self, train: Train) -> Generator[Any, Any, None]:
+        """A train passing the port by rail (rail in, rail out) is not handled here."""
+        return
+        yield  # pragma: no cover - makes this a generator
+
+    def receive_train(self, train: Train) -> Generator[Any, Any, None]:
+        yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
+        self.stats.count_train(self.env.now, train.teu)
+
+    def ship_out(self, train: Train, service: VesselServiceOperator
+                 ) -> Generator[Any, Any, None]:
+        """A train bringing cargo for a vessel service: yard gate, exit check, unloading."""
+        admitted = self.yard.admit(train.teu)
+        if admitted is not None:
+            yield admitted
+            charge(train.parts, Activity.PORT_DWELL, self.env.now)
+        if self.exit is not None:
+            yield from self.exit.clear(train)
+        yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
+        self.stats.count_train(self.env.now, train.teu)
+        service.enqueue(self.name, train.parts)
+
+    def _outbound(self, train: Train) -> None:
+        self.env.process(self._dispatch_train(train))
+
+    def _dispatch_train(self, train: Train) -> Generator[Any, Any, None]:
+        charge(train.parts, Activity.CONSOLIDATION, self.env.now)
+        if self.entry is not None:
+            yield from self.entry.clear(train)
+        yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
+        self.yard.remove(train.teu)
+        self.stats.count_train(self.env.now, train.teu)
+        yield from self.replication.journey(train, handle_first=False)
+
+    # --- sea side ------------------------------------------------------------------------
+
+    def release_to_sea(self, parts: list[ConsignmentPart],
+                       service: VesselServiceOperator) -> None:
+        """Cargo that starts its journey in this port's yard (background cargo)."""
+        self.yard.add(sum(p.teu for p in parts))
+        service.enqueue(self.name, parts)
+
+    def land(self, parts: list[ConsignmentPart]) -> None:
+        """Cargo unloaded from a vessel: deliver it, tranship it, or form trains."""
+        replication = self.replication
+        for part in parts:
+            path = part.consignment.path
+            i = path.index(self.name)
+            if i == len(path) - 1:
+                replication.deliver((part,))
+                continue
+            nxt = path[i + 1]
+            self.yard.add(part.teu)
+            service = replication.sea_services.get((self.name, nxt))
+            if service is not None:
+                service.enqueue(self.name, [part])
+            else:
+                assert self.formation is not None  # checked by the schema
+                self.formation.add(part, path[i:])
+
+    def loaded_onto_vessel(self, teu: int) -> None:
+        self.yard.remove(teu)
+
+    def count_vessel_call(self, teu_moved: float) -> None:
+        if self.env.now >= self.stats.warmup:
+            self.stats.vessel_calls += 1
+            self.quay_teu += teu_moved
+
+    def record(self, replication: int, end: float) -> NodeRecord:
+        st = self.stats
+        util = max(sp.utilisation(end) for sp in self.service_points)
+        return NodeRecord(
+            replication=replication, node=self.name, kind=self.kind, utilisation=util,
+            mean_queue=st.waiting.mean(end), max_queue=int(st.waiting.peak()),
+            mean_wait_hours=st.wait_hours / st.vessel_calls if st.vessel_calls else 0.0,
+            throughput_teu=self.quay_teu, throughput_trains=st.trains,
+            vessel_calls=st.vessel_calls, hours_closed=self.closure.closed_hours(end),
+            mean_yard_teu=self.yard.monitor.mean(end), max_yard_teu=self.yard.monitor.peak())

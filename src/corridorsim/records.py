@@ -1,0 +1,127 @@
+"""What a replication observes: activity kinds, consignment records, and the monitors
+that facilities own (time-weighted levels and tallies, Law's method).
+
+Records are flat and immutable; tables are built from them only in ``report/``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Activity(enum.IntEnum):
+    """Where a consignment's time goes. Every hour of a transit is charged to exactly one."""
+
+    RAIL_RUNNING = 0
+    """Running on a rail leg, including waits for a path on a capacity-limited line."""
+    TERMINAL = 1
+    """Loading at the origin terminal or unloading at the destination terminal."""
+    BORDER_QUEUE = 2
+    """Waiting for a customs lane, a gauge-change track or a trains-per-day slot."""
+    CUSTOMS = 3
+    """Document checks (declaration to release)."""
+    INSPECTION = 4
+    """Physical inspections."""
+    GAUGE_CHANGE = 5
+    """Transshipment or bogie exchange between gauges."""
+    PORT_DWELL = 6
+    """At a port, not waiting for a vessel: yard admission, train and vessel handling,
+    waiting on board for a berth."""
+    VESSEL_WAIT = 7
+    """In a port yard waiting for a vessel to take it."""
+    SAILING = 8
+    """At sea."""
+    CLOSURE_HOLD = 9
+    """Held by a closure: a storm at a port, a closed border, works on a line."""
+    CONSOLIDATION = 10
+    """In a port yard waiting for an outbound train to fill."""
+
+    @property
+    def column(self) -> str:
+        return f"days_{self.name.lower()}"
+
+
+ACTIVITIES: tuple[Activity, ...] = tuple(Activity)
+N_ACTIVITIES = len(ACTIVITIES)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecord:
+    """One China-Europe consignment in one replication (a row of ``shipments.csv``).
+
+    ``delivered_at`` and the per-activity hours are ``None`` while the consignment
+    is still in the system at the end of the horizon.
+    """
+
+    replication: int
+    consignment_id: int
+    flow: str
+    route: str
+    teu: int
+    released_at: float
+    delivered_at: float | None
+    activity_hours: tuple[float, ...] | None
+    cost_usd_per_teu: float | None
+    co2_kg_per_teu: float
+
+    @property
+    def transit_hours(self) -> float | None:
+        return None if self.delivered_at is None else self.delivered_at - self.released_at
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """One node in one replication, over the post-warm-up period (a row of ``nodes.csv``)."""
+
+    replication: int
+    node: str
+    kind: str
+    utilisation: float
+    """Busy share of the busiest stage (customs lanes, gauge-change tracks, berths, tracks)."""
+    mean_queue: float
+    max_queue: int
+    mean_wait_hours: float
+    throughput_teu: float
+    throughput_trains: int
+    vessel_calls: int
+    hours_closed: float
+    mean_yard_teu: float | None
+    max_yard_teu: float | None
+
+
+class LevelMonitor:
+    """Time-weighted statistics of a level (queue length, busy servers, yard TEU).
+
+    Only time after ``start`` (the warm-up) counts; the area is updated on every change.
+    """
+
+    __slots__ = ("start", "level", "last", "area", "maximum")
+
+    def __init__(self, start: float = 0.0):
+        self.start = start
+        self.level = 0.0
+        self.last = 0.0
+        self.area = 0.0
+        self.maximum = 0.0
+
+    def change(self, now: float, delta: float) -> None:
+        if now > self.start:
+            self.area += self.level * (now - (self.last if self.last > self.start else self.start))
+        self.last = now
+        self.level += delta
+        if now >= self.start and self.level > self.maximum:
+            self.maximum = self.level
+
+    def mean(self, end: float) -> float:
+        """Time average from ``start`` to ``end``."""
+        if end <= self.start:
+            return 0.0
+        area = self.area
+        if end > self.last:
+            area += self.level * (end - max(self.last, self.start))
+        return area / (end - self.start)
+
+    def peak(self) -> float:
+        """Largest level seen after ``start`` (including the level carried in at ``start``)."""
+        return max(self.maximum, self.level if self.last <= self.start else self.maximum)

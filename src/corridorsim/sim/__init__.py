@@ -1,0 +1,1 @@
+"""One replication of a scenario: calendar, random streams, the model that runs it."""

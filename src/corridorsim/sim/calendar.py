@@ -1,0 +1,48 @@
+"""Simulation hours <-> calendar: months for seasonality, time of day for opening hours."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+
+class Calendar:
+    """Maps simulation time (hours since ``start_date`` midnight) onto the calendar."""
+
+    def __init__(self, start_date: dt.date, horizon: float):
+        self.start = dt.datetime.combine(start_date, dt.time())
+        self.boundaries: list[float] = [0.0]
+        self.months: list[int] = [start_date.month]
+        year, month = start_date.year, start_date.month
+        while self.boundaries[-1] <= horizon:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            self.boundaries.append(self.hours_since_start(dt.datetime(year, month, 1)))
+            self.months.append(month)
+
+    def hours_since_start(self, moment: dt.datetime | dt.date) -> float:
+        if not isinstance(moment, dt.datetime):
+            moment = dt.datetime.combine(moment, dt.time())
+        if moment.tzinfo is not None:
+            moment = moment.replace(tzinfo=None)
+        return (moment - self.start).total_seconds() / 3600.0
+
+    def month_at(self, t: float) -> int:
+        """Calendar month (1-12) at simulation time ``t``."""
+        return self.months[bisect.bisect_right(self.boundaries, t) - 1]
+
+    def month_start(self, t: float) -> float:
+        """Simulation time at which the month containing ``t`` began."""
+        return self.boundaries[bisect.bisect_right(self.boundaries, t) - 1]
+
+    def next_month_start(self, t: float) -> float:
+        """Simulation time at which the month after the one containing ``t`` begins."""
+        i = bisect.bisect_right(self.boundaries, t)
+        return self.boundaries[i] if i < len(self.boundaries) else float("inf")
+
+    def timestamp(self, t: float) -> str:
+        """ISO timestamp (minutes) of simulation time ``t``."""
+        return (self.start + dt.timedelta(hours=t)).isoformat(timespec="minutes")
+
+    @staticmethod
+    def hour_of_day(t: float) -> float:
+        return t % 24.0

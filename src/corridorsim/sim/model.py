@@ -1,0 +1,233 @@
+"""One replication: builds facilities, lines and vessel services from a scenario, starts
+demand and closures, moves trains along their routes, and collects records.
+
+A train's journey is one process that walks its path: handle the train at a node,
+run the next rail leg, and so on; at a port followed by a sea leg the train's
+cargo is handed to the vessel service and the journey ends (formed trains start
+new journeys at the far port). Events scale with trains and vessel calls, not
+with containers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from corridorsim.consignment import Consignment, ConsignmentPart, Train
+from corridorsim.demand import FlowReleases
+from corridorsim.disruptions import ClosureState, start_closure
+from corridorsim.facilities.base import NodeFacility
+from corridorsim.facilities.border import BorderFacility
+from corridorsim.facilities.port import PortFacility
+from corridorsim.facilities.terminal import TerminalFacility
+from corridorsim.records import NodeRecord, ShipmentRecord
+from corridorsim.scenario.schema import Flow, RailLeg, Scenario, SeaLeg
+from corridorsim.sim.calendar import Calendar
+from corridorsim.sim.sampling import make_sampler
+from corridorsim.sim.streams import RandomStreams
+from corridorsim.transport.rail import RailLine
+from corridorsim.transport.vessels import VesselServiceOperator
+
+
+@dataclass(frozen=True)
+class RouteEconomics:
+    """Per-TEU money and CO2 of a route that do not depend on time."""
+
+    fixed_cost_usd_per_teu: float
+    co2_kg_per_teu: float
+
+
+def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
+    """Tariffs, handling and customs fees, and CO2 along a path, per TEU."""
+    path = list(path)
+    legs = {(leg.from_, leg.to): leg for leg in scenario.legs.values()}
+    factors = scenario.costs.co2_kg_per_teu_km
+    cost = 0.0
+    co2 = 0.0
+    for node in path:
+        config = (scenario.terminals.get(node) or scenario.borders.get(node)
+                  or scenario.ports.get(node))
+        cost += config.handling_fee_usd_per_teu  # type: ignore[union-attr]
+        cost += getattr(config, "customs_fee_usd_per_teu", 0.0)
+    for a, b in zip(path, path[1:], strict=False):
+        leg = legs[(a, b)]
+        cost += leg.tariff_usd_per_teu + leg.tariff_usd_per_teu_km * leg.distance_km
+        factor = leg.co2_kg_per_teu_km
+        if factor is None:
+            factor = factors.rail if isinstance(leg, RailLeg) else factors.sea
+        co2 += factor * leg.distance_km
+    return RouteEconomics(cost, co2)
+
+
+@dataclass(frozen=True)
+class ReplicationOutcome:
+    """Everything one replication reports."""
+
+    replication: int
+    shipments: tuple[ShipmentRecord, ...]
+    nodes: tuple[NodeRecord, ...]
+    backlog: dict[str, tuple[int, int]]
+    """Per China-Europe route: consignments and TEU still in the system at the end."""
+    released_teu: int
+    delivered_teu: int
+    in_system_teu: int
+
+
+class Replication:
+    """The corridor network of one replication, ready to run."""
+
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None):
+        self.scenario = scenario
+        self.index = replication
+        self.env = env = simpy.Environment()
+        self.warmup = scenario.warmup
+        self.horizon = scenario.horizon
+        self.calendar = Calendar(scenario.start_date, scenario.horizon)
+        self.streams = streams = RandomStreams(scenario.seed if seed is None else seed,
+                                               replication)
+        regimes = scenario.customs_regimes
+        dig = scenario.digitization
+        self.nodes: dict[str, NodeFacility] = {}
+        for name, cfg in scenario.terminals.items():
+            self.nodes[name] = TerminalFacility(
+                env, name, cfg, self.warmup,
+                make_sampler(cfg.handling_time, streams.get(f"{name}.handling")))
+        for name, bcfg in scenario.borders.items():
+            self.nodes[name] = BorderFacility(env, name, bcfg, self.warmup, regimes, dig,
+                                              streams)
+        for name, pcfg in scenario.ports.items():
+            self.nodes[name] = PortFacility(env, name, pcfg, self.warmup, regimes, dig,
+                                            streams, self)
+        self.leg_closures: dict[str, ClosureState] = {}
+        self.lines: dict[tuple[str, str], RailLine] = {}
+        sea_by_service: dict[str, dict[str, ClosureState]] = {}
+        sea_service_of_pair: dict[tuple[str, str], str] = {}
+        for name, leg in scenario.legs.items():
+            closure = ClosureState(env, count_from=self.warmup)
+            self.leg_closures[name] = closure
+            if isinstance(leg, RailLeg):
+                self.lines[(leg.from_, leg.to)] = RailLine(env, name, leg, streams, closure)
+            else:
+                assert isinstance(leg, SeaLeg)
+                sea_by_service.setdefault(leg.service, {})[leg.from_] = closure
+                sea_service_of_pair[(leg.from_, leg.to)] = leg.service
+        self.services: dict[str, VesselServiceOperator] = {}
+        for name, svc in scenario.vessel_services.items():
+            ports = {p: self.nodes[p] for p in svc.ports}
+            self.services[name] = VesselServiceOperator(
+                env, name, svc, ports, sea_by_service.get(name, {}), streams)  # type: ignore[arg-type]
+        self.sea_services = {pair: self.services[s] for pair, s in sea_service_of_pair.items()}
+        self.paths = {name: tuple(nodes) for name, nodes in scenario.routes.items()}
+        self.economics = {name: route_economics(scenario, nodes)
+                          for name, nodes in scenario.routes.items()}
+        self.consignments: list[Consignment] = []
+        self.released_teu = 0
+        self.delivered_teu = 0
+        for name, closure in scenario.closures.items():
+            state = (self.nodes[closure.at].closure if closure.at in self.nodes
+                     else self.leg_closures[closure.at])
+            start_closure(env, state, closure, self.calendar, streams.get(f"closure.{name}"),
+                          streams.get(f"closure.{name}.duration"))
+        for service in self.services.values():
+            service.start()
+        for name, flow in scenario.flows.items():
+            env.process(FlowReleases(env, name, flow, self.calendar, streams,
+                                     self.release).run())
+
+    # --- cargo movement ------------------------------------------------------------------
+
+    def release(self, flow_name: str, flow: Flow, route: str, teu: int) -> None:
+        """A new consignment at its origin."""
+        path = self.paths[route]
+        econ = self.economics[route]
+        consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
+                                  self.env.now, flow.background, econ.fixed_cost_usd_per_teu,
+                                  econ.co2_kg_per_teu)
+        self.consignments.append(consignment)
+        self.released_teu += teu
+        part = ConsignmentPart.whole(consignment)
+        service = self.sea_services.get((path[0], path[1]))
+        if service is not None:
+            port = self.nodes[path[0]]
+            assert isinstance(port, PortFacility)
+            port.release_to_sea([part], service)
+        else:
+            self.env.process(self.journey(Train([part], path, 0), handle_first=True))
+
+    def journey(self, train: Train, handle_first: bool) -> Generator[Any, Any, None]:
+        """Move a train along its path until it is delivered or handed to a vessel."""
+        path = train.path
+        last = len(path) - 1
+        i = train.index
+        while True:
+            node = self.nodes[path[i]]
+            if i == last:
+                yield from node.receive_train(train)
+                self.deliver(train.parts)
+                return
+            service = self.sea_services.get((path[i], path[i + 1]))
+            if service is not None:
+                assert isinstance(node, PortFacility)
+                yield from node.ship_out(train, service)
+                return
+            if handle_first or i > train.index:
+                yield from node.process_train(train)
+            yield from self.lines[(path[i], path[i + 1])].traverse(train)
+            i += 1
+        # unreachable
+
+    def deliver(self, parts: Iterable[ConsignmentPart]) -> None:
+        """Parts reaching their destination; a consignment is delivered with its last TEU."""
+        now = self.env.now
+        for part in parts:
+            consignment = part.consignment
+            consignment.teu_outstanding -= part.teu
+            self.delivered_teu += part.teu
+            if consignment.teu_outstanding == 0:
+                consignment.delivered_at = now
+                consignment.activity_hours = part.hours
+
+    # --- running -------------------------------------------------------------------------
+
+    def run(self) -> ReplicationOutcome:
+        """Run to the horizon and return the records of this replication."""
+        self.env.run(until=self.horizon)
+        end = self.horizon
+        tv = self.scenario.costs.time_value_usd_per_teu_day
+        shipments = []
+        backlog: dict[str, list[int]] = {}
+        in_system = 0
+        for c in self.consignments:
+            in_system += c.teu_outstanding
+            if c.background:
+                continue
+            if c.delivered_at is None:
+                entry = backlog.setdefault(c.route, [0, 0])
+                entry[0] += 1
+                entry[1] += c.teu
+            if c.released_at < self.warmup:
+                continue
+            cost = None
+            hours = None
+            if c.delivered_at is not None:
+                cost = c.cost_fixed_usd_per_teu + tv * (c.delivered_at - c.released_at) / 24.0
+                hours = tuple(c.activity_hours or ())
+            shipments.append(ShipmentRecord(
+                replication=self.index, consignment_id=c.id, flow=c.flow, route=c.route,
+                teu=c.teu, released_at=c.released_at, delivered_at=c.delivered_at,
+                activity_hours=hours, cost_usd_per_teu=cost, co2_kg_per_teu=c.co2_kg_per_teu))
+        nodes = tuple(node.record(self.index, end) for node in self.nodes.values())
+        return ReplicationOutcome(
+            replication=self.index, shipments=tuple(shipments), nodes=nodes,
+            backlog={k: (v[0], v[1]) for k, v in backlog.items()},
+            released_teu=self.released_teu, delivered_teu=self.delivered_teu,
+            in_system_teu=in_system)
+
+
+def run_replication(scenario: Scenario, replication: int,
+                    seed: int | None = None) -> ReplicationOutcome:
+    """Build and run one replication (a picklable entry point for worker processes)."""
+    return Replication(scenario, replication, seed).run()

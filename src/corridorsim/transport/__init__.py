@@ -1,0 +1,1 @@
+"""Moving loads between nodes: rail lines, vessel services, train formation at ports."""

@@ -1,0 +1,142 @@
+"""Vessel services: a fleet shuttling between two ports, carrying whatever waits for it.
+
+Each vessel is a process: wait for a berth (and for the port to be open), unload,
+wait for cargo according to the departure policy, load up to capacity (splitting a
+consignment that does not fit), wait out closures of the port or the sea leg, sail.
+Background cargo uses the same vessels and berths as China-Europe cargo.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from corridorsim.consignment import ConsignmentPart, charge
+from corridorsim.disruptions import ClosureState
+from corridorsim.records import Activity
+from corridorsim.scenario.schema import VesselService
+from corridorsim.sim.sampling import Sampler, make_sampler
+from corridorsim.sim.streams import RandomStreams
+
+if TYPE_CHECKING:
+    from corridorsim.facilities.port import PortFacility
+
+
+class CargoQueue:
+    """Cargo waiting at one port for one service, first come first served."""
+
+    __slots__ = ("env", "parts", "teu", "changed")
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.parts: deque[ConsignmentPart] = deque()
+        self.teu = 0
+        self.changed = env.event()
+
+    def put(self, parts: list[ConsignmentPart]) -> None:
+        self.parts.extend(parts)
+        self.teu += sum(p.teu for p in parts)
+        event, self.changed = self.changed, self.env.event()
+        event.succeed()
+
+    def take(self, room: int) -> list[ConsignmentPart]:
+        taken: list[ConsignmentPart] = []
+        while room > 0 and self.parts:
+            part = self.parts[0]
+            if part.teu <= room:
+                taken.append(self.parts.popleft())
+                room -= part.teu
+                self.teu -= part.teu
+            else:
+                taken.append(part.split(room))
+                self.teu -= room
+                room = 0
+        return taken
+
+
+class VesselServiceOperator:
+    """Runs one vessel service's fleet between its two ports."""
+
+    def __init__(self, env: simpy.Environment, name: str, config: VesselService,
+                 ports: dict[str, PortFacility], leg_closures: dict[str, ClosureState],
+                 streams: RandomStreams):
+        self.env = env
+        self.name = name
+        self.config = config
+        self.ports = ports
+        self.leg_closures = leg_closures  # keyed by the departure port
+        self.queues = {p: CargoQueue(env) for p in config.ports}
+        self.sailing: Sampler = make_sampler(config.sailing_time,
+                                             streams.get(f"{name}.sailing"))
+        self.slots_claimed = {p: -1 for p in config.ports}
+        self.sailings = 0
+
+    def enqueue(self, port: str, parts: list[ConsignmentPart]) -> None:
+        self.queues[port].put(parts)
+
+    def start(self) -> None:
+        for i in range(self.config.vessels):
+            self.env.process(self.vessel(i % 2))
+
+    def vessel(self, start: int) -> Generator[Any, Any, None]:
+        env = self.env
+        capacity = self.config.capacity_teu
+        here, there = self.config.ports[start], self.config.ports[1 - start]
+        onboard: list[ConsignmentPart] = []
+        while True:
+            port = self.ports[here]
+            yield from port.berths.acquire(onboard)
+            moved = 0
+            if onboard:
+                teu = sum(p.teu for p in onboard)
+                yield env.timeout(teu / port.rate)
+                charge(onboard, Activity.PORT_DWELL, env.now)
+                port.land(onboard)
+                moved += teu
+                onboard = []
+            queue = self.queues[here]
+            yield from self._await_departure(queue, here)
+            onboard = queue.take(capacity)
+            if onboard:
+                charge(onboard, Activity.VESSEL_WAIT, env.now)
+                teu = sum(p.teu for p in onboard)
+                port.loaded_onto_vessel(teu)
+                yield env.timeout(teu / port.rate)
+                charge(onboard, Activity.PORT_DWELL, env.now)
+                moved += teu
+            leg_closure = self.leg_closures.get(here)
+            while port.closure.depth > 0 or (leg_closure is not None and leg_closure.depth > 0):
+                yield (port.closure.reopened if port.closure.depth > 0
+                       else leg_closure.reopened)  # type: ignore[union-attr]
+                charge(onboard, Activity.CLOSURE_HOLD, env.now)
+            port.berths.release()
+            port.count_vessel_call(moved)
+            self.sailings += 1
+            yield env.timeout(self.sailing())
+            charge(onboard, Activity.SAILING, env.now)
+            here, there = there, here
+
+    def _await_departure(self, queue: CargoQueue, port: str) -> Generator[Any, Any, None]:
+        env = self.env
+        policy = self.config.departure
+        capacity = self.config.capacity_teu
+        if policy.policy == "when_full":
+            while queue.teu < capacity:
+                yield queue.changed
+        elif policy.policy == "when_full_or_after":
+            assert policy.max_wait is not None
+            deadline = env.now + policy.max_wait
+            while queue.teu < capacity and env.now < deadline:
+                yield queue.changed | env.timeout(deadline - env.now)
+        else:
+            assert policy.headway is not None
+            first, headway = policy.first_departure, policy.headway
+            k = max(self.slots_claimed[port] + 1, math.ceil((env.now - first) / headway - 1e-9))
+            self.slots_claimed[port] = k
+            slot = first + k * headway
+            if slot > env.now:
+                yield env.timeout(slot - env.now)
