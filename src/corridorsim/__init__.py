@@ -1,9 +1,10 @@
 """corridorsim: China-Europe container transit, Middle Corridor versus Northern route."""
 
 from corridorsim.errors import CorridorsimError, RunError, ScenarioError
+from corridorsim.experiment import RunResult, run
 from corridorsim.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["CorridorsimError", "RunError", "Scenario", "ScenarioError", "load_scenario",
-           "__version__"]
+__all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
+           "load_scenario", "run", "__version__"]

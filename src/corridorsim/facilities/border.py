@@ -15,9 +15,9 @@ from typing import Any
 import simpy
 
 from corridorsim.consignment import Train
+from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
 from corridorsim.records import Activity
-from corridorsim.disruptions import ClosureState
 from corridorsim.scenario.schema import (
     Border,
     Customs,

@@ -1,0 +1,115 @@
+"""The ``corridorsim`` command: thin subcommands over the library.
+
+Every error a user can cause (bad scenario, unwritable folder) is printed as one
+line naming the file and key, with exit code 2, and never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from corridorsim.errors import CorridorsimError, ScenarioError
+from corridorsim.scenario.loader import load_scenario, parse_override
+
+EXIT_USAGE = 2
+
+
+def _load(path: str, sets: Sequence[str] | None) -> object:
+    overrides = dict(parse_override(text) for text in sets or ())
+    return load_scenario(path, overrides)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a scenario file (schema and network) and describe its network."""
+    from corridorsim.network import describe
+
+    scenario = _load(args.scenario, args.set)
+    print(describe(scenario))  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run replications of a scenario and write CSV results and a manifest."""
+    from corridorsim.experiment import run
+
+    scenario = _load(args.scenario, args.set)
+    if args.replications is not None and args.replications < 1:
+        raise ScenarioError("--replications: expected a whole number of at least 1")
+    result = run(scenario, replications=args.replications, seed=args.seed)  # type: ignore[arg-type]
+    out = Path(args.out) if args.out else Path("results") / scenario.name  # type: ignore[attr-defined]
+    written = result.write(out)
+    print(_summary_table(result.summary))
+    print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
+          f"{result.wall_seconds:.1f} s. Results: {_display(written)}/")
+    return 0
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _summary_table(rows: list[dict[str, object]]) -> str:
+    header = ["route", "delivered/rep", "median days", "p90 days", "USD/TEU", "kg CO2/TEU",
+              "backlog/rep"]
+    keys = ["route", "delivered_per_replication", "median_transit_days", "p90_transit_days",
+            "mean_cost_usd_per_teu", "mean_co2_kg_per_teu", "backlog_at_end_per_replication"]
+    table = [header] + [["" if r[k] is None else f"{r[k]:g}" if isinstance(r[k], float)
+                         else str(r[k]) for k in keys] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corridorsim",
+        description="Simulate China-Europe container transit on the Middle Corridor and the "
+                    "Northern route.")
+    from corridorsim import __version__
+
+    parser.add_argument("--version", action="version", version=f"corridorsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: object) -> argparse.ArgumentParser:
+        doc = (func.__doc__ or "").strip()  # type: ignore[attr-defined]
+        p = sub.add_parser(name, help=doc, description=doc)
+        p.set_defaults(func=func)
+        p.add_argument("scenario", help="scenario YAML file")
+        p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                       help="override a scenario key (repeatable), e.g. "
+                            "--set borders.altynkol.customs.digitization=0.9")
+        return p
+
+    add("validate", cmd_validate)
+    run_p = add("run", cmd_run)
+    run_p.add_argument("--replications", "-n", type=int, help="replications (default: the "
+                       "scenario's 'replications')")
+    run_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
+    run_p.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CorridorsimError as exc:
+        print(f"corridorsim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("corridorsim: interrupted; no results were written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

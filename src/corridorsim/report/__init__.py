@@ -1,0 +1,1 @@
+"""Result tables, CSV files, the manifest: the edge where records become rows."""

@@ -1,0 +1,150 @@
+"""Tables built from replication records, in a fixed column order.
+
+Numbers are rounded to fixed decimals here, once, so CSV files are byte-identical
+for the same scenario, seed and version wherever they are produced.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from corridorsim.records import ACTIVITIES, NodeRecord
+from corridorsim.sim.calendar import Calendar
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.replications import RunResult
+
+ACTIVITY_COLUMNS = [a.column for a in ACTIVITIES]
+
+SHIPMENT_COLUMNS = ["replication", "consignment_id", "flow", "route", "corridor", "teu",
+                    "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
+                    "cost_usd_per_teu", "co2_kg_per_teu"]
+
+NODE_COLUMNS = ["replication", "node", "kind", "utilisation", "mean_queue", "max_queue",
+                "mean_wait_hours", "throughput_teu", "throughput_trains", "vessel_calls",
+                "hours_closed", "mean_yard_teu", "max_yard_teu"]
+
+ROUTE_COLUMNS = ["replication", "route", "corridor", "consignments_released",
+                 "consignments_delivered", "teu_delivered", "mean_transit_days",
+                 "std_transit_days", "median_transit_days", "p90_transit_days",
+                 "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
+                 "mean_co2_kg_per_teu", *[f"mean_{c}" for c in ACTIVITY_COLUMNS],
+                 "backlog_consignments", "backlog_teu"]
+
+
+def corridor_of(route: str) -> str:
+    """``northern`` or ``middle`` from the route's name (the naming rule of the schema)."""
+    for family in ("northern", "middle"):
+        if route.startswith(family + "_"):
+            return family
+    return "other"
+
+
+def _r(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
+    scenario = result.scenario
+    calendar = Calendar(scenario.start_date, scenario.horizon)
+    shipments: list[dict[str, Any]] = []
+    routes: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    china_europe_routes = sorted({r for f in scenario.flows.values() if not f.background
+                                  for r in f.routes})
+    promise = scenario.promised_transit
+    for outcome in result.outcomes:
+        per_route: dict[str, list[dict[str, Any]]] = {r: [] for r in china_europe_routes}
+        for rec in outcome.shipments:
+            row: dict[str, Any] = {
+                "replication": rec.replication, "consignment_id": rec.consignment_id,
+                "flow": rec.flow, "route": rec.route, "corridor": corridor_of(rec.route),
+                "teu": rec.teu, "released_at": calendar.timestamp(rec.released_at),
+                "delivered_at": (calendar.timestamp(rec.delivered_at)
+                                 if rec.delivered_at is not None else None),
+                "transit_days": _r(rec.transit_hours / 24.0) if rec.transit_hours is not None
+                else None,
+            }
+            for column, hours in zip(ACTIVITY_COLUMNS,
+                                     rec.activity_hours or [None] * len(ACTIVITY_COLUMNS),
+                                     strict=True):
+                row[column] = _r(hours / 24.0) if hours is not None else None
+            row["cost_usd_per_teu"] = _r(rec.cost_usd_per_teu, 2)
+            row["co2_kg_per_teu"] = _r(rec.co2_kg_per_teu, 2)
+            shipments.append(row)
+            per_route.setdefault(rec.route, []).append(row)
+        for route in sorted(per_route):
+            rows = per_route[route]
+            done = [r for r in rows if r["transit_days"] is not None]
+            days = np.array([r["transit_days"] for r in done], dtype=float)
+            backlog = outcome.backlog.get(route, (0, 0))
+            entry: dict[str, Any] = {
+                "replication": outcome.replication, "route": route,
+                "corridor": corridor_of(route), "consignments_released": len(rows),
+                "consignments_delivered": len(done),
+                "teu_delivered": sum(r["teu"] for r in done),
+            }
+            if len(done):
+                entry.update({
+                    "mean_transit_days": _r(days.mean()),
+                    "std_transit_days": _r(days.std(ddof=1)) if len(done) > 1 else None,
+                    "median_transit_days": _r(np.percentile(days, 50)),
+                    "p90_transit_days": _r(np.percentile(days, 90)),
+                    "p95_transit_days": _r(np.percentile(days, 95)),
+                    "share_within_promise": (_r(float(np.mean(days * 24.0 <= promise)))
+                                             if promise is not None else None),
+                    "mean_cost_usd_per_teu": _r(np.mean([r["cost_usd_per_teu"] for r in done]),
+                                                2),
+                    "mean_co2_kg_per_teu": _r(np.mean([r["co2_kg_per_teu"] for r in done]), 2),
+                })
+                for column in ACTIVITY_COLUMNS:
+                    entry[f"mean_{column}"] = _r(np.mean([r[column] for r in done]))
+            entry["backlog_consignments"] = backlog[0]
+            entry["backlog_teu"] = backlog[1]
+            routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
+        for node in outcome.nodes:
+            nodes.append(_node_row(node))
+    return {"shipments": shipments, "routes": routes, "nodes": nodes}
+
+
+def _node_row(node: NodeRecord) -> dict[str, Any]:
+    return {
+        "replication": node.replication, "node": node.node, "kind": node.kind,
+        "utilisation": _r(node.utilisation), "mean_queue": _r(node.mean_queue),
+        "max_queue": node.max_queue, "mean_wait_hours": _r(node.mean_wait_hours),
+        "throughput_teu": _r(node.throughput_teu, 1), "throughput_trains": node.throughput_trains,
+        "vessel_calls": node.vessel_calls, "hours_closed": _r(node.hours_closed, 2),
+        "mean_yard_teu": _r(node.mean_yard_teu, 1), "max_yard_teu": _r(node.max_yard_teu, 1),
+    }
+
+
+def route_summary(result: RunResult) -> list[dict[str, Any]]:
+    """Per route over all replications: delivered, backlog, pooled median/p90 and means."""
+    by_route: dict[str, list[dict[str, Any]]] = {}
+    for row in result.shipments:
+        by_route.setdefault(row["route"], [])
+        if row["transit_days"] is not None:
+            by_route[row["route"]].append(row)
+    backlog: dict[str, int] = {}
+    for row in result.routes:
+        backlog[row["route"]] = backlog.get(row["route"], 0) + row["backlog_consignments"]
+        by_route.setdefault(row["route"], [])
+    summary = []
+    n = len(result.outcomes)
+    for route in sorted(by_route):
+        rows = by_route[route]
+        days = np.array([r["transit_days"] for r in rows], dtype=float)
+        summary.append({
+            "route": route,
+            "delivered_per_replication": round(len(rows) / n, 1),
+            "median_transit_days": _r(np.percentile(days, 50), 1) if len(rows) else None,
+            "p90_transit_days": _r(np.percentile(days, 90), 1) if len(rows) else None,
+            "mean_cost_usd_per_teu": _r(np.mean([r["cost_usd_per_teu"] for r in rows]), 0)
+            if rows else None,
+            "mean_co2_kg_per_teu": _r(np.mean([r["co2_kg_per_teu"] for r in rows]), 0)
+            if rows else None,
+            "backlog_at_end_per_replication": round(backlog.get(route, 0) / n, 1),
+        })
+    return summary

@@ -1,0 +1,78 @@
+"""Writing a run's results atomically: a complete folder appears, or none does.
+
+Files go into a hidden temporary folder beside the target, which is renamed into
+place only when every file is complete; an earlier results folder is replaced in
+the same way. An interrupted run leaves the previous results or none, never a
+truncated CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridorsim.errors import RunError
+from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.replications import RunResult
+
+TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
+               "nodes": ("nodes.csv", NODE_COLUMNS),
+               "routes": ("routes.csv", ROUTE_COLUMNS)}
+
+
+def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    """CSV text with a header, ``\\n`` line ends, empty cells for missing values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+    return buffer.getvalue()
+
+
+def write_folder_atomically(directory: Path, files: dict[str, str]) -> Path:
+    """Create ``directory`` holding exactly ``files`` (name -> text), replacing it whole."""
+    directory = directory.resolve()
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    except OSError as exc:
+        raise RunError(f"{directory}: cannot create the results folder ({exc.strerror})") from None
+    try:
+        for name, text in files.items():
+            with open(staging / name, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        old = None
+        if directory.exists():
+            old = directory.parent / f".{directory.name}.old-{os.getpid()}"
+            if old.exists():
+                shutil.rmtree(old)
+            directory.rename(old)
+        staging.rename(directory)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise RunError(f"{directory}: cannot write results ({exc.strerror})") from None
+        raise
+    return directory
+
+
+def write_run(result: RunResult, directory: Path) -> Path:
+    """Write ``shipments.csv``, ``nodes.csv``, ``routes.csv`` and ``manifest.json``."""
+    files = {filename: csv_text(result.tables[table], columns)
+             for table, (filename, columns) in TABLE_FILES.items()}
+    files["manifest.json"] = json.dumps(result.manifest(), indent=2, sort_keys=True) + "\n"
+    return write_folder_atomically(directory, files)
