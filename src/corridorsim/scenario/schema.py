@@ -234,7 +234,8 @@ class OpeningHours(Model):
     @model_validator(mode="after")
     def _ordered(self) -> OpeningHours:
         if self.close <= self.open:
-            raise ValueError("close must be later than open (windows across midnight are not supported)")
+            raise ValueError("close must be later than open "
+                             "(windows across midnight are not supported)")
         return self
 
 
@@ -298,7 +299,7 @@ class Port(Model):
     handling_teu_per_hour: PositiveFloat
     """Vessel loading/unloading rate per berth."""
     yard_capacity_teu: PositiveInt | None = None
-    """TEU the yard holds; arriving trains wait upstream while it is full. Unlimited when omitted."""
+    """TEU the yard holds; arriving trains wait upstream while it is full (unlimited if omitted)."""
     train_tracks: PositiveInt = 1
     """Trains loaded or unloaded at the same time."""
     train_handling_time: Distribution = ZERO
@@ -610,7 +611,8 @@ class Scenario(Model):
 def check_cross_references(s: Scenario) -> None:
     """Raise ``KeyPathError`` at the first reference that does not resolve."""
     if not _NAME.match(s.name):
-        raise KeyPathError("name", "use letters, digits, '-', '_' or '.' (it names the results folder)")
+        raise KeyPathError("name", "use letters, digits, '-', '_' or '.' "
+                                   "(it names the results folder)")
     if s.warmup >= s.horizon:
         raise KeyPathError("warmup", f"must be shorter than the horizon ({s.horizon:g} h), "
                                      f"got {s.warmup:g} h")
@@ -637,8 +639,9 @@ def check_cross_references(s: Scenario) -> None:
         if isinstance(leg, SeaLeg):
             service = s.vessel_services.get(leg.service)
             if service is None:
-                raise KeyPathError(f"legs.{leg_name}.service", f"unknown vessel service "
-                                   f"{leg.service!r}; expected one of {_listing(s.vessel_services)}")
+                raise KeyPathError(f"legs.{leg_name}.service",
+                                   f"unknown vessel service {leg.service!r}; "
+                                   f"expected one of {_listing(s.vessel_services)}")
             if sorted(service.ports) != sorted([leg.from_, leg.to]):
                 raise KeyPathError(f"legs.{leg_name}.service", f"vessel service {leg.service!r} "
                                    f"serves {service.ports}, not {leg.from_!r} and {leg.to!r}")
