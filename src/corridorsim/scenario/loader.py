@@ -111,7 +111,7 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],
     """A copy of ``document`` with each dotted key path set to its value.
 
     Intermediate mappings are created as needed; list items are addressed by
-    index (``routes.northern_brest.2``).
+    index (``routes.northern_brest.2``); ``None`` removes the key.
     """
     result = copy.deepcopy(document)
     for key_path, value in overrides.items():
@@ -134,7 +134,9 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],
                 raise ScenarioError(f"override cannot descend into {here!r}: not a mapping",
                                     source=source, key_path=key_path)
         last = parts[-1]
-        if isinstance(target, dict):
+        if isinstance(target, dict) and value is None:
+            target.pop(last, None)  # as in 'extends': null removes the key
+        elif isinstance(target, dict):
             target[last] = copy.deepcopy(value)
         elif isinstance(target, list) and last.isdigit() and int(last) < len(target):
             target[int(last)] = copy.deepcopy(value)
