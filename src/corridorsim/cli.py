@@ -18,7 +18,7 @@ EXIT_USAGE = 2
 
 
 def _load(path: str, sets: Sequence[str] | None) -> object:
-    overrides = dict(parse_override(text) for text in sets or ())
+    overrides = dict(parse_override(text, source=path) for text in sets or ())
     return load_scenario(path, overrides)
 
 
@@ -35,9 +35,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of a scenario and write CSV results and a manifest."""
     from corridorsim.experiment import run
 
-    scenario = _load(args.scenario, args.set)
     if args.replications is not None and args.replications < 1:
-        raise ScenarioError("--replications: expected a whole number of at least 1")
+        raise ScenarioError("--replications: expected a whole number of at least 1",
+                            source=args.scenario)
+    scenario = _load(args.scenario, args.set)
     result = run(scenario, replications=args.replications, seed=args.seed)  # type: ignore[arg-type]
     out = Path(args.out) if args.out else Path("results") / scenario.name  # type: ignore[attr-defined]
     written = result.write(out)

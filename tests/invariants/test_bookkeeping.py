@@ -41,7 +41,8 @@ def test_invariants_hold_on_the_mini_corridor(mini_result):
     assert len(mini_result.shipments) > 500
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     digitization=st.floats(0, 1),
     vessels=st.integers(1, 4),

@@ -3,7 +3,14 @@ import statistics
 
 import pytest
 
-from corridorsim.scenario.schema import Empirical, Exponential, Fixed, Lognormal, Triangular, Uniform
+from corridorsim.scenario.schema import (
+    Empirical,
+    Exponential,
+    Fixed,
+    Lognormal,
+    Triangular,
+    Uniform,
+)
 from corridorsim.sim.sampling import make_sampler, mean_of
 
 N = 40_000

@@ -623,6 +623,14 @@ def check_cross_references(s: Scenario) -> None:
                 raise KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
             seen[name] = section
     kinds = s.node_kinds
+    # Vessel services before legs: a sea leg is checked against its service's ports.
+    for service_name, service in s.vessel_services.items():
+        for i, port in enumerate(service.ports):
+            if port not in s.ports:
+                raise KeyPathError(f"vessel_services.{service_name}.ports.{i}",
+                                   f"unknown port {port!r}; expected one of {_listing(s.ports)}")
+        if service.ports[0] == service.ports[1]:
+            raise KeyPathError(f"vessel_services.{service_name}.ports", "the two ports must differ")
     pairs: dict[tuple[str, str], str] = {}
     for leg_name, leg in s.legs.items():
         for end in ("from", "to"):
@@ -645,13 +653,6 @@ def check_cross_references(s: Scenario) -> None:
             if sorted(service.ports) != sorted([leg.from_, leg.to]):
                 raise KeyPathError(f"legs.{leg_name}.service", f"vessel service {leg.service!r} "
                                    f"serves {service.ports}, not {leg.from_!r} and {leg.to!r}")
-    for service_name, service in s.vessel_services.items():
-        for i, port in enumerate(service.ports):
-            if port not in s.ports:
-                raise KeyPathError(f"vessel_services.{service_name}.ports.{i}",
-                                   f"unknown port {port!r}; expected one of {_listing(s.ports)}")
-        if service.ports[0] == service.ports[1]:
-            raise KeyPathError(f"vessel_services.{service_name}.ports", "the two ports must differ")
     for route_name, nodes in s.routes.items():
         for i, node in enumerate(nodes):
             if node not in kinds:

@@ -1,0 +1,268 @@
+"""Bad scenarios and bad command lines: one line naming file, key and expectation; exit 2.
+
+Each case starts from ``tests/scenarios/mini-corridor.yaml``, breaks one thing,
+and runs the command line on it: the user must get exactly one line on stderr
+naming the file, the dotted key path and what was expected, exit code 2, no
+traceback, and (for ``run``) no results folder and no staging folder left over.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from corridorsim.cli import main
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+MINI = SCENARIOS / "mini-corridor.yaml"
+BASE: dict[str, Any] = yaml.safe_load(MINI.read_text(encoding="utf-8"))
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _parent(doc: dict[str, Any], dotted: str) -> tuple[Any, str | int]:
+    *parents, last = dotted.split(".")
+    target: Any = doc
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    return target, (int(last) if isinstance(target, list) else last)
+
+
+def setting(dotted: str, value: object) -> Mutation:
+    """A mutation setting the key at ``dotted`` (list items by index) to ``value``."""
+    def mutate(doc: dict[str, Any]) -> None:
+        target, key = _parent(doc, dotted)
+        target[key] = value
+    return mutate
+
+
+def renaming(dotted: str, new_name: str) -> Mutation:
+    """A mutation renaming the key at ``dotted`` (a misspelling), keeping its value."""
+    def mutate(doc: dict[str, Any]) -> None:
+        target, key = _parent(doc, dotted)
+        target[new_name] = target.pop(key)
+    return mutate
+
+
+def adding(dotted: str, value: object) -> Mutation:
+    """A mutation adding a key that the schema does not know."""
+    return setting(dotted, value)
+
+
+def write_scenario(folder: Path, mutation: Mutation | str | None, name: str = "bad.yaml") -> Path:
+    """The mini scenario with ``mutation`` applied (or raw text, for broken YAML)."""
+    path = folder / name
+    if isinstance(mutation, str):
+        path.write_text(mutation, encoding="utf-8")
+        return path
+    doc = copy.deepcopy(BASE)
+    if mutation is not None:
+        mutation(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# id, scenario (mutation, raw text, or None for the valid file), extra CLI arguments,
+# expected key path (None: the whole file), phrases saying what was expected.
+CASES = [
+    pytest.param("name: x\nhorizon: [120d, 10d\nwarmup: 3\n", [], None,
+                 ["not valid YAML", "line 3"], id="malformed-yaml"),
+    pytest.param("name: x\n\thorizon: 120d\n", [], None,
+                 ["not valid YAML", "line 2"], id="malformed-yaml-tab"),
+    pytest.param("- just\n- a list\n", [], None,
+                 ["expected a mapping of scenario keys at the top level"],
+                 id="top-level-not-a-mapping"),
+    pytest.param(renaming("ports.port_e.berths", "berth"), [], "ports.port_e.berth",
+                 ["unknown key", "did you mean 'berths'"], id="unknown-key-in-port"),
+    pytest.param(renaming("horizon", "horizn"), [], "horizn",
+                 ["unknown key", "did you mean 'horizon'"], id="unknown-key-top-level"),
+    pytest.param(adding("warmpu", "5d"), [], "warmpu",
+                 ["unknown key", "did you mean 'warmup'"], id="unknown-optional-key-top-level"),
+    pytest.param(setting("ports.port_e.berths", "many"), [], "ports.port_e.berths",
+                 ["expected a whole number", "'many'"], id="string-for-number"),
+    pytest.param(setting("borders.east_border.gauge_change.tracks", 0), [],
+                 "borders.east_border.gauge_change.tracks",
+                 ["expected a number greater than 0", "got 0"], id="zero-tracks"),
+    pytest.param(setting("borders.east_border.customs.exit.lanes", -1), [],
+                 "borders.east_border.customs.exit.lanes",
+                 ["expected a number greater than 0", "got -1"], id="negative-lanes"),
+    pytest.param(setting("vessel_services.feeder.capacity_teu", 0), [],
+                 "vessel_services.feeder.capacity_teu",
+                 ["expected a number greater than 0", "got 0"], id="zero-vessel-capacity"),
+    pytest.param(setting("borders.east_border.gauge_change.trains_per_day", 0), [],
+                 "borders.east_border.gauge_change.trains_per_day",
+                 ["expected a number greater than 0", "got 0"], id="zero-trains-per-day"),
+    pytest.param(setting("customs_regimes.paper.inspection_probability", 1.5), [],
+                 "customs_regimes.paper.inspection_probability",
+                 ["expected a number less than or equal to 1", "got 1.5"],
+                 id="probability-above-one"),
+    pytest.param(setting("digitization", -0.1), [], "digitization",
+                 ["expected a number greater than or equal to 0", "got -0.1"],
+                 id="probability-below-zero"),
+    pytest.param(setting("flows.china_europe.routes.northern_main", 1.2), [],
+                 "flows.china_europe.routes.northern_main",
+                 ["expected a number less than or equal to 1", "got 1.2"],
+                 id="route-share-above-one"),
+    pytest.param(setting("routes.northern_main.2", "nowhere"), [], "routes.northern_main.2",
+                 ["unknown node 'nowhere'", "expected one of", "'west_border'"],
+                 id="unknown-node-in-route"),
+    pytest.param(setting("routes.northern_main", ["hub", "east_border", "europe"]), [],
+                 "routes.northern_main.2",
+                 ["no leg from 'east_border' to 'europe'", "add one under 'legs'"],
+                 id="route-step-without-leg"),
+    pytest.param(setting("vessel_services.feeder.ports.0", "port_x"), [],
+                 "vessel_services.feeder.ports.0",
+                 ["unknown port 'port_x'", "expected one of 'port_e', 'port_w'"],
+                 id="vessel-service-unknown-port"),
+    pytest.param(setting("legs.caspian.service", "ferry"), [], "legs.caspian.service",
+                 ["unknown vessel service 'ferry'", "expected one of 'feeder'"],
+                 id="sea-leg-unknown-service"),
+    pytest.param(setting("warmup", "120d"), [], "warmup",
+                 ["must be shorter than the horizon"], id="warmup-equals-horizon"),
+    pytest.param(setting("warmup", "200d"), [], "warmup",
+                 ["must be shorter than the horizon"], id="warmup-beyond-horizon"),
+    pytest.param(setting("extends", "no-such-parent.yaml"), [], "extends",
+                 ["'no-such-parent.yaml' not found", "expected the path of another scenario"],
+                 id="extends-missing-file"),
+    pytest.param(setting("borders.west_border.gauge_change.service_time", "36 parsecs"), [],
+                 "borders.west_border.gauge_change.service_time",
+                 ["unknown time unit 'parsecs'", "use one of"], id="bad-duration-unit"),
+    pytest.param(setting("borders.east_border.gauge_change.service_time.low", "36 parsecs"),
+                 [], "borders.east_border.gauge_change.service_time.low",
+                 ["unknown time unit 'parsecs'", "use one of"],
+                 id="bad-duration-unit-in-distribution"),
+    pytest.param(None, ["--set", "digitization=2"], "digitization",
+                 ["expected a number less than or equal to 1", "got 2"],
+                 id="set-invalid-value"),
+    pytest.param(None, ["--set", "borders.east_border.gauge_change.tracks=0"],
+                 "borders.east_border.gauge_change.tracks",
+                 ["expected a number greater than 0"], id="set-invalid-nested-value"),
+]
+
+COMMANDS = ["validate", "run"]
+
+
+def command_line(command: str, scenario: Path, extra: list[str], out: Path) -> list[str]:
+    argv = [command, str(scenario), *extra]
+    if command == "run":
+        argv += ["--out", str(out), "--replications", "1"]
+    return argv
+
+
+def assert_one_line_error(stderr: str, scenario: Path, key_path: str | None,
+                          expected: list[str]) -> str:
+    assert "Traceback" not in stderr
+    line = stderr.rstrip("\n")
+    assert line, "nothing on stderr"
+    assert "\n" not in line, f"expected one line on stderr, got:\n{stderr}"
+    where = f"{scenario}: " if key_path is None else f"{scenario}: {key_path}: "
+    assert where in line, f"{where!r} not in {line!r}"
+    for phrase in expected:
+        assert phrase in line, f"{phrase!r} not in {line!r}"
+    return line
+
+
+def assert_nothing_written(folder: Path, inputs: set[str]) -> None:
+    """Only the input files remain: no results folder, no hidden staging folder."""
+    left = {p.name for p in folder.iterdir()}
+    assert left == inputs, f"unexpected files left in {folder}: {sorted(left - inputs)}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("scenario", "extra", "key_path", "expected"), CASES)
+def test_bad_scenario_is_one_line_with_exit_code_2(
+        command, scenario, extra, key_path, expected, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a default results/ folder would land here too
+    path = write_scenario(tmp_path, scenario)
+    out = tmp_path / "out"
+
+    code = main(command_line(command, path, extra, out))
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert_one_line_error(captured.err, path, key_path, expected)
+    assert not out.exists()
+    assert_nothing_written(tmp_path, {path.name})
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_missing_file_is_one_line_with_exit_code_2(command, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "no-such-scenario.yaml"
+    out = tmp_path / "out"
+
+    code = main(command_line(command, path, [], out))
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert_one_line_error(captured.err, path, None,
+                          ["file not found", "expected a scenario YAML file"])
+    assert_nothing_written(tmp_path, set())
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("override", ["digitization", "=0.5"])
+def test_set_without_key_and_value_is_one_line_with_exit_code_2(
+        command, override, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write_scenario(tmp_path, None, name="ok.yaml")
+    out = tmp_path / "out"
+
+    code = main(command_line(command, path, ["--set", override], out))
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    line = captured.err.rstrip("\n")
+    assert "Traceback" not in line and "\n" not in line
+    assert f"--set {override!r}" in line
+    assert "expected key.path=value" in line
+    assert_nothing_written(tmp_path, {path.name})
+
+
+def test_set_without_value_names_the_file(tmp_path, capsys):
+    path = write_scenario(tmp_path, None, name="ok.yaml")
+
+    assert main(["validate", str(path), "--set", "digitization"]) == 2
+
+    assert_one_line_error(capsys.readouterr().err, path, None, ["expected key.path=value"])
+
+
+SUBPROCESS_CASES = [
+    pytest.param("run", setting("borders.east_border.gauge_change.tracks", 0), [],
+                 "borders.east_border.gauge_change.tracks", ["greater than 0"], id="run-schema"),
+    pytest.param("run", "name: x\nhorizon: [120d\n", [], None, ["not valid YAML", "line 3"],
+                 id="run-malformed-yaml"),
+    pytest.param("run", None, ["--set", "digitization=2"], "digitization",
+                 ["less than or equal to 1"], id="run-bad-set"),
+    pytest.param("validate", setting("routes.northern_main.2", "nowhere"), [],
+                 "routes.northern_main.2", ["unknown node 'nowhere'"],
+                 id="validate-cross-reference"),
+]
+
+
+@pytest.mark.parametrize(("command", "scenario", "extra", "key_path", "expected"),
+                         SUBPROCESS_CASES)
+def test_console_command_prints_no_traceback(command, scenario, extra, key_path, expected,
+                                             tmp_path):
+    path = write_scenario(tmp_path, scenario)
+    out = tmp_path / "out"
+
+    proc = subprocess.run([sys.executable, "-m", "corridorsim",
+                           *command_line(command, path, extra, out)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert_one_line_error(proc.stderr, path, key_path, expected)
+    assert not out.exists()
+    assert_nothing_written(tmp_path, {path.name})
