@@ -78,7 +78,9 @@ class NodeRecord:
     node: str
     kind: str
     utilisation: float
-    """Busy share of the busiest stage (customs lanes, gauge-change tracks, berths, tracks)."""
+    """Busy share of the busiest service point: customs lanes, gauge-change tracks and
+    terminal tracks at rail nodes; berths (occupied, including waits for cargo at berth)
+    and train tracks at ports."""
     mean_queue: float
     max_queue: int
     mean_wait_hours: float
@@ -107,6 +109,8 @@ class LevelMonitor:
 
     def change(self, now: float, delta: float) -> None:
         if now > self.start:
+            if self.last <= self.start and self.level > self.maximum:
+                self.maximum = self.level  # the level carried in at the end of warm-up
             self.area += self.level * (now - (self.last if self.last > self.start else self.start))
         self.last = now
         self.level += delta
@@ -124,4 +128,4 @@ class LevelMonitor:
 
     def peak(self) -> float:
         """Largest level seen after ``start`` (including the level carried in at ``start``)."""
-        return max(self.maximum, self.level if self.last <= self.start else self.maximum)
+        return max(self.maximum, self.level) if self.last <= self.start else self.maximum

@@ -91,3 +91,5 @@ def test_an_overloaded_scenario_runs_to_the_horizon_and_reports_its_backlog(mini
     # ~30 trains a week against 7 a week of capacity: most of them are still queued.
     assert row["backlog_consignments"] > 300
     assert row["consignments_delivered"] < 150
+    # Trains stuck past their 20-day promise count as late, not as missing.
+    assert row["share_within_promise"] < 0.3

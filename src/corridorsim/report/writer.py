@@ -53,6 +53,9 @@ def write_folder_atomically(directory: Path, files: dict[str, str]) -> Path:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; results are not
         old = None
         if directory.exists():
             old = directory.parent / f".{directory.name}.old-{os.getpid()}"

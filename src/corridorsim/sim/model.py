@@ -70,7 +70,8 @@ class ReplicationOutcome:
     shipments: tuple[ShipmentRecord, ...]
     nodes: tuple[NodeRecord, ...]
     backlog: dict[str, tuple[int, int]]
-    """Per China-Europe route: consignments and TEU still in the system at the end."""
+    """Per China-Europe route: consignments not yet delivered at the end, and their TEU
+    not yet delivered (including consignments released during warm-up)."""
     released_teu: int
     delivered_teu: int
     in_system_teu: int
@@ -207,7 +208,7 @@ class Replication:
             if c.delivered_at is None:
                 entry = backlog.setdefault(c.route, [0, 0])
                 entry[0] += 1
-                entry[1] += c.teu
+                entry[1] += c.teu_outstanding
             if c.released_at < self.warmup:
                 continue
             cost = None
