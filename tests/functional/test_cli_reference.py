@@ -1,0 +1,89 @@
+"""The command line end to end on the reference scenario, as a new user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corridorsim.cli import main
+from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS
+
+from ..conftest import BASELINE
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "baseline"
+    assert main(["run", str(BASELINE), "--replications", "2", "--seed", "3",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_console_script_is_installed_and_validates_the_reference_scenario():
+    exe = shutil.which("corridorsim", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the corridorsim console script is not installed"
+    done = subprocess.run([exe, "validate", str(BASELINE)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Scenario 'baseline-2024' is valid." in done.stdout
+    assert "northern_duisburg" in done.stdout and "middle_btk" in done.stdout
+
+
+def test_run_writes_every_file_with_the_documented_columns(baseline_run):
+    assert sorted(p.name for p in baseline_run.iterdir()) == [
+        "manifest.json", "nodes.csv", "routes.csv", "shipments.csv"]
+    for name, columns in (("shipments.csv", SHIPMENT_COLUMNS), ("routes.csv", ROUTE_COLUMNS),
+                          ("nodes.csv", NODE_COLUMNS)):
+        header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]
+        assert header.split(",") == columns
+    manifest = json.loads((baseline_run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"] == "baseline-2024"
+    assert manifest["seed"] == 3 and manifest["replications"] == 2
+    assert len(manifest["scenario_sha256"]) == 64
+    for balance in manifest["teu_balance"]:
+        assert balance["released_teu"] == balance["delivered_teu"] + balance["in_system_teu"]
+
+
+def test_results_documentation_covers_every_column():
+    text = (BASELINE.parent.parent / "results" / "README.md").read_text(encoding="utf-8")
+    for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS}:
+        assert f"`{column}`" in text, column
+
+
+def test_reference_scenario_is_plausible(baseline_run):
+    """Northern faster than Middle, both in the tens of days (calibration is stricter)."""
+    rows = [r for r in read(baseline_run / "shipments.csv") if r["transit_days"]]
+    median = {corridor: statistics.median(float(r["transit_days"]) for r in rows
+                                          if r["corridor"] == corridor)
+              for corridor in ("northern", "middle")}
+    assert 10 < median["northern"] < median["middle"] < 60
+    routes = {r["route"] for r in rows}
+    assert routes == {"northern_duisburg", "northern_malaszewicze", "middle_poti_constanta",
+                      "middle_btk"}
+    # The Middle Corridor's time includes the Caspian and Black Sea legs.
+    middle = [r for r in rows if r["corridor"] == "middle"]
+    assert statistics.fmean(float(r["days_sailing"]) for r in middle) > 1.0
+    assert all(float(r["days_sailing"]) == 0 for r in rows if r["corridor"] == "northern")
+
+
+def test_set_overrides_reach_the_run(tmp_path, capsys):
+    out = tmp_path / "digital"
+    code = main(["run", str(BASELINE), "-n", "1", "--out", str(out), "--set", "horizon=90d",
+                 "--set", "warmup=10d", "--set", "borders.altynkol.customs.digitization=1"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "middle_poti_constanta" in printed and f"Results: {out.resolve()}/" in printed
+    released = [r["released_at"] for r in read(out / "shipments.csv")]
+    assert max(released) < "2024-04-01"
