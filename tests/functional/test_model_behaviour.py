@@ -107,3 +107,25 @@ def test_more_vessels_do_not_lengthen_the_middle_route(mini_scenario):
     many = cs.run(mini_scenario.with_overrides({"vessel_services.feeder.vessels": 6}),
                   replications=2, seed=6)
     assert mean_transit(many, "middle_caspian") < mean_transit(few, "middle_caspian")
+
+
+def test_opening_hours_delay_the_start_of_handling():
+    doc = {
+        "name": "hours", "start_date": "2024-01-01", "horizon": "40h",
+        "customs_regimes": {"paper": {"document_check": 0}, "digital": {"document_check": 0}},
+        "terminals": {"a": {"handling_time": "2h", "opening_hours": {"open": "8h",
+                                                                     "close": "20h"}},
+                      "b": {"handling_time": "1h"}},
+        "legs": {"ab": {"mode": "rail", "from": "a", "to": "b", "distance_km": 100,
+                        "speed_kmh": 50}},
+        "routes": {"northern_ab": ["a", "b"]},
+        "flows": {"f": {"origin": "a", "destination": "b", "trains_per_week": 7,
+                        "consignment_teu": 80, "arrivals": "scheduled",
+                        "routes": {"northern_ab": 1.0}}},
+    }
+    # Released at midnight (24 h), handled from 08:00 to 10:00, 2 h on the line,
+    # unloaded in 1 h: 13 h in transit, 11 h of it at terminals.
+    (row,) = cs.run(validate_document(doc), replications=1).shipments
+    assert row["delivered_at"] == "2024-01-02T13:00"
+    assert row["days_terminal"] == pytest.approx(11 / 24, abs=ROUNDING)
+    assert row["days_rail_running"] == pytest.approx(2 / 24, abs=ROUNDING)

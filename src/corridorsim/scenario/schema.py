@@ -5,20 +5,17 @@ scenario authors. Durations are written with units (``36h``, ``2.5d``,
 ``45min``) and stored in hours. ``extra="forbid"`` everywhere: a misspelt key
 is an error, never a silently ignored setting. Cross-references (a route
 through a missing leg, a vessel service between non-ports) are checked in
-``Scenario``'s model validator, so ``corridorsim validate`` fails before a run.
+``Scenario``'s model validator (see ``references.py``), so ``corridorsim
+validate`` fails before a run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
@@ -27,131 +24,24 @@ from pydantic import (
     model_validator,
 )
 
-from corridorsim.errors import KeyPathError
-from corridorsim.units import parse_duration
-
-Hours = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
-PositiveHours = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-MonthlyValues = Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)]
+from corridorsim.scenario.distributions import (  # noqa: F401  (re-exported)
+    ZERO,
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Hours,
+    Lognormal,
+    Model,
+    MonthlyValues,
+    PositiveHours,
+    Probability,
+    TimeOfDay,
+    Triangular,
+    Uniform,
+)
 
 ROUTE_FAMILIES = ("northern_", "middle_")
-
-
-class Model(BaseModel):
-    """Base of every schema model: frozen, no unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-# --- distributions -------------------------------------------------------------------------
-
-
-class Fixed(Model):
-    """Always the same duration."""
-
-    dist: Literal["fixed"] = "fixed"
-    value: Hours
-    """The duration."""
-
-
-class Exponential(Model):
-    """Memoryless durations: the queueing-theory service time."""
-
-    dist: Literal["exponential"]
-    mean: PositiveHours
-    """Mean duration."""
-
-
-class Uniform(Model):
-    """Any duration between two bounds, equally likely."""
-
-    dist: Literal["uniform"]
-    low: Hours
-    """Shortest duration."""
-    high: Hours
-    """Longest duration."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Uniform:
-        if self.high < self.low:
-            raise ValueError("high must be at least low")
-        return self
-
-
-class Triangular(Model):
-    """A duration with a most likely value between two bounds (expert estimates)."""
-
-    dist: Literal["triangular"]
-    low: Hours
-    """Shortest duration."""
-    mode: Hours
-    """Most likely duration."""
-    high: Hours
-    """Longest duration."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Triangular:
-        if not self.low <= self.mode <= self.high:
-            raise ValueError("expected low <= mode <= high")
-        return self
-
-
-class Lognormal(Model):
-    """A right-skewed duration: the World Bank's model of lead time above its minimum.
-
-    The draw is ``minimum + X`` where X is lognormal with mean ``mean - minimum``
-    and coefficient of variation ``cv`` (so ``cv`` describes the excess above the
-    minimum, as in "The Cost of Being Landlocked", 2010).
-    """
-
-    dist: Literal["lognormal"]
-    mean: PositiveHours
-    """Mean of the whole duration (minimum included)."""
-    cv: PositiveFloat
-    """Coefficient of variation of the excess above ``minimum``."""
-    minimum: Hours = 0.0
-    """Duration that is never undercut (technical minimum)."""
-
-    @model_validator(mode="after")
-    def _above_minimum(self) -> Lognormal:
-        if self.mean <= self.minimum:
-            raise ValueError("mean must be larger than minimum")
-        return self
-
-
-class Empirical(Model):
-    """Observed durations, resampled (optionally with weights)."""
-
-    dist: Literal["empirical"]
-    values: Annotated[list[Hours], Field(min_length=1)]
-    """Observed durations."""
-    weights: list[PositiveFloat] | None = None
-    """Relative frequency of each value; equal when omitted."""
-
-    @model_validator(mode="after")
-    def _weights_match(self) -> Empirical:
-        if self.weights is not None and len(self.weights) != len(self.values):
-            raise ValueError("weights must have as many entries as values")
-        return self
-
-
-def _shorthand_fixed(value: object) -> object:
-    """Let ``36h`` or ``12`` stand for ``{dist: fixed, value: ...}``."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return {"dist": "fixed", "value": value}
-    return value
-
-
-Distribution = Annotated[
-    Annotated[
-        Fixed | Exponential | Uniform | Triangular | Lognormal | Empirical,
-        Field(discriminator="dist"),
-    ],
-    BeforeValidator(_shorthand_fixed),
-]
-
-ZERO = Fixed(value=0.0)
 
 
 # --- customs -------------------------------------------------------------------------------
@@ -226,9 +116,9 @@ class Customs(Model):
 class OpeningHours(Model):
     """Daily window in which service may start (local scenario time)."""
 
-    open: Annotated[float, BeforeValidator(parse_duration), Field(ge=0, lt=24)]
+    open: Annotated[TimeOfDay, Field(lt=24)]
     """Time of day service starts, as a duration after midnight (``8h``)."""
-    close: Annotated[float, BeforeValidator(parse_duration), Field(gt=0, le=24)]
+    close: Annotated[TimeOfDay, Field(gt=0)]
     """Time of day after which no service starts (``20h``)."""
 
     @model_validator(mode="after")
@@ -528,9 +418,6 @@ class Costs(Model):
 
 # --- scenario ------------------------------------------------------------------------------
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
 class Scenario(Model):
     """A whole corridor scenario: network, demand, customs, closures, costs, run settings."""
 
@@ -594,6 +481,8 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
+        from corridorsim.scenario.references import check_cross_references
+
         check_cross_references(self)
         return self
 
@@ -606,104 +495,3 @@ class Scenario(Model):
             for name in nodes:
                 kinds[name] = kind
         return kinds
-
-
-def check_cross_references(s: Scenario) -> None:
-    """Raise ``KeyPathError`` at the first reference that does not resolve."""
-    if not _NAME.match(s.name):
-        raise KeyPathError("name", "use letters, digits, '-', '_' or '.' "
-                                   "(it names the results folder)")
-    if s.warmup >= s.horizon:
-        raise KeyPathError("warmup", f"must be shorter than the horizon ({s.horizon:g} h), "
-                                     f"got {s.warmup:g} h")
-    seen: dict[str, str] = {}
-    for section in ("terminals", "borders", "ports"):
-        for name in getattr(s, section):
-            if name in seen:
-                raise KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
-            seen[name] = section
-    kinds = s.node_kinds
-    # Vessel services before legs: a sea leg is checked against its service's ports.
-    for service_name, service in s.vessel_services.items():
-        for i, port in enumerate(service.ports):
-            if port not in s.ports:
-                raise KeyPathError(f"vessel_services.{service_name}.ports.{i}",
-                                   f"unknown port {port!r}; expected one of {_listing(s.ports)}")
-        if service.ports[0] == service.ports[1]:
-            raise KeyPathError(f"vessel_services.{service_name}.ports", "the two ports must differ")
-    pairs: dict[tuple[str, str], str] = {}
-    for leg_name, leg in s.legs.items():
-        for end in ("from", "to"):
-            node = leg.from_ if end == "from" else leg.to
-            if node not in kinds:
-                raise KeyPathError(f"legs.{leg_name}.{end}", f"unknown node {node!r}; "
-                                   f"expected one of {_listing(kinds)}")
-        if leg.from_ == leg.to:
-            raise KeyPathError(f"legs.{leg_name}", "a leg must join two different nodes")
-        if (leg.from_, leg.to) in pairs:
-            raise KeyPathError(f"legs.{leg_name}", f"a leg from {leg.from_!r} to {leg.to!r} "
-                               f"already exists ({pairs[(leg.from_, leg.to)]!r})")
-        pairs[(leg.from_, leg.to)] = leg_name
-        if isinstance(leg, SeaLeg):
-            service = s.vessel_services.get(leg.service)
-            if service is None:
-                raise KeyPathError(f"legs.{leg_name}.service",
-                                   f"unknown vessel service {leg.service!r}; "
-                                   f"expected one of {_listing(s.vessel_services)}")
-            if sorted(service.ports) != sorted([leg.from_, leg.to]):
-                raise KeyPathError(f"legs.{leg_name}.service", f"vessel service {leg.service!r} "
-                                   f"serves {service.ports}, not {leg.from_!r} and {leg.to!r}")
-    for route_name, nodes in s.routes.items():
-        for i, node in enumerate(nodes):
-            if node not in kinds:
-                raise KeyPathError(f"routes.{route_name}.{i}", f"unknown node {node!r}; "
-                                   f"expected one of {_listing(kinds)}")
-        if len(set(nodes)) != len(nodes):
-            raise KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
-        for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)):
-            leg_name = pairs.get((a, b))
-            if leg_name is None:
-                raise KeyPathError(f"routes.{route_name}.{i + 1}",
-                                   f"no leg from {a!r} to {b!r}; add one under 'legs'")
-            leg = s.legs[leg_name]
-            if isinstance(leg, SeaLeg) and i + 2 < len(nodes):
-                nxt = pairs.get((b, nodes[i + 2]))
-                if nxt is not None and isinstance(s.legs[nxt], RailLeg) and (
-                        s.ports[b].train_formation is None):
-                    raise KeyPathError(f"ports.{b}.train_formation", f"route {route_name!r} "
-                                       "leaves this port by rail after a sea leg; "
-                                       "expected a 'train_formation' (train_teu, "
-                                       "max_consolidation_wait)")
-    for flow_name, flow in s.flows.items():
-        for end in ("origin", "destination"):
-            node = getattr(flow, end)
-            if node not in kinds:
-                raise KeyPathError(f"flows.{flow_name}.{end}", f"unknown node {node!r}; "
-                                   f"expected one of {_listing(kinds)}")
-        for route_name in flow.routes:
-            nodes = s.routes.get(route_name)
-            if nodes is None:
-                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
-                                   f"unknown route; expected one of {_listing(s.routes)}")
-            if nodes[0] != flow.origin or nodes[-1] != flow.destination:
-                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
-                                   f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the flow "
-                                   f"runs {flow.origin!r} -> {flow.destination!r}")
-            if not flow.background and not route_name.startswith(ROUTE_FAMILIES):
-                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
-                                   "China-Europe routes are named 'northern_*' or 'middle_*' "
-                                   "(or mark the flow 'background: true')")
-    legs_by_name = set(s.legs)
-    for closure_name, closure in s.closures.items():
-        if closure.at not in kinds and closure.at not in legs_by_name:
-            raise KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
-                               f"{closure.at!r}; expected a name under terminals, borders, "
-                               "ports or legs")
-
-
-def _listing(names: object) -> str:
-    items = sorted(names)  # type: ignore[call-overload]
-    if not items:
-        return "(none defined)"
-    shown = ", ".join(repr(n) for n in items[:12])
-    return shown + (", ..." if len(items) > 12 else "")
