@@ -34,13 +34,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of a scenario and write CSV results and a manifest."""
     from corridorsim.experiment import run
+    from corridorsim.report.writer import RESULT_FILES, check_replaceable
 
     if args.replications is not None and args.replications < 1:
         raise ScenarioError("--replications: expected a whole number of at least 1",
                             source=args.scenario)
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed: expected a whole number of at least 0",
+                            source=args.scenario)
+    if args.out is not None and not args.out.strip():
+        raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
+    out = Path(args.out) if args.out is not None else Path("results") / scenario.name  # type: ignore[attr-defined]
+    check_replaceable(out.resolve(), RESULT_FILES)  # fail before the run, not after
     result = run(scenario, replications=args.replications, seed=args.seed)  # type: ignore[arg-type]
-    out = Path(args.out) if args.out else Path("results") / scenario.name  # type: ignore[attr-defined]
     written = result.write(out)
     print(_summary_table(result.summary))
     print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
@@ -51,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 
@@ -60,7 +67,10 @@ def _summary_table(rows: list[dict[str, object]]) -> str:
               "backlog/rep"]
     keys = ["route", "delivered_per_replication", "median_transit_days", "p90_transit_days",
             "mean_cost_usd_per_teu", "mean_co2_kg_per_teu", "backlog_at_end_per_replication"]
-    table = [header] + [["" if r[k] is None else f"{r[k]:g}" if isinstance(r[k], float)
+    formats = {"delivered_per_replication": ".1f", "median_transit_days": ".1f",
+               "p90_transit_days": ".1f", "mean_cost_usd_per_teu": ",.0f",
+               "mean_co2_kg_per_teu": ",.0f", "backlog_at_end_per_replication": ".1f"}
+    table = [header] + [["" if r[k] is None else format(r[k], formats[k]) if k in formats
                          else str(r[k]) for k in keys] for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)

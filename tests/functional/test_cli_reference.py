@@ -87,3 +87,34 @@ def test_set_overrides_reach_the_run(tmp_path, capsys):
     assert "middle_poti_constanta" in printed and f"Results: {out.resolve()}/" in printed
     released = [r["released_at"] for r in read(out / "shipments.csv")]
     assert max(released) < "2024-04-01"
+
+
+def test_run_refuses_to_replace_a_folder_of_other_files(tmp_path, capsys):
+    mine = tmp_path / "mydata"
+    mine.mkdir()
+    (mine / "forecast.xlsx").write_text("precious")
+    code = main(["run", str(BASELINE), "-n", "1", "--out", str(mine)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "not corridorsim results (forecast.xlsx)" in err
+    assert (mine / "forecast.xlsx").read_text() == "precious"
+
+
+def test_run_replaces_its_own_earlier_results(tmp_path, capsys):
+    out = tmp_path / "again"
+    for _ in range(2):
+        assert main(["run", str(BASELINE), "-n", "1", "--out", str(out),
+                     "--set", "horizon=60d", "--set", "warmup=5d"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["overrides"] == [{"key": "horizon", "value": "60d"},
+                                     {"key": "warmup", "value": "5d"}]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seed", "-1"], "--seed: expected a whole number of at least 0"),
+    (["--out", ""], "--out: expected a folder name"),
+])
+def test_bad_run_options_get_one_line(args, message, capsys):
+    assert main(["run", str(BASELINE), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and str(BASELINE) in err

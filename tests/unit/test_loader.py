@@ -80,3 +80,52 @@ def test_round_trip_of_the_model_dump_is_stable(mini_scenario):
     again = cs.Scenario.model_validate(yaml.safe_load(yaml.safe_dump(
         dumped, default_flow_style=False, sort_keys=False)))
     assert again.model_dump() == mini_scenario.model_dump()
+
+
+def test_override_inside_a_misspelt_entry_is_refused_with_a_suggestion(mini_scenario):
+    with pytest.raises(cs.ScenarioError, match="unknown border 'east_bordr'; did you mean "
+                                               "'east_border'"):
+        mini_scenario.with_overrides({"borders.east_bordr.customs.digitization": 0.9})
+    with pytest.raises(cs.ScenarioError, match="unknown port 'port_q'"):
+        cs.load_scenario(MINI, {"ports.port_q.berths": 1})
+
+
+def test_override_may_add_a_whole_new_entry(mini_scenario):
+    variant = mini_scenario.with_overrides({"closures.strike": {
+        "kind": "window", "at": "east_border", "start": "2024-02-01", "end": "2024-02-02"}})
+    assert set(variant.closures) == {"storms", "works", "strike"}
+
+
+def test_a_node_on_no_route_is_an_error(tmp_path: Path):
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {MINI}\nborders:\n  altynkl:\n    gauge_change: "
+                     "{tracks: 1, service_time: 2h}\n")
+    with pytest.raises(cs.ScenarioError, match=r"borders\.altynkl: is not on any route"):
+        cs.load_scenario(child)
+
+
+def test_overrides_are_remembered_for_the_manifest(mini_scenario):
+    variant = cs.load_scenario(MINI, {"digitization": "0.5"}).with_overrides(
+        {"vessel_services.feeder.vessels": 4})
+    assert variant.overrides == (("digitization", 0.5), ("vessel_services.feeder.vessels", 4))
+    assert mini_scenario.overrides == ()
+
+
+def test_a_leg_without_a_mode_names_the_missing_key(mini_scenario):
+    with pytest.raises(cs.ScenarioError, match=r"legs\.extra: expected a 'mode' key"):
+        mini_scenario.with_overrides({"legs.extra": {"from": "hub", "to": "europe"}})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"replications": 0}, "replications: expected a whole number of at least 1"),
+    ({"seed": -1}, "seed: expected a whole number of at least 0"),
+    ({"seed": 1.5}, "seed: expected a whole number"),
+])
+def test_run_rejects_bad_arguments_with_a_clear_error(mini_scenario, kwargs, message):
+    with pytest.raises(cs.RunError, match=message):
+        cs.run(mini_scenario, **kwargs)
+
+
+def test_a_run_result_prints_briefly(mini_result):
+    text = repr(mini_result)
+    assert text.startswith("RunResult(scenario='mini-corridor'") and len(text) < 200

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corridorsim.errors import RunError
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.model import ReplicationOutcome, run_replication
 
@@ -26,9 +27,14 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    outcomes: tuple[ReplicationOutcome, ...]
+    outcomes: tuple[ReplicationOutcome, ...] = field(repr=False)
     wall_seconds: float
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
+                f"replications={len(self.outcomes)}, shipments={len(self.shipments)}, "
+                f"wall_seconds={self.wall_seconds:.2f})")
 
     @property
     def shipments(self) -> list[dict[str, Any]]:
@@ -74,9 +80,11 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     from corridorsim.report.tables import build_tables
 
     n = scenario.replications if replications is None else replications
-    if n < 1:
-        raise ValueError("replications must be at least 1")
     base_seed = scenario.seed if seed is None else seed
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RunError(f"replications: expected a whole number of at least 1, got {n!r}")
+    if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
+        raise RunError(f"seed: expected a whole number of at least 0, got {base_seed!r}")
     started = time.perf_counter()
     if mapper is None:
         produced: Iterable[ReplicationOutcome] = (

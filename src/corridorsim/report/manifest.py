@@ -38,6 +38,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         "scenario": scenario.name,
         "scenario_file": scenario.source.name if scenario.source is not None else None,
         "scenario_sha256": scenario_hash(scenario),
+        "overrides": [{"key": k, "value": v} for k, v in scenario.overrides],
         "seed": result.seed,
         "replications": len(result.outcomes),
         "start_date": scenario.start_date.isoformat(),

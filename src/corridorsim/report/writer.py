@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
                "nodes": ("nodes.csv", NODE_COLUMNS),
                "routes": ("routes.csv", ROUTE_COLUMNS)}
+RESULT_FILES = (*(filename for filename, _ in TABLE_FILES.values()), "manifest.json")
 
 
 def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -39,9 +40,37 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+def check_replaceable(directory: Path, files: Iterable[str]) -> None:
+    """Refuse to replace anything but an earlier results folder of the same kind.
+
+    A results folder is replaced whole, so pointing ``--out`` at a folder of one's
+    own documents must fail instead of deleting them.
+    """
+    if not directory.exists():
+        return
+    cwd = Path.cwd().resolve()
+    if directory == cwd or directory in cwd.parents:
+        raise RunError(f"{directory}: is the working folder or one above it; expected a "
+                       "new or earlier results folder")
+    if not directory.is_dir():
+        raise RunError(f"{directory}: exists and is not a folder; expected a new or earlier "
+                       "results folder")
+    present = {p.name for p in directory.iterdir()}
+    if present and ("manifest.json" not in present or not present <= set(files)):
+        others = sorted(present - set(files))[:3]
+        raise RunError(f"{directory}: exists and holds files that are not corridorsim results "
+                       f"({', '.join(others) or 'no manifest.json'}); choose another --out "
+                       "folder")
+
+
 def write_folder_atomically(directory: Path, files: dict[str, str]) -> Path:
-    """Create ``directory`` holding exactly ``files`` (name -> text), replacing it whole."""
+    """Create ``directory`` holding exactly ``files`` (name -> text), replacing it whole.
+
+    An existing folder is replaced only if it is an earlier results folder (see
+    ``check_replaceable``).
+    """
     directory = directory.resolve()
+    check_replaceable(directory, files)
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))

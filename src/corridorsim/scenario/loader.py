@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import types
 import typing
 from collections.abc import Mapping
@@ -34,7 +35,23 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     document = read_document(path)
     if overrides:
         document = apply_overrides(document, overrides, source=path)
-    return validate_document(document, source=path)
+    scenario = validate_document(document, source=path)
+    scenario._overrides = tuple((k, override_value(v)) for k, v in (overrides or {}).items())
+    return scenario
+
+
+def override_value(value: Any) -> Any:
+    """An override value as it will appear in the manifest (YAML-typed, JSON-safe)."""
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value) if value.strip() else value
+        except yaml.YAMLError:
+            return value
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -128,6 +145,7 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],
             except yaml.YAMLError:
                 pass
         parts = key_path.split(".")
+        _check_named_entry(result, parts, source, key_path)
         target: Any = result
         for depth, part in enumerate(parts[:-1]):
             here = ".".join(parts[: depth + 1])
@@ -151,6 +169,27 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],
             raise ScenarioError("override target is not a mapping or a list index",
                                 source=source, key_path=key_path)
     return result
+
+
+NAMED_SECTIONS = {"terminals": "terminal", "borders": "border", "ports": "port", "legs": "leg",
+                  "vessel_services": "vessel service", "routes": "route", "flows": "flow",
+                  "closures": "closure"}
+
+
+def _check_named_entry(document: Mapping[str, Any], parts: list[str], source: Path | None,
+                       key_path: str) -> None:
+    """An override inside a named entry (``borders.altynkol.customs``) must name an entry
+    that exists: a misspelt name would otherwise add a new, unused entry silently.
+    Setting a whole entry (``closures.new_storm``) may add one."""
+    if len(parts) < 3 or parts[0] not in NAMED_SECTIONS:
+        return
+    entries = document.get(parts[0]) or {}
+    if isinstance(entries, Mapping) and parts[1] not in entries:
+        close = difflib.get_close_matches(parts[1], list(entries), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else (
+            "expected one of " + ", ".join(repr(k) for k in sorted(entries)))
+        raise ScenarioError(f"unknown {NAMED_SECTIONS[parts[0]]} {parts[1]!r}; {hint}",
+                            source=source, key_path=key_path)
 
 
 def validate_document(document: Mapping[str, Any], source: Path | None = None) -> Scenario:
@@ -187,6 +226,9 @@ def scenario_error_from(exc: ValidationError, source: Path | None,
         message = "required key is missing"
     elif first["type"] == "union_tag_invalid":
         message = message.replace("Input tag", "value")
+    elif first["type"] == "union_tag_not_found":
+        tag = (first.get("ctx") or {}).get("discriminator", "").strip("'")
+        message = f"expected a '{tag}' key" + (" (rail or sea)" if tag == "mode" else "")
     elif message.startswith("Input should be "):
         wanted = _EXPECTED.get(first["type"], message[len("Input should be "):])
         if first["type"] in _COMPARISONS:

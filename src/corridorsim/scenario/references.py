@@ -104,6 +104,12 @@ def check_cross_references(s: Scenario) -> None:
                 raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
                                    "China-Europe routes are named 'northern_*' or 'middle_*' "
                                    "(or mark the flow 'background: true')")
+    on_routes = {node for nodes in s.routes.values() for node in nodes}
+    for section in ("terminals", "borders", "ports"):
+        for name in getattr(s, section):
+            if name not in on_routes:
+                raise KeyPathError(f"{section}.{name}", "is not on any route; add it to a "
+                                   "route or remove it (a misspelt name creates a new node)")
     legs_by_name = set(s.legs)
     for closure_name, closure in s.closures.items():
         if closure.at not in kinds and closure.at not in legs_by_name:

@@ -461,6 +461,7 @@ class Scenario(Model):
     """Time value of cargo and emission factors."""
 
     _source: Path | None = PrivateAttr(default=None)
+    _overrides: tuple[tuple[str, Any], ...] = PrivateAttr(default=())
 
     @property
     def source(self) -> Path | None:
@@ -473,11 +474,19 @@ class Scenario(Model):
         ``{"borders.altynkol.customs.digitization": 0.9}`` sets one key; a
         ``ScenarioError`` names the key if the result is not a valid scenario.
         """
-        from corridorsim.scenario.loader import apply_overrides, validate_document
+        from corridorsim.scenario.loader import apply_overrides, override_value, validate_document
 
         document = self.model_dump(by_alias=True, exclude_none=True)
-        return validate_document(apply_overrides(document, overrides, self._source),
-                                 source=self._source)
+        variant = validate_document(apply_overrides(document, overrides, self._source),
+                                    source=self._source)
+        variant._overrides = self._overrides + tuple((k, override_value(v)) for k, v in
+                                                     overrides.items())
+        return variant
+
+    @property
+    def overrides(self) -> tuple[tuple[str, Any], ...]:
+        """Key paths set on top of the file (``--set``, ``with_overrides``), in order."""
+        return self._overrides
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
