@@ -7,6 +7,7 @@ line naming the file and key, with exit code 2, and never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,12 +43,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise ScenarioError("--seed: expected a whole number of at least 0",
                             source=args.scenario)
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers: expected a whole number of at least 1",
+                            source=args.scenario)
     if args.out is not None and not args.out.strip():
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name  # type: ignore[attr-defined]
     check_replaceable(out.resolve(), RESULT_FILES)  # fail before the run, not after
-    result = run(scenario, replications=args.replications, seed=args.seed)  # type: ignore[arg-type]
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    result = run(scenario, replications=args.replications, seed=args.seed,  # type: ignore[arg-type]
+                 workers=workers)
     written = result.write(out)
     print(_summary_table(result.summary))
     print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
@@ -106,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "scenario's 'replications')")
     run_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     run_p.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    run_p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
+                       "(default: the machine's cores; 1 runs them one after another); "
+                       "the results do not depend on it")
     return parser
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,13 +72,15 @@ class RunResult:
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        mapper: Mapper | None = None) -> RunResult:
+        mapper: Mapper | None = None, workers: int = 1) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults from the scenario).
 
-    ``mapper`` is a ``map``-like callable (e.g. ``executor.map``); replications run one
-    after another when omitted. Results are sorted by replication index either way.
+    ``workers`` > 1 runs replications on a local process pool; ``mapper`` is any
+    ``map``-like callable instead (e.g. a Dask client's executor ``map``). Either way
+    each replication draws from its own streams, so the results are the same as
+    running them one after another. Results are sorted by replication index either way.
     """
-    from corridorsim.report.tables import build_tables
+    from corridorsim.report.tables import add_summaries, build_tables
 
     n = scenario.replications if replications is None else replications
     base_seed = scenario.seed if seed is None else seed
@@ -86,14 +89,22 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
         raise RunError(f"seed: expected a whole number of at least 0, got {base_seed!r}")
     started = time.perf_counter()
-    if mapper is None:
-        produced: Iterable[ReplicationOutcome] = (
-            run_replication(scenario, r, base_seed) for r in range(n))
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise RunError(f"workers: expected a whole number of at least 1, got {workers!r}")
+    if mapper is not None:
+        produced: Iterable[ReplicationOutcome] = mapper(
+            run_replication, [scenario] * n, range(n), [base_seed] * n)
+        outcomes = tuple(sorted(produced, key=lambda o: o.replication))
+    elif workers > 1 and n > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+            outcomes = tuple(sorted(pool.map(run_replication, [scenario] * n, range(n),
+                                             [base_seed] * n),
+                                    key=lambda o: o.replication))
     else:
-        produced = mapper(run_replication, [scenario] * n, range(n), [base_seed] * n)
-    outcomes = tuple(sorted(produced, key=lambda o: o.replication))
+        outcomes = tuple(run_replication(scenario, r, base_seed) for r in range(n))
     wall = time.perf_counter() - started
     result = RunResult(scenario=scenario, seed=base_seed, outcomes=outcomes,
                        wall_seconds=wall, tables={})
     result.tables.update(build_tables(result))
+    add_summaries(result.tables, result)
     return result

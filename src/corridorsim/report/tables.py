@@ -52,6 +52,7 @@ def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
     shipments: list[dict[str, Any]] = []
     routes: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
+    groups: list[dict[str, Any]] = []
     china_europe_routes = sorted({r for f in scenario.flows.values() if not f.background
                                   for r in f.routes})
     promise = scenario.promised_transit
@@ -78,37 +79,88 @@ def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
             per_route.setdefault(rec.route, []).append(row)
             released.setdefault(rec.route, []).append(rec.released_at)
         for route in sorted(per_route):
-            rows = per_route[route]
-            done = [r for r in rows if r["transit_days"] is not None]
-            days = np.array([r["transit_days"] for r in done], dtype=float)
             backlog = outcome.backlog.get(route, (0, 0))
-            entry: dict[str, Any] = {
-                "replication": outcome.replication, "route": route,
-                "corridor": corridor_of(route), "consignments_released": len(rows),
-                "consignments_delivered": len(done),
-                "teu_delivered": sum(r["teu"] for r in done),
-            }
-            if len(done):
-                entry.update({
-                    "mean_transit_days": _r(days.mean()),
-                    "std_transit_days": _r(days.std(ddof=1)) if len(done) > 1 else None,
-                    "median_transit_days": _r(np.percentile(days, 50)),
-                    "p90_transit_days": _r(np.percentile(days, 90)),
-                    "p95_transit_days": _r(np.percentile(days, 95)),
-                    "share_within_promise": _share_within_promise(
-                        rows, released[route], promise, scenario.horizon),
-                    "mean_cost_usd_per_teu": _r(np.mean([r["cost_usd_per_teu"] for r in done]),
-                                                2),
-                    "mean_co2_kg_per_teu": _r(np.mean([r["co2_kg_per_teu"] for r in done]), 2),
-                })
-                for column in ACTIVITY_COLUMNS:
-                    entry[f"mean_{column}"] = _r(np.mean([r[column] for r in done]))
+            entry: dict[str, Any] = {"replication": outcome.replication, "route": route,
+                                     "corridor": corridor_of(route)}
+            entry.update(transit_kpis(per_route[route], released[route], promise,
+                                      scenario.horizon))
             entry["backlog_consignments"] = backlog[0]
             entry["backlog_teu"] = backlog[1]
             routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
+        groups.extend(_group_rows(outcome.replication, per_route, released, outcome.backlog,
+                                  promise, scenario.horizon))
         for node in outcome.nodes:
             nodes.append(_node_row(node))
-    return {"shipments": shipments, "routes": routes, "nodes": nodes}
+    return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups}
+
+
+def add_summaries(tables: dict[str, list[dict[str, Any]]], result: RunResult) -> None:
+    """Add the across-replication tables (needs the per-replication ones first)."""
+    from corridorsim.report.summaries import comparison_rows, summary_rows
+
+    tables["summary"] = summary_rows(result)
+    tables["comparison"] = comparison_rows(result)
+
+
+TRANSIT_KPIS = ["consignments_released", "consignments_delivered", "teu_delivered",
+                "mean_transit_days", "std_transit_days", "median_transit_days",
+                "p90_transit_days", "p95_transit_days", "share_within_promise",
+                "mean_cost_usd_per_teu", "mean_co2_kg_per_teu",
+                *[f"mean_{c}" for c in ACTIVITY_COLUMNS]]
+
+
+def transit_kpis(rows: list[dict[str, Any]], released_hours: list[float],
+                 promise: float | None, horizon: float) -> dict[str, Any]:
+    """Transit-time, cost and CO2 figures of a set of shipments rows (one replication)."""
+    done = [r for r in rows if r["transit_days"] is not None]
+    kpis: dict[str, Any] = {"consignments_released": len(rows),
+                            "consignments_delivered": len(done),
+                            "teu_delivered": sum(r["teu"] for r in done)}
+    if not done:
+        return kpis
+    days = np.array([r["transit_days"] for r in done], dtype=float)
+    kpis.update({
+        "mean_transit_days": _r(days.mean()),
+        "std_transit_days": _r(days.std(ddof=1)) if len(done) > 1 else None,
+        "median_transit_days": _r(np.percentile(days, 50)),
+        "p90_transit_days": _r(np.percentile(days, 90)),
+        "p95_transit_days": _r(np.percentile(days, 95)),
+        "share_within_promise": _share_within_promise(rows, released_hours, promise, horizon),
+        "mean_cost_usd_per_teu": _r(np.mean([r["cost_usd_per_teu"] for r in done]), 2),
+        "mean_co2_kg_per_teu": _r(np.mean([r["co2_kg_per_teu"] for r in done]), 2),
+    })
+    for column in ACTIVITY_COLUMNS:
+        kpis[f"mean_{column}"] = _r(np.mean([r[column] for r in done]))
+    return kpis
+
+
+def _group_rows(replication: int, per_route: dict[str, list[dict[str, Any]]],
+                released: dict[str, list[float]], backlog: dict[str, tuple[int, int]],
+                promise: float | None, horizon: float) -> list[dict[str, Any]]:
+    """Per replication: KPIs of each corridor, and of each flow on each corridor.
+
+    Flow-level groups make route comparisons like for like (same origin and
+    destination); corridor groups pool every route of a corridor.
+    """
+    buckets: dict[tuple[str, str, str], tuple[list[dict[str, Any]], list[float], int]] = {}
+    for route, rows in per_route.items():
+        corridor = corridor_of(route)
+        for row, hours in zip(rows, released[route], strict=True):
+            for key in (("corridor", corridor, corridor), ("flow", row["flow"], corridor)):
+                bucket = buckets.setdefault(key, ([], [], 0))
+                bucket[0].append(row)
+                bucket[1].append(hours)
+        key = ("corridor", corridor, corridor)
+        rows_, hours_, stuck = buckets.setdefault(key, ([], [], 0))
+        buckets[key] = (rows_, hours_, stuck + backlog.get(route, (0, 0))[0])
+    out = []
+    for (scope, name, corridor), (rows, hours, stuck) in sorted(buckets.items()):
+        entry = {"replication": replication, "scope": scope, "name": name,
+                 "corridor": corridor, **transit_kpis(rows, hours, promise, horizon)}
+        if scope == "corridor":
+            entry["backlog_consignments"] = stuck
+        out.append(entry)
+    return out
 
 
 def _share_within_promise(rows: list[dict[str, Any]], released_hours: list[float],

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridorsim.errors import RunError
+from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
                "nodes": ("nodes.csv", NODE_COLUMNS),
-               "routes": ("routes.csv", ROUTE_COLUMNS)}
+               "routes": ("routes.csv", ROUTE_COLUMNS),
+               "summary": ("summary.csv", SUMMARY_COLUMNS),
+               "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
 RESULT_FILES = (*(filename for filename, _ in TABLE_FILES.values()), "manifest.json")
 
 

@@ -1,0 +1,105 @@
+"""Across-replication tables: ``summary.csv`` (each KPI's mean and 95% interval) and
+``comparison.csv`` (Middle Corridor minus Northern route, paired by replication)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from corridorsim.report.tables import TRANSIT_KPIS, _r
+from corridorsim.stats import Estimate, estimate, paired_difference
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.replications import RunResult
+
+ROUTE_KPIS = [*TRANSIT_KPIS, "backlog_consignments", "backlog_teu"]
+CORRIDOR_KPIS = [*TRANSIT_KPIS, "backlog_consignments"]
+NODE_KPIS = ["utilisation", "mean_queue", "max_queue", "mean_wait_hours", "throughput_teu",
+             "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu"]
+
+SUMMARY_COLUMNS = ["scope", "name", "kpi", "mean", "std", "ci_low", "ci_high", "half_width",
+                   "replications"]
+COMPARISON_COLUMNS = ["scope", "name", "kpi", "middle_mean", "northern_mean", "difference",
+                      "ci_low", "ci_high", "half_width", "replications", "significant"]
+
+
+def _by_replication(rows: Iterable[dict[str, Any]], kpi: str, n: int) -> list[Any]:
+    values: list[Any] = [None] * n
+    for row in rows:
+        values[row["replication"]] = row.get(kpi)
+    return values
+
+
+def _estimate_row(scope: str, name: str, kpi: str, e: Estimate) -> dict[str, Any]:
+    return {"scope": scope, "name": name, "kpi": kpi, "mean": _r(e.mean), "std": _r(e.std),
+            "ci_low": _r(e.low), "ci_high": _r(e.high), "half_width": _r(e.half_width),
+            "replications": e.n}
+
+
+def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def summary_rows(result: RunResult) -> list[dict[str, Any]]:
+    """Mean, standard deviation and 95% t-interval of every KPI across replications."""
+    n = len(result.outcomes)
+    out: list[dict[str, Any]] = []
+    corridors = [g for g in result.tables["groups"] if g["scope"] == "corridor"]
+    for name, rows in sorted(_grouped(corridors, "name").items()):
+        for kpi in CORRIDOR_KPIS:
+            out.append(_estimate_row("corridor", name, kpi,
+                                     estimate(_by_replication(rows, kpi, n))))
+    for name, rows in sorted(_grouped(result.routes, "route").items()):
+        for kpi in ROUTE_KPIS:
+            out.append(_estimate_row("route", name, kpi, estimate(_by_replication(rows, kpi, n))))
+    flows: dict[str, list[dict[str, Any]]] = {}
+    for row in result.tables["groups"]:
+        if row["scope"] == "flow":
+            flows.setdefault(f"{row['name']}:{row['corridor']}", []).append(row)
+    for name, rows in sorted(flows.items()):
+        for kpi in TRANSIT_KPIS:
+            out.append(_estimate_row("flow", name, kpi, estimate(_by_replication(rows, kpi, n))))
+    for name, rows in _grouped(result.nodes, "node").items():
+        for kpi in NODE_KPIS:
+            out.append(_estimate_row("node", name, kpi, estimate(_by_replication(rows, kpi, n))))
+    return out
+
+
+def comparison_rows(result: RunResult) -> list[dict[str, Any]]:
+    """Middle minus Northern for every KPI, paired by replication (common random numbers).
+
+    Compared like for like within each flow that uses both corridors (same origin and
+    destination), and for the corridors pooled over all flows (scope ``all``).
+    """
+    n = len(result.outcomes)
+    groups = result.tables["groups"]
+    out: list[dict[str, Any]] = []
+    scopes: list[tuple[str, str, list[dict[str, Any]], list[str]]] = [
+        ("all", "all", [g for g in groups if g["scope"] == "corridor"], CORRIDOR_KPIS)]
+    flows = _grouped([g for g in groups if g["scope"] == "flow"], "name")
+    for flow, rows in sorted(flows.items()):
+        if {r["corridor"] for r in rows} >= {"middle", "northern"}:
+            scopes.append(("flow", flow, rows, TRANSIT_KPIS))
+    for scope, name, rows, kpis in scopes:
+        middle = [r for r in rows if r["corridor"] == "middle"]
+        northern = [r for r in rows if r["corridor"] == "northern"]
+        if not middle or not northern:
+            continue
+        for kpi in kpis:
+            m = _by_replication(middle, kpi, n)
+            no = _by_replication(northern, kpi, n)
+            diff = paired_difference(m, no)
+            out.append({
+                "scope": scope, "name": name, "kpi": kpi,
+                "middle_mean": _r(estimate(m).mean), "northern_mean": _r(estimate(no).mean),
+                "difference": _r(diff.mean), "ci_low": _r(diff.low), "ci_high": _r(diff.high),
+                "half_width": _r(diff.half_width), "replications": diff.n,
+                "significant": _yes_no(diff.significant)})
+    return out
+
+
+def _yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else ("yes" if flag else "no")
