@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from corridorsim.cli import main
+from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS
 
 from ..conftest import BASELINE
@@ -43,9 +44,11 @@ def test_console_script_is_installed_and_validates_the_reference_scenario():
 
 def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
-        "manifest.json", "nodes.csv", "routes.csv", "shipments.csv"]
+        "comparison.csv", "manifest.json", "nodes.csv", "routes.csv", "shipments.csv",
+        "summary.csv"]
     for name, columns in (("shipments.csv", SHIPMENT_COLUMNS), ("routes.csv", ROUTE_COLUMNS),
-                          ("nodes.csv", NODE_COLUMNS)):
+                          ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
+                          ("comparison.csv", COMPARISON_COLUMNS)):
         header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]
         assert header.split(",") == columns
     manifest = json.loads((baseline_run / "manifest.json").read_text(encoding="utf-8"))
@@ -58,7 +61,8 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
 
 def test_results_documentation_covers_every_column():
     text = (BASELINE.parent.parent / "results" / "README.md").read_text(encoding="utf-8")
-    for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS}:
+    for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS, *SUMMARY_COLUMNS,
+                   *COMPARISON_COLUMNS}:
         assert f"`{column}`" in text, column
 
 

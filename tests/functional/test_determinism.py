@@ -7,7 +7,7 @@ from pathlib import Path
 
 import corridorsim as cs
 
-CSV_FILES = ("shipments.csv", "nodes.csv", "routes.csv")
+CSV_FILES = ("shipments.csv", "nodes.csv", "routes.csv", "summary.csv", "comparison.csv")
 
 
 def csv_bytes(folder: Path) -> dict[str, bytes]:
@@ -29,8 +29,10 @@ def test_different_seeds_give_different_results(mini_scenario, tmp_path):
 def test_worker_processes_give_the_same_bytes_as_serial(mini_scenario, tmp_path):
     serial = cs.run(mini_scenario, replications=3, seed=4).write(tmp_path / "serial")
     with ProcessPoolExecutor(max_workers=2) as pool:
-        parallel = cs.run(mini_scenario, replications=3, seed=4, mapper=pool.map)
-    assert csv_bytes(parallel.write(tmp_path / "parallel")) == csv_bytes(serial)
+        mapped = cs.run(mini_scenario, replications=3, seed=4, mapper=pool.map)
+    assert csv_bytes(mapped.write(tmp_path / "mapped")) == csv_bytes(serial)
+    pooled = cs.run(mini_scenario, replications=3, seed=4, workers=2)
+    assert csv_bytes(pooled.write(tmp_path / "pooled")) == csv_bytes(serial)
 
 
 def test_a_replication_does_not_depend_on_how_many_run(mini_scenario):
