@@ -2,9 +2,10 @@
 
 from corridorsim.errors import CorridorsimError, RunError, ScenarioError
 from corridorsim.experiment import RunResult, run
+from corridorsim.report.scenario_comparison import compare
 from corridorsim.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
 __all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
-           "load_scenario", "run", "__version__"]
+           "compare", "load_scenario", "run", "__version__"]

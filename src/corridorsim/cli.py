@@ -61,6 +61,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two results folders route by route: B minus A with 95% intervals."""
+    import json
+
+    from corridorsim.report.scenario_comparison import (
+        SCENARIO_COMPARISON_COLUMNS,
+        compare_folders,
+    )
+    from corridorsim.report.writer import csv_text, write_folder_atomically
+
+    a, b = Path(args.results_a), Path(args.results_b)
+    rows, manifest = compare_folders(a, b, unpaired=args.unpaired)
+    out = Path(args.out) if args.out else Path("results") / f"compare-{a.name}-vs-{b.name}"
+    written = write_folder_atomically(out, {
+        "comparison.csv": csv_text(rows, SCENARIO_COMPARISON_COLUMNS),
+        "manifest.json": json.dumps(manifest, indent=2, sort_keys=True) + "\n"})
+    shown = [r for r in rows if r["kpi"] in ("median_transit_days", "p90_transit_days",
+                                             "mean_cost_usd_per_teu")]
+    header = ["route", "kpi", "A", "B", "B - A", "95% CI", "significant"]
+    table = [header] + [[r["route"], r["kpi"], _fmt(r["a_mean"]), _fmt(r["b_mean"]),
+                         _fmt(r["difference"]),
+                         f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+                         r["significant"] or ""] for r in shown]
+    print(_aligned(table))
+    print(f"\n{manifest['method']} comparison of {a} (A) and {b} (B). "
+          f"Results: {_display(written)}/")
+    return 0
+
+
+def _fmt(value: object) -> str:
+    return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def _aligned(table: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -112,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "scenario's 'replications')")
     run_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     run_p.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    cmp_p = sub.add_parser("compare", help=cmd_compare.__doc__, description=cmd_compare.__doc__)
+    cmp_p.set_defaults(func=cmd_compare)
+    cmp_p.add_argument("results_a", help="results folder A (the reference)")
+    cmp_p.add_argument("results_b", help="results folder B (the variant)")
+    cmp_p.add_argument("--unpaired", action="store_true", help="compare runs with different "
+                       "seeds or replication counts (Welch intervals, less precise)")
+    cmp_p.add_argument("--out", help="folder for comparison.csv "
+                       "(default: results/compare-<A>-vs-<B>)")
     run_p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
                        "(default: the machine's cores; 1 runs them one after another); "
                        "the results do not depend on it")

@@ -1,0 +1,117 @@
+"""Comparing two runs (two scenarios, or one scenario before and after a change).
+
+Runs made with the same seed and replication count share random streams
+replication by replication, so the difference of each KPI is estimated from
+paired differences (B minus A). Runs with different seeds or counts are refused
+unless the caller asks for an unpaired (Welch) comparison.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridorsim.errors import RunError
+from corridorsim.report.summaries import ROUTE_KPIS, _yes_no
+from corridorsim.report.tables import _r
+from corridorsim.stats import estimate, paired_difference, welch_difference
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.replications import RunResult
+
+SCENARIO_COMPARISON_COLUMNS = ["route", "kpi", "a_mean", "b_mean", "difference", "ci_low",
+                               "ci_high", "half_width", "replications", "method",
+                               "significant"]
+
+
+def compare_route_tables(routes_a: list[dict[str, Any]], routes_b: list[dict[str, Any]],
+                         paired: bool) -> list[dict[str, Any]]:
+    """B minus A for every route present in both and every route KPI."""
+    def by_route(rows: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
+        out: dict[str, dict[int, dict[str, Any]]] = {}
+        for row in rows:
+            out.setdefault(row["route"], {})[int(row["replication"])] = row
+        return out
+
+    a, b = by_route(routes_a), by_route(routes_b)
+    rows = []
+    for route in sorted(set(a) & set(b)):
+        reps = sorted(set(a[route]) | set(b[route]))
+        for kpi in ROUTE_KPIS:
+            va = [_number(a[route].get(r, {}).get(kpi)) for r in reps]
+            vb = [_number(b[route].get(r, {}).get(kpi)) for r in reps]
+            diff = paired_difference(vb, va) if paired else welch_difference(vb, va)
+            rows.append({
+                "route": route, "kpi": kpi, "a_mean": _r(estimate(va).mean),
+                "b_mean": _r(estimate(vb).mean), "difference": _r(diff.mean),
+                "ci_low": _r(diff.low), "ci_high": _r(diff.high),
+                "half_width": _r(diff.half_width), "replications": diff.n,
+                "method": "paired" if paired else "welch",
+                "significant": _yes_no(diff.significant)})
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    return float(value)
+
+
+def check_pairable(manifest_a: dict[str, Any], manifest_b: dict[str, Any], where_a: str,
+                   where_b: str) -> None:
+    """Refuse a paired comparison of runs that do not share random streams."""
+    for key, label in (("seed", "seeds"), ("replications", "replication counts")):
+        if manifest_a.get(key) != manifest_b.get(key):
+            raise RunError(f"{where_a} and {where_b} were run with different {label} "
+                           f"({manifest_a.get(key)} and {manifest_b.get(key)}), so their "
+                           "replications are not paired; rerun one with the same --seed and "
+                           "--replications, or pass --unpaired for a Welch comparison")
+
+
+def compare(result_a: RunResult, result_b: RunResult,
+            unpaired: bool = False) -> list[dict[str, Any]]:
+    """Per route and KPI: B minus A with a 95% interval (rows of ``comparison.csv``)."""
+    if not unpaired:
+        check_pairable({"seed": result_a.seed, "replications": len(result_a.outcomes)},
+                       {"seed": result_b.seed, "replications": len(result_b.outcomes)},
+                       f"run A ({result_a.scenario.name})",
+                       f"run B ({result_b.scenario.name})")
+    return compare_route_tables(result_a.routes, result_b.routes, paired=not unpaired)
+
+
+def read_results(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``routes.csv`` rows and the manifest of a results folder."""
+    routes_file, manifest_file = folder / "routes.csv", folder / "manifest.json"
+    for path in (routes_file, manifest_file):
+        if not path.is_file():
+            raise RunError(f"{path}: not found; expected a results folder written by "
+                           "'corridorsim run'")
+    try:
+        with open(routes_file, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{folder}: cannot be read as corridorsim results ({exc})") from None
+    if not rows or "route" not in rows[0] or "replication" not in rows[0]:
+        raise RunError(f"{routes_file}: expected the columns of routes.csv")
+    return rows, manifest
+
+
+def compare_folders(folder_a: Path, folder_b: Path, unpaired: bool = False
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Compare two results folders; return the rows and a manifest of the comparison."""
+    routes_a, manifest_a = read_results(folder_a)
+    routes_b, manifest_b = read_results(folder_b)
+    if not unpaired:
+        check_pairable(manifest_a, manifest_b, str(folder_a), str(folder_b))
+    rows = compare_route_tables(routes_a, routes_b, paired=not unpaired)
+    if not rows:
+        raise RunError(f"{folder_a} and {folder_b} have no route in common")
+    manifest = {"a": {k: manifest_a.get(k) for k in ("scenario", "scenario_sha256", "seed",
+                                                     "replications", "overrides")},
+                "b": {k: manifest_b.get(k) for k in ("scenario", "scenario_sha256", "seed",
+                                                     "replications", "overrides")},
+                "method": "welch" if unpaired else "paired", "difference": "b minus a"}
+    return rows, manifest
