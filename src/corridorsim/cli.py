@@ -46,6 +46,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ScenarioError("--workers: expected a whole number of at least 1",
                             source=args.scenario)
+    if args.target_halfwidth is not None and not 0 < args.target_halfwidth < 1:
+        raise ScenarioError("--target-halfwidth: expected a fraction between 0 and 1, "
+                            "e.g. 0.05", source=args.scenario)
+    if args.max_replications < 2:
+        raise ScenarioError("--max-replications: expected a whole number of at least 2",
+                            source=args.scenario)
     if args.out is not None and not args.out.strip():
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
@@ -53,11 +59,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_replaceable(out.resolve(), RESULT_FILES)  # fail before the run, not after
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     result = run(scenario, replications=args.replications, seed=args.seed,  # type: ignore[arg-type]
-                 workers=workers)
+                 workers=workers, target_halfwidth=args.target_halfwidth,
+                 max_replications=args.max_replications)
     written = result.write(out)
     print(_summary_table(result.summary))
     print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
           f"{result.wall_seconds:.1f} s. Results: {_display(written)}/")
+    if result.precision is not None:
+        p = result.precision
+        worst = max((v for v in p["relative_halfwidth"].values() if v is not None),
+                    default=None)
+        state = "reached" if p["reached"] else "NOT reached (raise --max-replications)"
+        print(f"Target half-width {p['target_relative_halfwidth']:.1%} of the mean transit "
+              f"time {state}; widest: {worst:.1%}." if worst is not None else
+              f"Target half-width {state}.")
     return 0
 
 
@@ -162,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "seeds or replication counts (Welch intervals, less precise)")
     cmp_p.add_argument("--out", help="folder for comparison.csv "
                        "(default: results/compare-<A>-vs-<B>)")
+    run_p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
+                       help="add replications until every route's 95%% CI half-width of the "
+                            "mean transit time is within this fraction of the mean (e.g. 0.05)")
+    run_p.add_argument("--max-replications", type=int, default=100,
+                       help="cap for --target-halfwidth (default 100)")
     run_p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
                        "(default: the machine's cores; 1 runs them one after another); "
                        "the results do not depend on it")

@@ -82,3 +82,24 @@ def test_compare_command_errors_are_one_line(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "nope"), str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "routes.csv: not found" in err
+
+
+def test_replications_are_added_until_the_target_precision(mini_scenario):
+    result = cs.run(mini_scenario, replications=2, seed=1, target_halfwidth=0.03,
+                    max_replications=30)
+    p = result.precision
+    assert p["reached"] and p["replications"] == len(result.outcomes) >= 2
+    assert all(v <= 0.03 for v in p["relative_halfwidth"].values())
+    # Adding replications in batches gives exactly the fixed-count run.
+    fixed = cs.run(mini_scenario, replications=len(result.outcomes), seed=1)
+    assert fixed.shipments == result.shipments
+
+
+def test_an_unreachable_target_stops_at_the_cap_and_says_so(mini_scenario, tmp_path, capsys):
+    result = cs.run(mini_scenario, seed=1, target_halfwidth=0.0001, max_replications=4)
+    assert len(result.outcomes) == 4 and result.precision["reached"] is False
+    from ..conftest import MINI
+
+    assert main(["run", str(MINI), "--target-halfwidth", "0.0001", "--max-replications", "3",
+                 "-w", "1", "--out", str(tmp_path / "r")]) == 0
+    assert "NOT reached" in capsys.readouterr().out

@@ -31,6 +31,8 @@ class RunResult:
     outcomes: tuple[ReplicationOutcome, ...] = field(repr=False)
     wall_seconds: float
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
+    precision: dict[str, Any] | None = None
+    """With a target half-width: what was reached (see ``run``)."""
 
     def __repr__(self) -> str:
         return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
@@ -71,40 +73,91 @@ class RunResult:
         return write_run(self, Path(directory))
 
 
+def _whole(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise RunError(f"{name}: expected a whole number of at least {minimum}, got {value!r}")
+    return value
+
+
+def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
+                      mapper: Mapper | None) -> tuple[ReplicationOutcome, ...]:
+    """Outcomes of the given replication indices, sorted by index."""
+    n = len(indices)
+    if mapper is not None:
+        produced: Iterable[ReplicationOutcome] = mapper(
+            run_replication, [scenario] * n, indices, [seed] * n)
+    elif workers > 1 and n > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+            produced = list(pool.map(run_replication, [scenario] * n, indices, [seed] * n))
+    else:
+        produced = [run_replication(scenario, r, seed) for r in indices]
+    return tuple(sorted(produced, key=lambda o: o.replication))
+
+
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        mapper: Mapper | None = None, workers: int = 1) -> RunResult:
+        mapper: Mapper | None = None, workers: int = 1,
+        target_halfwidth: float | None = None, max_replications: int = 100) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults from the scenario).
 
     ``workers`` > 1 runs replications on a local process pool; ``mapper`` is any
-    ``map``-like callable instead (e.g. a Dask client's executor ``map``). Either way
-    each replication draws from its own streams, so the results are the same as
-    running them one after another. Results are sorted by replication index either way.
+    ``map``-like callable instead (e.g. a Dask client's executor ``map``). Each
+    replication draws from its own streams, so the results are the same however
+    they run, and are sorted by replication index.
+
+    With ``target_halfwidth`` (e.g. 0.05), replications are added in batches of
+    ``max(workers, 2)`` until the 95% interval of every China-Europe route's mean
+    transit time is within that fraction of its mean, or ``max_replications`` is
+    reached; ``RunResult.precision`` says what was reached.
     """
     from corridorsim.report.tables import add_summaries, build_tables
 
-    n = scenario.replications if replications is None else replications
-    base_seed = scenario.seed if seed is None else seed
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise RunError(f"replications: expected a whole number of at least 1, got {n!r}")
-    if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
-        raise RunError(f"seed: expected a whole number of at least 0, got {base_seed!r}")
+    n = _whole("replications", scenario.replications if replications is None
+               else replications, 1)
+    base_seed = _whole("seed", scenario.seed if seed is None else seed, 0)
+    workers = _whole("workers", workers, 1)
+    if target_halfwidth is not None and not 0 < target_halfwidth < 1:
+        raise RunError(f"target_halfwidth: expected a fraction between 0 and 1, "
+                       f"got {target_halfwidth!r}")
     started = time.perf_counter()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise RunError(f"workers: expected a whole number of at least 1, got {workers!r}")
-    if mapper is not None:
-        produced: Iterable[ReplicationOutcome] = mapper(
-            run_replication, [scenario] * n, range(n), [base_seed] * n)
-        outcomes = tuple(sorted(produced, key=lambda o: o.replication))
-    elif workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
-            outcomes = tuple(sorted(pool.map(run_replication, [scenario] * n, range(n),
-                                             [base_seed] * n),
-                                    key=lambda o: o.replication))
-    else:
-        outcomes = tuple(run_replication(scenario, r, base_seed) for r in range(n))
+    if target_halfwidth is not None:
+        _whole("max_replications", max_replications, 2)
+        n = min(max(n, 2), max_replications)
+    outcomes = _run_replications(scenario, range(n), base_seed, workers, mapper)
+    precision: dict[str, Any] | None = None
+    while target_halfwidth is not None:
+        precision = relative_precision(scenario, outcomes, target_halfwidth)
+        if precision["reached"] or len(outcomes) >= max_replications:
+            precision["max_replications"] = max_replications
+            break
+        more = min(max(workers, 2), max_replications - len(outcomes))
+        outcomes += _run_replications(scenario, range(len(outcomes), len(outcomes) + more),
+                                      base_seed, workers, mapper)
     wall = time.perf_counter() - started
     result = RunResult(scenario=scenario, seed=base_seed, outcomes=outcomes,
-                       wall_seconds=wall, tables={})
+                       wall_seconds=wall, tables={}, precision=precision)
     result.tables.update(build_tables(result))
     add_summaries(result.tables, result)
     return result
+
+
+def relative_precision(scenario: Scenario, outcomes: tuple[ReplicationOutcome, ...],
+                       target: float) -> dict[str, Any]:
+    """Relative 95% half-width of each China-Europe route's mean transit time."""
+    from corridorsim.stats import estimate
+
+    per_route: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        sums: dict[str, list[float]] = {}
+        for rec in outcome.shipments:
+            if rec.transit_hours is not None:
+                sums.setdefault(rec.route, []).append(rec.transit_hours)
+        for route, hours in sums.items():
+            per_route.setdefault(route, []).append(sum(hours) / len(hours) / 24.0)
+    achieved = {}
+    for route, means in sorted(per_route.items()):
+        e = estimate(means)
+        achieved[route] = (None if e.half_width is None or not e.mean
+                           else round(e.half_width / e.mean, 4))
+    reached = bool(achieved) and all(v is not None and v <= target for v in achieved.values())
+    return {"target_relative_halfwidth": target, "replications": len(outcomes),
+            "reached": reached, "relative_halfwidth": achieved}
