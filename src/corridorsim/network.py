@@ -42,7 +42,13 @@ def describe(scenario: Scenario) -> str:
         f"{weekly:.1f} consignments/week), {len(background)} background"
         f"{' (' + ', '.join(background) + ')' if background else ''}.",
         f"Closures: {len(scenario.closures)}. Horizon {scenario.horizon / 24:g} days from "
-        f"{scenario.start_date.isoformat()}, warm-up {scenario.warmup / 24:g} days, "
+        f"{scenario.start_date.isoformat()}, warm-up {_warmup(scenario)}, "
         f"{scenario.replications} replication(s), seed {scenario.seed}.",
     ]
     return "\n".join(lines)
+
+
+def _warmup(scenario: Scenario) -> str:
+    if scenario.warmup == "auto":
+        return "chosen by MSER-5"
+    return f"{scenario.warmup_hours / 24:g} days"

@@ -103,3 +103,16 @@ def test_an_unreachable_target_stops_at_the_cap_and_says_so(mini_scenario, tmp_p
     assert main(["run", str(MINI), "--target-halfwidth", "0.0001", "--max-replications", "3",
                  "-w", "1", "--out", str(tmp_path / "r")]) == 0
     assert "NOT reached" in capsys.readouterr().out
+
+
+def test_automatic_warmup_is_chosen_recorded_and_applied(mini_scenario):
+    auto = cs.run(mini_scenario.with_overrides({"warmup": "auto"}), replications=2, seed=1)
+    choice = auto.warmup_choice
+    assert choice["method"] == "MSER-5" and choice["pilot_replications"] == 2
+    assert 0 <= choice["hours"] <= mini_scenario.horizon / 2
+    assert auto.manifest()["warmup_choice"] == choice
+    assert auto.manifest()["warmup_hours"] == choice["hours"]
+    fixed = cs.run(mini_scenario.with_overrides({"warmup": choice["hours"]}), replications=2,
+                   seed=1)
+    assert fixed.shipments == auto.shipments
+    assert min(r["released_at"] for r in auto.shipments) >= "2024-01-01"

@@ -33,6 +33,8 @@ class RunResult:
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
     precision: dict[str, Any] | None = None
     """With a target half-width: what was reached (see ``run``)."""
+    warmup_choice: dict[str, Any] | None = None
+    """With ``warmup: auto``: the warm-up MSER-5 chose (see ``choose_warmup``)."""
 
     def __repr__(self) -> str:
         return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
@@ -119,6 +121,11 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         raise RunError(f"target_halfwidth: expected a fraction between 0 and 1, "
                        f"got {target_halfwidth!r}")
     started = time.perf_counter()
+    warmup_choice: dict[str, Any] | None = None
+    if scenario.warmup == "auto":
+        pilot = _run_replications(scenario, range(n), base_seed, workers, mapper)
+        warmup_choice = choose_warmup(pilot, scenario.horizon)
+        scenario = scenario.with_overrides({"warmup": warmup_choice["hours"]})
     if target_halfwidth is not None:
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
@@ -134,7 +141,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
                                       base_seed, workers, mapper)
     wall = time.perf_counter() - started
     result = RunResult(scenario=scenario, seed=base_seed, outcomes=outcomes,
-                       wall_seconds=wall, tables={}, precision=precision)
+                       wall_seconds=wall, tables={}, precision=precision,
+                       warmup_choice=warmup_choice)
     result.tables.update(build_tables(result))
     add_summaries(result.tables, result)
     return result
@@ -161,3 +169,27 @@ def relative_precision(scenario: Scenario, outcomes: tuple[ReplicationOutcome, .
     reached = bool(achieved) and all(v is not None and v <= target for v in achieved.values())
     return {"target_relative_halfwidth": target, "replications": len(outcomes),
             "reached": reached, "relative_halfwidth": achieved}
+
+
+def choose_warmup(pilot: tuple[ReplicationOutcome, ...], horizon: float) -> dict[str, Any]:
+    """MSER-5 on the daily mean transit time of China-Europe consignments by release day,
+    averaged over the pilot replications. Returns the method, hours and days chosen."""
+    from corridorsim.stats import mser5
+
+    days = int(horizon // 24)
+    sums = [0.0] * days
+    counts = [0] * days
+    for outcome in pilot:
+        for rec in outcome.shipments:
+            day = int(rec.released_at // 24)
+            if rec.transit_hours is not None and day < days:
+                sums[day] += rec.transit_hours / 24.0
+                counts[day] += 1
+    series: list[float] = []
+    last = 0.0
+    for total, count in zip(sums, counts, strict=True):
+        last = total / count if count else last  # carry the last value over empty days
+        series.append(last)
+    drop = mser5(series)
+    return {"method": "MSER-5", "series": "daily mean transit days by release day",
+            "pilot_replications": len(pilot), "days": drop, "hours": drop * 24.0}

@@ -48,6 +48,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         "versions": package_versions(),
         "wall_seconds": round(result.wall_seconds, 3),
         "precision": result.precision,
+        "warmup_choice": result.warmup_choice,
         "teu_balance": [
             {"replication": o.replication, "released_teu": o.released_teu,
              "delivered_teu": o.delivered_teu, "in_system_teu": o.in_system_teu}

@@ -24,9 +24,9 @@ def check_cross_references(s: Scenario) -> None:
     if not _NAME.match(s.name):
         raise KeyPathError("name", "use letters, digits, '-', '_' or '.' "
                                    "(it names the results folder)")
-    if s.warmup >= s.horizon:
-        raise KeyPathError("warmup", f"must be shorter than the horizon ({s.horizon:g} h), "
-                                     f"got {s.warmup:g} h")
+    if s.warmup_hours >= s.horizon:
+        raise KeyPathError("warmup", f"must be shorter than the horizon "
+                                     f"({s.horizon / 24:g} days), got {s.warmup_hours / 24:g} days")
     seen: dict[str, str] = {}
     for section in ("terminals", "borders", "ports"):
         for name in getattr(s, section):

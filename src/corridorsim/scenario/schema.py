@@ -429,8 +429,10 @@ class Scenario(Model):
     """Calendar date of simulation time zero (maps seasonality and dated closures)."""
     horizon: PositiveHours
     """Simulated time per replication."""
-    warmup: Hours = 0.0
-    """Consignments released before this time are excluded from statistics."""
+    warmup: Hours | Literal["auto"] = 0.0
+    """Consignments released before this time are excluded from statistics; ``auto``
+    chooses it with MSER-5 on the daily mean transit time (a pilot run of the same
+    replications with no warm-up), and the manifest records the choice."""
     seed: Annotated[int, Field(ge=0)] = 1
     """Base random seed."""
     replications: PositiveInt = 1
@@ -482,6 +484,11 @@ class Scenario(Model):
         variant._overrides = self._overrides + tuple((k, override_value(v)) for k, v in
                                                      overrides.items())
         return variant
+
+    @property
+    def warmup_hours(self) -> float:
+        """The warm-up in hours; 0 while it is still ``auto`` (before MSER-5 has chosen)."""
+        return 0.0 if self.warmup == "auto" else float(self.warmup)
 
     @property
     def overrides(self) -> tuple[tuple[str, Any], ...]:

@@ -84,7 +84,7 @@ class Replication:
         self.scenario = scenario
         self.index = replication
         self.env = env = simpy.Environment()
-        self.warmup = scenario.warmup
+        self.warmup = scenario.warmup_hours
         self.horizon = scenario.horizon
         self.calendar = Calendar(scenario.start_date, scenario.horizon)
         self.streams = streams = RandomStreams(scenario.seed if seed is None else seed,
