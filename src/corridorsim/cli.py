@@ -109,9 +109,10 @@ def _fmt(value: object) -> str:
     return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
 
 
-def _aligned(table: list[list[str]]) -> str:
+def _aligned(table: list[list[str]], left: int = 2) -> str:
+    """Columns padded to equal width; the first ``left`` columns left-aligned."""
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+    lines = ["  ".join(cell.ljust(w) if i < left else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
              for row in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -125,22 +126,30 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _summary_table(rows: list[dict[str, object]]) -> str:
-    header = ["route", "delivered/rep", "median days", "p90 days", "USD/TEU", "kg CO2/TEU",
-              "backlog/rep"]
-    keys = ["route", "delivered_per_replication", "median_transit_days", "p90_transit_days",
-            "mean_cost_usd_per_teu", "mean_co2_kg_per_teu", "backlog_at_end_per_replication"]
-    formats = {"delivered_per_replication": ".1f", "median_transit_days": ".1f",
-               "p90_transit_days": ".1f", "mean_cost_usd_per_teu": ",.0f",
-               "mean_co2_kg_per_teu": ",.0f", "backlog_at_end_per_replication": ".1f"}
-    table = [header] + [["" if r[k] is None else format(r[k], formats[k]) if k in formats
-                         else str(r[k]) for k in keys] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-             for row in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def _summary_table(summary: list[dict[str, object]]) -> str:
+    """Per route: means over replications, with the 95% half-width of the transit times."""
+    kpis = {(r["name"], r["kpi"]): r for r in summary if r["scope"] == "route"}
+    routes = sorted({name for name, _ in kpis})
+
+    def cell(route: str, kpi: str, fmt: str, with_ci: bool = False) -> str:
+        row = kpis.get((route, kpi))
+        if row is None or row["mean"] is None:
+            return ""
+        text = format(row["mean"], fmt)
+        if with_ci and row["half_width"] is not None:
+            text += f" ± {row['half_width']:.1f}"
+        return text
+
+    table = [["route", "delivered/rep", "median days", "p90 days", "USD/TEU", "kg CO2/TEU",
+              "backlog at end"]]
+    for route in routes:
+        table.append([route, cell(route, "consignments_delivered", ".1f"),
+                      cell(route, "median_transit_days", ".1f", True),
+                      cell(route, "p90_transit_days", ".1f", True),
+                      cell(route, "mean_cost_usd_per_teu", ",.0f"),
+                      cell(route, "mean_co2_kg_per_teu", ",.0f"),
+                      cell(route, "backlog_consignments", ".1f")])
+    return _aligned(table, left=1) + "\n(means over replications; ± is the 95% CI half-width)"
 
 
 def build_parser() -> argparse.ArgumentParser:

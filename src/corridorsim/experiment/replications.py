@@ -58,10 +58,9 @@ class RunResult:
 
     @property
     def summary(self) -> list[dict[str, Any]]:
-        """Per route, key figures pooled over replications (for a quick look)."""
-        from corridorsim.report.tables import route_summary
-
-        return route_summary(self)
+        """Rows of ``summary.csv``: every KPI's mean and 95% interval across replications,
+        per corridor, route, flow and node."""
+        return self.tables["summary"]
 
     def manifest(self) -> dict[str, Any]:
         from corridorsim.report.manifest import build_manifest

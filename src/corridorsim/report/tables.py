@@ -190,33 +190,3 @@ def _node_row(node: NodeRecord) -> dict[str, Any]:
         "vessel_calls": node.vessel_calls, "hours_closed": _r(node.hours_closed, 2),
         "mean_yard_teu": _r(node.mean_yard_teu, 1), "max_yard_teu": _r(node.max_yard_teu, 1),
     }
-
-
-def route_summary(result: RunResult) -> list[dict[str, Any]]:
-    """Per route over all replications: delivered, backlog, pooled median/p90 and means."""
-    by_route: dict[str, list[dict[str, Any]]] = {}
-    for row in result.shipments:
-        by_route.setdefault(row["route"], [])
-        if row["transit_days"] is not None:
-            by_route[row["route"]].append(row)
-    backlog: dict[str, int] = {}
-    for row in result.routes:
-        backlog[row["route"]] = backlog.get(row["route"], 0) + row["backlog_consignments"]
-        by_route.setdefault(row["route"], [])
-    summary = []
-    n = len(result.outcomes)
-    for route in sorted(by_route):
-        rows = by_route[route]
-        days = np.array([r["transit_days"] for r in rows], dtype=float)
-        summary.append({
-            "route": route,
-            "delivered_per_replication": round(len(rows) / n, 1),
-            "median_transit_days": _r(np.percentile(days, 50), 1) if len(rows) else None,
-            "p90_transit_days": _r(np.percentile(days, 90), 1) if len(rows) else None,
-            "mean_cost_usd_per_teu": _r(np.mean([r["cost_usd_per_teu"] for r in rows]), 0)
-            if rows else None,
-            "mean_co2_kg_per_teu": _r(np.mean([r["co2_kg_per_teu"] for r in rows]), 0)
-            if rows else None,
-            "backlog_at_end_per_replication": round(backlog.get(route, 0) / n, 1),
-        })
-    return summary
