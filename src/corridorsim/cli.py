@@ -76,6 +76,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Run a scenario and set its figures against published bands (calibration.csv)."""
+    from corridorsim.calibration import (
+        CALIBRATION_COLUMNS,
+        calibration_rows,
+        default_targets_path,
+        load_targets,
+    )
+    from corridorsim.experiment import run
+    from corridorsim.report.writer import RESULT_FILES, check_replaceable, csv_text
+
+    scenario = _load(args.scenario, args.set)
+    targets_path = (Path(args.targets) if args.targets
+                    else default_targets_path(Path(args.scenario), scenario.name))  # type: ignore[attr-defined]
+    targets = load_targets(targets_path)
+    if args.replications < 2:
+        raise ScenarioError("--replications: expected at least 2 (an interval needs two)",
+                            source=args.scenario)
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"  # type: ignore[attr-defined]
+    check_replaceable(out.resolve(), RESULT_FILES)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    result = run(scenario, replications=args.replications, seed=args.seed,  # type: ignore[arg-type]
+                 workers=workers)
+    rows = calibration_rows(result, targets)
+    written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)})
+    table = [["target", "band", "model mean", "95% CI", "pass"]]
+    for r in rows:
+        table.append([r["target"], f"{r['band_low']:g}-{r['band_high']:g}",
+                      _fmt(r["model_mean"]), f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+                      r["passed"]])
+    print(_aligned(table, left=1))
+    passed = sum(r["passed"] == "yes" for r in rows)
+    print(f"\n{passed} of {len(rows)} targets met ({len(result.outcomes)} replications, "
+          f"seed {result.seed}). Targets: {targets_path}. Results: {_display(written)}/")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare two results folders route by route: B minus A with 95% intervals."""
     import json
@@ -178,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "scenario's 'replications')")
     run_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     run_p.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    cal_p = add("calibrate", cmd_calibrate)
+    cal_p.add_argument("--targets", help="target file (default: targets/<scenario name>.yaml "
+                       "beside the scenario file)")
+    cal_p.add_argument("--replications", "-n", type=int, default=30,
+                       help="replications (default 30)")
+    cal_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
+    cal_p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
+    cal_p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
     cmp_p = sub.add_parser("compare", help=cmd_compare.__doc__, description=cmd_compare.__doc__)
     cmp_p.set_defaults(func=cmd_compare)
     cmp_p.add_argument("results_a", help="results folder A (the reference)")

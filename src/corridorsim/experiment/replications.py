@@ -67,11 +67,12 @@ class RunResult:
 
         return build_manifest(self)
 
-    def write(self, directory: str | Path) -> Path:
-        """Write every CSV and ``manifest.json`` into ``directory``, atomically."""
+    def write(self, directory: str | Path, extra: dict[str, str] | None = None) -> Path:
+        """Write every CSV and ``manifest.json`` (and ``extra`` name -> text files) into
+        ``directory``, atomically."""
         from corridorsim.report.writer import write_run
 
-        return write_run(self, Path(directory))
+        return write_run(self, Path(directory), extra)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:

@@ -30,7 +30,8 @@ TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
                "routes": ("routes.csv", ROUTE_COLUMNS),
                "summary": ("summary.csv", SUMMARY_COLUMNS),
                "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
-RESULT_FILES = (*(filename for filename, _ in TABLE_FILES.values()), "manifest.json")
+RESULT_FILES = (*(filename for filename, _ in TABLE_FILES.values()), "manifest.json",
+                "calibration.csv")
 
 
 def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -105,9 +106,11 @@ def write_folder_atomically(directory: Path, files: dict[str, str]) -> Path:
     return directory
 
 
-def write_run(result: RunResult, directory: Path) -> Path:
-    """Write ``shipments.csv``, ``nodes.csv``, ``routes.csv`` and ``manifest.json``."""
+def write_run(result: RunResult, directory: Path,
+              extra: dict[str, str] | None = None) -> Path:
+    """Write every table of ``TABLE_FILES``, ``manifest.json`` and any ``extra`` files."""
     files = {filename: csv_text(result.tables[table], columns)
              for table, (filename, columns) in TABLE_FILES.items()}
+    files.update(extra or {})
     files["manifest.json"] = json.dumps(result.manifest(), indent=2, sort_keys=True) + "\n"
     return write_folder_atomically(directory, files)

@@ -1,0 +1,162 @@
+"""Calibration: the model's figures set against published bands.
+
+Targets live in a data file (``scenarios/targets/<scenario>.yaml``), not in code,
+so a new published figure is added without touching the program. Each target
+names a band, its source, and a metric computed per replication from the
+shipments table; the model's value is the mean over replications with a 95%
+t-interval, and the target passes when that mean lies inside the band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from corridorsim.errors import ScenarioError
+from corridorsim.report.tables import ACTIVITY_COLUMNS, _r
+from corridorsim.scenario.distributions import Model
+from corridorsim.scenario.loader import scenario_error_from
+from corridorsim.stats import estimate
+
+if TYPE_CHECKING:
+    from corridorsim.experiment.replications import RunResult
+
+CALIBRATION_COLUMNS = ["target", "what", "band_low", "band_high", "source", "model_mean",
+                       "ci_low", "ci_high", "replications", "passed"]
+
+
+class Metric(Model):
+    """A figure computed per replication from the China-Europe shipments."""
+
+    statistic: Literal["mean", "median", "p90", "p95", "consignments_per_year"]
+    """What to compute over the selected consignments' values."""
+    of: Annotated[list[str], Field(min_length=1)] = ["transit_days"]
+    """Columns of shipments.csv to add up per consignment (``transit_days``, ``days_*``,
+    ``cost_usd_per_teu``, ``co2_kg_per_teu``)."""
+    route: str | None = None
+    """Only consignments on this route..."""
+    corridor: Literal["northern", "middle"] | None = None
+    """...or on this corridor (all of its routes); all China-Europe cargo when neither."""
+    release_months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+    """Only consignments released in these calendar months."""
+
+    @model_validator(mode="after")
+    def _columns(self) -> Metric:
+        allowed = {"transit_days", "cost_usd_per_teu", "co2_kg_per_teu", *ACTIVITY_COLUMNS}
+        unknown = [c for c in self.of if c not in allowed]
+        if unknown:
+            raise ValueError(f"unknown column {unknown[0]!r}; expected transit_days, "
+                             "cost_usd_per_teu, co2_kg_per_teu or a days_* column")
+        if self.route is not None and self.corridor is not None:
+            raise ValueError("give 'route' or 'corridor', not both")
+        return self
+
+
+class Target(Model):
+    """One published figure the model should reproduce."""
+
+    id: str
+    """Short identifier (a row of calibration.csv)."""
+    what: str
+    """What the figure measures, in words."""
+    band: Annotated[list[float], Field(min_length=2, max_length=2)]
+    """Low and high end of the published range."""
+    source: str
+    """Where the figure comes from (tag and address, as in corridor-figures.md)."""
+    metric: Metric | None = None
+    """The model figure compared with the band..."""
+    ratio: Annotated[list[Metric], Field(min_length=2, max_length=2)] | None = None
+    """...or the ratio of two model figures, per replication."""
+
+    @model_validator(mode="after")
+    def _one_metric(self) -> Target:
+        if (self.metric is None) == (self.ratio is None):
+            raise ValueError("give exactly one of 'metric' or 'ratio'")
+        if self.band[1] < self.band[0]:
+            raise ValueError("band must be [low, high]")
+        return self
+
+
+class Targets(Model):
+    """A calibration target file."""
+
+    description: str = ""
+    """What the targets are for."""
+    targets: Annotated[list[Target], Field(min_length=1)]
+    """The targets."""
+
+
+def load_targets(path: Path) -> Targets:
+    """Read and validate a target file; errors name the file and the key."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError("file not found; expected a calibration target file",
+                            source=path) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"cannot be read as YAML ({exc})", source=path) from None
+    try:
+        return Targets.model_validate(document)
+    except ValidationError as exc:
+        raise scenario_error_from(exc, path, document) from None
+
+
+def default_targets_path(scenario_file: Path, name: str) -> Path:
+    """``targets/<name>.yaml`` beside the scenario file."""
+    return scenario_file.parent / "targets" / f"{name}.yaml"
+
+
+def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]]],
+                   years: float, n: int) -> list[float | None]:
+    values: list[float | None] = []
+    for rep in range(n):
+        rows = [r for r in rows_by_rep.get(rep, [])
+                if (metric.route is None or r["route"] == metric.route)
+                and (metric.corridor is None or r["corridor"] == metric.corridor)
+                and (metric.release_months is None
+                     or int(r["released_at"][5:7]) in metric.release_months)]
+        if metric.statistic == "consignments_per_year":
+            values.append(len(rows) / years if years > 0 else None)
+            continue
+        xs = [sum(r[c] for c in metric.of) for r in rows if r["transit_days"] is not None]
+        if not xs:
+            values.append(None)
+            continue
+        arr = np.array(xs, dtype=float)
+        values.append(float({"mean": np.mean, "median": np.median,
+                             "p90": lambda a: np.percentile(a, 90),
+                             "p95": lambda a: np.percentile(a, 95)}[metric.statistic](arr)))
+    return values
+
+
+def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]]:
+    """One row per target: band, source, the model's mean and 95% interval, pass/fail."""
+    n = len(result.outcomes)
+    rows_by_rep: dict[int, list[dict[str, Any]]] = {}
+    for row in result.shipments:
+        rows_by_rep.setdefault(row["replication"], []).append(row)
+    scenario = result.scenario
+    years = (scenario.horizon - scenario.warmup_hours) / (365.0 * 24.0)
+    out = []
+    for target in targets.targets:
+        if target.metric is not None:
+            values = _metric_values(target.metric, rows_by_rep, years, n)
+        else:
+            assert target.ratio is not None
+            num = _metric_values(target.ratio[0], rows_by_rep, years, n)
+            den = _metric_values(target.ratio[1], rows_by_rep, years, n)
+            values = [a / b if a is not None and b else None for a, b in zip(num, den,
+                                                                              strict=True)]
+        e = estimate(values)
+        low, high = target.band
+        passed = e.mean is not None and low <= e.mean <= high
+        out.append({"target": target.id, "what": target.what, "band_low": low,
+                    "band_high": high, "source": target.source, "model_mean": _r(e.mean),
+                    "ci_low": _r(e.low), "ci_high": _r(e.high), "replications": e.n,
+                    "passed": "yes" if passed else "no"})
+    return out
