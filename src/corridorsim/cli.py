@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: object) -> argparse.ArgumentParser:
-        doc = (func.__doc__ or "").strip()  # type: ignore[attr-defined]
+        doc = (func.__doc__ or "").strip().replace("%", "%%")  # type: ignore[attr-defined]
         p = sub.add_parser(name, help=doc, description=doc)
         p.set_defaults(func=func)
         p.add_argument("scenario", help="scenario YAML file")
@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     cal_p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
     cal_p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
-    cmp_p = sub.add_parser("compare", help=cmd_compare.__doc__, description=cmd_compare.__doc__)
+    compare_doc = (cmd_compare.__doc__ or "").strip().replace("%", "%%")
+    cmp_p = sub.add_parser("compare", help=compare_doc, description=compare_doc)
     cmp_p.set_defaults(func=cmd_compare)
     cmp_p.add_argument("results_a", help="results folder A (the reference)")
     cmp_p.add_argument("results_b", help="results folder B (the variant)")
@@ -250,6 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorridorsimError as exc:
         print(f"corridorsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # Output piped into a reader that stopped early (e.g. `| head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("corridorsim: interrupted; no results were written", file=sys.stderr)
         return 130

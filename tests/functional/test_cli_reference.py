@@ -122,3 +122,12 @@ def test_bad_run_options_get_one_line(args, message, capsys):
     assert main(["run", str(BASELINE), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err and str(BASELINE) in err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["compare", "--help"],
+                                  ["calibrate", "--help"], ["validate", "--help"]])
+def test_help_texts_print(args, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 0
+    assert "usage: corridorsim" in capsys.readouterr().out
