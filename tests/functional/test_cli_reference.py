@@ -131,3 +131,11 @@ def test_help_texts_print(args, capsys):
         main(args)
     assert exit_.value.code == 0
     assert "usage: corridorsim" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", sorted(BASELINE.parent.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_reference_scenario_validates_and_names_itself(path):
+    import corridorsim as cs
+
+    scenario = cs.load_scenario(path)
+    assert scenario.name == path.stem
