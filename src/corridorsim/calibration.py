@@ -18,7 +18,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from corridorsim.errors import ScenarioError
-from corridorsim.report.tables import ACTIVITY_COLUMNS, _r
+from corridorsim.report.tables import ACTIVITY_COLUMNS, rounded
 from corridorsim.scenario.distributions import Model
 from corridorsim.scenario.loader import scenario_error_from
 from corridorsim.stats import estimate
@@ -156,7 +156,7 @@ def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]
         low, high = target.band
         passed = e.mean is not None and low <= e.mean <= high
         out.append({"target": target.id, "what": target.what, "band_low": low,
-                    "band_high": high, "source": target.source, "model_mean": _r(e.mean),
-                    "ci_low": _r(e.low), "ci_high": _r(e.high), "replications": e.n,
+                    "band_high": high, "source": target.source, "model_mean": rounded(e.mean),
+                    "ci_low": rounded(e.low), "ci_high": rounded(e.high), "replications": e.n,
                     "passed": "yes" if passed else "no"})
     return out

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from corridorsim.consignment import ConsignmentPart, Train, charge
+from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
 from corridorsim.facilities.border import customs_points
 from corridorsim.records import Activity, LevelMonitor, NodeRecord
@@ -86,7 +87,7 @@ class PortFacility(NodeFacility):
                                    self.closure, queue_activity=Activity.PORT_DWELL)
         # Rail-side work is not stopped by storms and is not part of the berth queue.
         self.rail_stats = NodeStatistics(warmup)
-        self.rail_open = type(self.closure)(env, count_from=warmup)
+        self.rail_open = ClosureState(env, count_from=warmup)  # never closes
         self.tracks = ServicePoint(env, f"{name}.train_tracks", config.train_tracks,
                                    self.rail_stats, self.rail_open,
                                    queue_activity=Activity.PORT_DWELL)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridorsim.errors import RunError
 from corridorsim.report.summaries import ROUTE_KPIS, _yes_no
-from corridorsim.report.tables import _r
+from corridorsim.report.tables import rounded
 from corridorsim.stats import estimate, paired_difference, welch_difference
 
 if TYPE_CHECKING:
@@ -44,10 +44,10 @@ def compare_route_tables(routes_a: list[dict[str, Any]], routes_b: list[dict[str
             vb = [_number(b[route].get(r, {}).get(kpi)) for r in reps]
             diff = paired_difference(vb, va) if paired else welch_difference(vb, va)
             rows.append({
-                "route": route, "kpi": kpi, "a_mean": _r(estimate(va).mean),
-                "b_mean": _r(estimate(vb).mean), "difference": _r(diff.mean),
-                "ci_low": _r(diff.low), "ci_high": _r(diff.high),
-                "half_width": _r(diff.half_width), "replications": diff.n,
+                "route": route, "kpi": kpi, "a_mean": rounded(estimate(va).mean),
+                "b_mean": rounded(estimate(vb).mean), "difference": rounded(diff.mean),
+                "ci_low": rounded(diff.low), "ci_high": rounded(diff.high),
+                "half_width": rounded(diff.half_width), "replications": diff.n,
                 "method": "paired" if paired else "welch",
                 "significant": _yes_no(diff.significant)})
     return rows

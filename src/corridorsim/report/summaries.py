@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from corridorsim.report.tables import TRANSIT_KPIS, _r
+from corridorsim.report.tables import TRANSIT_KPIS, rounded
 from corridorsim.stats import Estimate, estimate, paired_difference
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ def _by_replication(rows: Iterable[dict[str, Any]], kpi: str, n: int) -> list[An
 
 
 def _estimate_row(scope: str, name: str, kpi: str, e: Estimate) -> dict[str, Any]:
-    return {"scope": scope, "name": name, "kpi": kpi, "mean": _r(e.mean), "std": _r(e.std),
-            "ci_low": _r(e.low), "ci_high": _r(e.high), "half_width": _r(e.half_width),
-            "replications": e.n}
+    return {"scope": scope, "name": name, "kpi": kpi, "mean": rounded(e.mean),
+            "std": rounded(e.std), "ci_low": rounded(e.low), "ci_high": rounded(e.high),
+            "half_width": rounded(e.half_width), "replications": e.n}
 
 
 def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -94,9 +94,10 @@ def comparison_rows(result: RunResult) -> list[dict[str, Any]]:
             diff = paired_difference(m, no)
             out.append({
                 "scope": scope, "name": name, "kpi": kpi,
-                "middle_mean": _r(estimate(m).mean), "northern_mean": _r(estimate(no).mean),
-                "difference": _r(diff.mean), "ci_low": _r(diff.low), "ci_high": _r(diff.high),
-                "half_width": _r(diff.half_width), "replications": diff.n,
+                "middle_mean": rounded(estimate(m).mean),
+                "northern_mean": rounded(estimate(no).mean), "difference": rounded(diff.mean),
+                "ci_low": rounded(diff.low), "ci_high": rounded(diff.high),
+                "half_width": rounded(diff.half_width), "replications": diff.n,
                 "significant": _yes_no(diff.significant)})
     return out
 

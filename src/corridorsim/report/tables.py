@@ -42,7 +42,8 @@ def corridor_of(route: str) -> str:
     return "other"
 
 
-def _r(x: float | None, digits: int = 4) -> float | None:
+def rounded(x: float | None, digits: int = 4) -> float | None:
+    """Round once, here, so that CSV files are byte-identical wherever they are written."""
     return None if x is None else round(float(x), digits)
 
 
@@ -66,15 +67,15 @@ def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
                 "teu": rec.teu, "released_at": calendar.timestamp(rec.released_at),
                 "delivered_at": (calendar.timestamp(rec.delivered_at)
                                  if rec.delivered_at is not None else None),
-                "transit_days": _r(rec.transit_hours / 24.0) if rec.transit_hours is not None
+                "transit_days": rounded(rec.transit_hours / 24.0) if rec.transit_hours is not None
                 else None,
             }
             for column, hours in zip(ACTIVITY_COLUMNS,
                                      rec.activity_hours or [None] * len(ACTIVITY_COLUMNS),
                                      strict=True):
-                row[column] = _r(hours / 24.0) if hours is not None else None
-            row["cost_usd_per_teu"] = _r(rec.cost_usd_per_teu, 2)
-            row["co2_kg_per_teu"] = _r(rec.co2_kg_per_teu, 2)
+                row[column] = rounded(hours / 24.0) if hours is not None else None
+            row["cost_usd_per_teu"] = rounded(rec.cost_usd_per_teu, 2)
+            row["co2_kg_per_teu"] = rounded(rec.co2_kg_per_teu, 2)
             shipments.append(row)
             per_route.setdefault(rec.route, []).append(row)
             released.setdefault(rec.route, []).append(rec.released_at)
@@ -120,17 +121,17 @@ def transit_kpis(rows: list[dict[str, Any]], released_hours: list[float],
         return kpis
     days = np.array([r["transit_days"] for r in done], dtype=float)
     kpis.update({
-        "mean_transit_days": _r(days.mean()),
-        "std_transit_days": _r(days.std(ddof=1)) if len(done) > 1 else None,
-        "median_transit_days": _r(np.percentile(days, 50)),
-        "p90_transit_days": _r(np.percentile(days, 90)),
-        "p95_transit_days": _r(np.percentile(days, 95)),
+        "mean_transit_days": rounded(days.mean()),
+        "std_transit_days": rounded(days.std(ddof=1)) if len(done) > 1 else None,
+        "median_transit_days": rounded(np.percentile(days, 50)),
+        "p90_transit_days": rounded(np.percentile(days, 90)),
+        "p95_transit_days": rounded(np.percentile(days, 95)),
         "share_within_promise": _share_within_promise(rows, released_hours, promise, horizon),
-        "mean_cost_usd_per_teu": _r(np.mean([r["cost_usd_per_teu"] for r in done]), 2),
-        "mean_co2_kg_per_teu": _r(np.mean([r["co2_kg_per_teu"] for r in done]), 2),
+        "mean_cost_usd_per_teu": rounded(np.mean([r["cost_usd_per_teu"] for r in done]), 2),
+        "mean_co2_kg_per_teu": rounded(np.mean([r["co2_kg_per_teu"] for r in done]), 2),
     })
     for column in ACTIVITY_COLUMNS:
-        kpis[f"mean_{column}"] = _r(np.mean([r[column] for r in done]))
+        kpis[f"mean_{column}"] = rounded(np.mean([r[column] for r in done]))
     return kpis
 
 
@@ -178,15 +179,17 @@ def _share_within_promise(rows: list[dict[str, Any]], released_hours: list[float
             due += 1
             if row["transit_days"] is not None and row["transit_days"] * 24.0 <= promise_hours:
                 on_time += 1
-    return _r(on_time / due) if due else None
+    return rounded(on_time / due) if due else None
 
 
 def _node_row(node: NodeRecord) -> dict[str, Any]:
     return {
         "replication": node.replication, "node": node.node, "kind": node.kind,
-        "utilisation": _r(node.utilisation), "mean_queue": _r(node.mean_queue),
-        "max_queue": node.max_queue, "mean_wait_hours": _r(node.mean_wait_hours),
-        "throughput_teu": _r(node.throughput_teu, 1), "throughput_trains": node.throughput_trains,
-        "vessel_calls": node.vessel_calls, "hours_closed": _r(node.hours_closed, 2),
-        "mean_yard_teu": _r(node.mean_yard_teu, 1), "max_yard_teu": _r(node.max_yard_teu, 1),
+        "utilisation": rounded(node.utilisation), "mean_queue": rounded(node.mean_queue),
+        "max_queue": node.max_queue, "mean_wait_hours": rounded(node.mean_wait_hours),
+        "throughput_teu": rounded(node.throughput_teu, 1),
+        "throughput_trains": node.throughput_trains, "vessel_calls": node.vessel_calls,
+        "hours_closed": rounded(node.hours_closed, 2),
+        "mean_yard_teu": rounded(node.mean_yard_teu, 1),
+        "max_yard_teu": rounded(node.max_yard_teu, 1),
     }
