@@ -47,11 +47,13 @@ class Metric(Model):
 
     @model_validator(mode="after")
     def _columns(self) -> Metric:
-        allowed = {"transit_days", "cost_usd_per_teu", "co2_kg_per_teu", *ACTIVITY_COLUMNS}
+        allowed = {"transit_days", "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
+                   *ACTIVITY_COLUMNS}
         unknown = [c for c in self.of if c not in allowed]
         if unknown:
             raise ValueError(f"unknown column {unknown[0]!r}; expected transit_days, "
-                             "cost_usd_per_teu, co2_kg_per_teu or a days_* column")
+                             "cost_usd_per_teu, freight_usd_per_teu, co2_kg_per_teu or a "
+                             "days_* column")
         if self.route is not None and self.corridor is not None:
             raise ValueError("give 'route' or 'corridor', not both")
         return self

@@ -63,6 +63,7 @@ class ShipmentRecord:
     delivered_at: float | None
     activity_hours: tuple[float, ...] | None
     cost_usd_per_teu: float | None
+    freight_usd_per_teu: float
     co2_kg_per_teu: float
 
     @property

@@ -20,7 +20,7 @@ ACTIVITY_COLUMNS = [a.column for a in ACTIVITIES]
 
 SHIPMENT_COLUMNS = ["replication", "consignment_id", "flow", "route", "corridor", "teu",
                     "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
-                    "cost_usd_per_teu", "co2_kg_per_teu"]
+                    "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu"]
 
 NODE_COLUMNS = ["replication", "node", "kind", "utilisation", "mean_queue", "max_queue",
                 "mean_wait_hours", "throughput_teu", "throughput_trains", "vessel_calls",
@@ -75,6 +75,7 @@ def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
                                      strict=True):
                 row[column] = rounded(hours / 24.0) if hours is not None else None
             row["cost_usd_per_teu"] = rounded(rec.cost_usd_per_teu, 2)
+            row["freight_usd_per_teu"] = rounded(rec.freight_usd_per_teu, 2)
             row["co2_kg_per_teu"] = rounded(rec.co2_kg_per_teu, 2)
             shipments.append(row)
             per_route.setdefault(rec.route, []).append(row)

@@ -219,7 +219,8 @@ class Replication:
             shipments.append(ShipmentRecord(
                 replication=self.index, consignment_id=c.id, flow=c.flow, route=c.route,
                 teu=c.teu, released_at=c.released_at, delivered_at=c.delivered_at,
-                activity_hours=hours, cost_usd_per_teu=cost, co2_kg_per_teu=c.co2_kg_per_teu))
+                activity_hours=hours, cost_usd_per_teu=cost,
+                freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu))
         nodes = tuple(node.record(self.index, end) for node in self.nodes.values())
         return ReplicationOutcome(
             replication=self.index, shipments=tuple(shipments), nodes=nodes,
