@@ -129,3 +129,31 @@ def test_opening_hours_delay_the_start_of_handling():
     assert row["delivered_at"] == "2024-01-02T13:00"
     assert row["days_terminal"] == pytest.approx(11 / 24, abs=ROUNDING)
     assert row["days_rail_running"] == pytest.approx(2 / 24, abs=ROUNDING)
+
+
+def test_node_waits_and_train_counts_describe_the_same_visits_across_the_warmup():
+    """A queue straddling the end of warm-up: nodes.csv counts each visit that arrived
+    after warm-up, with its whole wait, and nothing else."""
+    doc = {
+        "name": "straddle", "start_date": "2024-01-01", "horizon": "200h", "warmup": "50h",
+        "customs_regimes": {"paper": {"document_check": "1h"},
+                            "digital": {"document_check": "1h"}},
+        "terminals": {"a": {"tracks": 100}, "b": {"tracks": 100}},
+        "borders": {"x": {"customs": {"entry": {"lanes": 1}}}},
+        "legs": {"ax": {"mode": "rail", "from": "a", "to": "x", "distance_km": 1,
+                        "running_time": 0},
+                 "xb": {"mode": "rail", "from": "x", "to": "b", "distance_km": 1,
+                        "running_time": 0}},
+        "routes": {"northern_axb": ["a", "x", "b"]},
+        "flows": {"f": {"origin": "a", "destination": "b", "trains_per_week": 84,
+                        "consignment_teu": 1, "arrivals": "scheduled",
+                        "routes": {"northern_axb": 1.0}}},
+        "closures": {"c": {"kind": "window", "at": "x", "start": "2024-01-02T16:00",
+                           "end": "2024-01-03T12:00"}},
+    }
+    result = cs.run(validate_document(doc), replications=1)
+    (node,) = [r for r in result.nodes if r["node"] == "x"]
+    delivered = [r for r in result.shipments if r["transit_days"] is not None]
+    waits = [(r["days_border_queue"] + r["days_closure_hold"]) * 24 for r in delivered]
+    assert node["throughput_trains"] == len(delivered)
+    assert node["mean_wait_hours"] == pytest.approx(statistics.fmean(waits), abs=1e-3)

@@ -35,7 +35,7 @@ many zero waits), so the mean moves by far less than 0.1% of the smallest Wq her
 0.03% of the smallest values compared.
 
 M/M/1 and M/M/3 at utilisation 0.85 and the tandem take about 30-50 s each on two
-cores and are marked ``slow`` (``pytest -m "not slow"`` leaves them out).
+cores and are marked ``slow``: left out by default, ``pytest -m slow tests/theory`` runs them.
 """
 
 from __future__ import annotations

@@ -39,10 +39,13 @@ class NodeStatistics:
         self.teu = 0.0
         self.vessel_calls = 0
 
-    def count_train(self, now: float, teu: float) -> None:
-        if now >= self.warmup:
+    def count_train(self, arrived: float, teu: float, waited: float) -> None:
+        """One train's visit, counted (with its waits) when it arrived after warm-up, so
+        that waits and trains always describe the same visits."""
+        if arrived >= self.warmup:
             self.trains += 1
             self.teu += teu
+            self.wait_hours += waited
 
 
 class ServicePoint:
@@ -89,8 +92,6 @@ class ServicePoint:
             charge(parts, self.queue_activity, env.now)
         yield from self.wait_until_startable(parts)
         waited = env.now - arrived
-        if arrived >= self.stats.warmup:
-            self.stats.wait_hours += waited
         if self.headway is not None:
             self.next_start = env.now + self.headway
         self.busy.change(env.now, 1)
@@ -126,16 +127,18 @@ class ServicePoint:
         else:
             self.free += 1
 
-    def serve(self, train: Train, steps: Sequence[Step]) -> Generator[Any, Any, None]:
-        """Queue for a server, then run the service steps, charging each to its activity."""
+    def serve(self, train: Train, steps: Sequence[Step]) -> Generator[Any, Any, float]:
+        """Queue for a server, then run the service steps, charging each to its activity.
+        Returns the hours waited before service."""
         parts = train.parts
-        yield from self.acquire(parts)
+        waited = yield from self.acquire(parts)
         env = self.env
         for activity, hours in steps:
             if hours > 0:
                 yield env.timeout(hours)
             charge(parts, activity, env.now)
         self.release()
+        return waited
 
     def utilisation(self, end: float) -> float:
         return self.busy.mean(end) / self.servers
@@ -158,11 +161,13 @@ class NodeFacility:
         self.stats = NodeStatistics(warmup)
         self.service_points: list[ServicePoint] = []
 
-    def hold_while_closed(self, train: Train) -> Generator[Any, Any, None]:
+    def hold_while_closed(self, train: Train) -> Generator[Any, Any, float]:
         """For nodes without service points: a closure still stops trains."""
+        arrived = self.env.now
         while self.closure.depth > 0:
             yield self.closure.reopened
             charge(train.parts, Activity.CLOSURE_HOLD, self.env.now)
+        return self.env.now - arrived
 
     def process_train(self, train: Train) -> Generator[Any, Any, None]:
         """Handle a train that continues by rail after this node."""

@@ -78,8 +78,9 @@ class CustomsPoint:
             return check, (Activity.INSPECTION, regime.inspection_time())
         return (check,)
 
-    def clear(self, train: Train) -> Generator[Any, Any, None]:
-        yield from self.lanes.serve(train, self.steps())
+    def clear(self, train: Train) -> Generator[Any, Any, float]:
+        """Check one train; returns the hours it waited for a lane."""
+        return (yield from self.lanes.serve(train, self.steps()))
 
 
 def customs_points(env: simpy.Environment, node: str, customs: Customs | None,
@@ -134,15 +135,18 @@ class BorderFacility(NodeFacility):
                 self.service_points.append(point)
 
     def process_train(self, train: Train) -> Generator[Any, Any, None]:
+        arrived = self.env.now
+        waited = 0.0
         if not self.service_points:
-            yield from self.hold_while_closed(train)
+            waited += yield from self.hold_while_closed(train)
         if self.exit is not None:
-            yield from self.exit.clear(train)
+            waited += yield from self.exit.clear(train)
         if self.gauge is not None:
             assert self.gauge_time is not None
-            yield from self.gauge.serve(train, ((Activity.GAUGE_CHANGE, self.gauge_time()),))
+            waited += yield from self.gauge.serve(
+                train, ((Activity.GAUGE_CHANGE, self.gauge_time()),))
         if self.entry is not None:
-            yield from self.entry.clear(train)
-        self.stats.count_train(self.env.now, train.teu)
+            waited += yield from self.entry.clear(train)
+        self.stats.count_train(arrived, train.teu, waited)
 
     receive_train = process_train

@@ -110,12 +110,14 @@ class PortFacility(NodeFacility):
         yield  # pragma: no cover - makes this a generator
 
     def receive_train(self, train: Train) -> Generator[Any, Any, None]:
+        arrived = self.env.now
         yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
-        self.stats.count_train(self.env.now, train.teu)
+        self.stats.count_train(arrived, train.teu, 0.0)  # port waits are the vessels' waits
 
     def ship_out(self, train: Train, service: VesselServiceOperator
                  ) -> Generator[Any, Any, None]:
         """A train bringing cargo for a vessel service: yard gate, exit check, unloading."""
+        arrived = self.env.now
         admitted = self.yard.admit(train.teu)
         if admitted is not None:
             yield admitted
@@ -123,19 +125,20 @@ class PortFacility(NodeFacility):
         if self.exit is not None:
             yield from self.exit.clear(train)
         yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
-        self.stats.count_train(self.env.now, train.teu)
+        self.stats.count_train(arrived, train.teu, 0.0)
         service.enqueue(self.name, train.parts)
 
     def _outbound(self, train: Train) -> None:
         self.env.process(self._dispatch_train(train))
 
     def _dispatch_train(self, train: Train) -> Generator[Any, Any, None]:
+        formed = self.env.now
         charge(train.parts, Activity.CONSOLIDATION, self.env.now)
         if self.entry is not None:
             yield from self.entry.clear(train)
         yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
         self.yard.remove(train.teu)
-        self.stats.count_train(self.env.now, train.teu)
+        self.stats.count_train(formed, train.teu, 0.0)
         yield from self.replication.journey(train, handle_first=False)
 
     # --- sea side ------------------------------------------------------------------------
@@ -167,9 +170,11 @@ class PortFacility(NodeFacility):
     def loaded_onto_vessel(self, teu: int) -> None:
         self.yard.remove(teu)
 
-    def count_vessel_call(self, teu_moved: float) -> None:
-        if self.env.now >= self.stats.warmup:
+    def count_vessel_call(self, arrived: float, waited: float, teu_moved: float) -> None:
+        """One vessel call, counted with its berth wait when the vessel arrived after warm-up."""
+        if arrived >= self.stats.warmup:
             self.stats.vessel_calls += 1
+            self.stats.wait_hours += waited
             self.quay_teu += teu_moved
 
     def record(self, replication: int, end: float) -> NodeRecord:

@@ -30,7 +30,8 @@ class TerminalFacility(NodeFacility):
         self.service_points.append(self.tracks)
 
     def process_train(self, train: Train) -> Generator[Any, Any, None]:
-        yield from self.tracks.serve(train, ((Activity.TERMINAL, self.handling_time()),))
-        self.stats.count_train(self.env.now, train.teu)
+        arrived = self.env.now
+        waited = yield from self.tracks.serve(train, ((Activity.TERMINAL, self.handling_time()),))
+        self.stats.count_train(arrived, train.teu, waited)
 
     receive_train = process_train

@@ -89,7 +89,8 @@ class VesselServiceOperator:
         onboard: list[ConsignmentPart] = []
         while True:
             port = self.ports[here]
-            yield from port.berths.acquire(onboard)
+            arrived = env.now
+            waited = yield from port.berths.acquire(onboard)
             moved = 0
             if onboard:
                 teu = sum(p.teu for p in onboard)
@@ -114,7 +115,7 @@ class VesselServiceOperator:
                        else leg_closure.reopened)  # type: ignore[union-attr]
                 charge(onboard, Activity.CLOSURE_HOLD, env.now)
             port.berths.release()
-            port.count_vessel_call(moved)
+            port.count_vessel_call(arrived, waited, moved)
             self.sailings += 1
             yield env.timeout(self.sailing())
             charge(onboard, Activity.SAILING, env.now)
