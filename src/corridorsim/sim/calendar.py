@@ -42,7 +42,3 @@ class Calendar:
     def timestamp(self, t: float) -> str:
         """ISO timestamp (minutes) of simulation time ``t``."""
         return (self.start + dt.timedelta(hours=t)).isoformat(timespec="minutes")
-
-    @staticmethod
-    def hour_of_day(t: float) -> float:
-        return t % 24.0
