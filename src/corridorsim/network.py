@@ -41,7 +41,8 @@ def describe(scenario: Scenario) -> str:
         f"Flows: {len(china_europe)} China-Europe ({', '.join(china_europe)}; "
         f"{weekly:.1f} consignments/week), {len(background)} background"
         f"{' (' + ', '.join(background) + ')' if background else ''}.",
-        f"Closures: {len(scenario.closures)}. Horizon {scenario.horizon / 24:g} days from "
+        f"Closures: {len(scenario.closures)}. Horizon {scenario.horizon / 24:g} days"
+        f"{f' (+ {scenario.drain / 24:g} days drain)' if scenario.drain else ''} from "
         f"{scenario.start_date.isoformat()}, warm-up {_warmup(scenario)}, "
         f"{scenario.replications} replication(s), seed {scenario.seed}.",
     ]

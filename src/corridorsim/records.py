@@ -51,7 +51,7 @@ class ShipmentRecord:
     """One China-Europe consignment in one replication (a row of ``shipments.csv``).
 
     ``delivered_at`` and the per-activity hours are ``None`` while the consignment
-    is still in the system at the end of the horizon.
+    is still in the system at the end of the run (horizon + drain).
     """
 
     replication: int

@@ -43,6 +43,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         "replications": len(result.outcomes),
         "start_date": scenario.start_date.isoformat(),
         "horizon_hours": scenario.horizon,
+        "drain_hours": scenario.drain,
         "warmup_hours": scenario.warmup,
         "python": platform.python_version(),
         "versions": package_versions(),

@@ -49,7 +49,8 @@ def rounded(x: float | None, digits: int = 4) -> float | None:
 
 def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
     scenario = result.scenario
-    calendar = Calendar(scenario.start_date, scenario.horizon)
+    end = scenario.horizon + scenario.drain
+    calendar = Calendar(scenario.start_date, end)
     shipments: list[dict[str, Any]] = []
     routes: list[dict[str, Any]] = []
     nodes: list[dict[str, Any]] = []
@@ -84,13 +85,12 @@ def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
             backlog = outcome.backlog.get(route, (0, 0))
             entry: dict[str, Any] = {"replication": outcome.replication, "route": route,
                                      "corridor": corridor_of(route)}
-            entry.update(transit_kpis(per_route[route], released[route], promise,
-                                      scenario.horizon))
+            entry.update(transit_kpis(per_route[route], released[route], promise, end))
             entry["backlog_consignments"] = backlog[0]
             entry["backlog_teu"] = backlog[1]
             routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
         groups.extend(_group_rows(outcome.replication, per_route, released, outcome.backlog,
-                                  promise, scenario.horizon))
+                                  promise, end))
         for node in outcome.nodes:
             nodes.append(_node_row(node))
     return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups}

@@ -428,7 +428,14 @@ class Scenario(Model):
     start_date: dt.date
     """Calendar date of simulation time zero (maps seasonality and dated closures)."""
     horizon: PositiveHours
-    """Simulated time per replication."""
+    """Demand window: consignments are reported if released between ``warmup`` and
+    ``horizon``; node statistics cover the same window."""
+    drain: Hours = 0.0
+    """Extra simulated time after ``horizon`` so that consignments released before it can
+    arrive. The network keeps running as before (demand, storms), so the late cohort
+    meets normal congestion; only cohort consignments are reported. Without it, those
+    released near the end are cut off, and the slowest among them (a December storm
+    season) are the ones missing from transit-time percentiles."""
     warmup: Hours | Literal["auto"] = 0.0
     """Consignments released before this time are excluded from statistics; ``auto``
     chooses it with MSER-5 on the daily mean transit time (a pilot run of the same

@@ -70,8 +70,9 @@ class ReplicationOutcome:
     shipments: tuple[ShipmentRecord, ...]
     nodes: tuple[NodeRecord, ...]
     backlog: dict[str, tuple[int, int]]
-    """Per China-Europe route: consignments not yet delivered at the end, and their TEU
-    not yet delivered (including consignments released during warm-up)."""
+    """Per China-Europe route: consignments released before the horizon (including those
+    released during warm-up) not yet delivered at the end of the run (horizon + drain),
+    and their TEU not yet delivered."""
     released_teu: int
     delivered_teu: int
     in_system_teu: int
@@ -86,7 +87,8 @@ class Replication:
         self.env = env = simpy.Environment()
         self.warmup = scenario.warmup_hours
         self.horizon = scenario.horizon
-        self.calendar = Calendar(scenario.start_date, scenario.horizon)
+        self.end = scenario.horizon + scenario.drain
+        self.calendar = Calendar(scenario.start_date, self.end)
         self.streams = streams = RandomStreams(scenario.seed if seed is None else seed,
                                                replication)
         regimes = scenario.customs_regimes
@@ -194,16 +196,22 @@ class Replication:
     # --- running -------------------------------------------------------------------------
 
     def run(self) -> ReplicationOutcome:
-        """Run to the horizon and return the records of this replication."""
+        """Run to the horizon, then through the drain period, and return the records.
+
+        Node statistics are taken at the horizon (the demand window); consignments
+        released in the window are followed until delivered or the drain ends.
+        """
         self.env.run(until=self.horizon)
-        end = self.horizon
+        nodes = tuple(node.record(self.index, self.horizon) for node in self.nodes.values())
+        if self.end > self.horizon:
+            self.env.run(until=self.end)
         tv = self.scenario.costs.time_value_usd_per_teu_day
         shipments = []
         backlog: dict[str, list[int]] = {}
         in_system = 0
         for c in self.consignments:
             in_system += c.teu_outstanding
-            if c.background:
+            if c.background or c.released_at >= self.horizon:
                 continue
             if c.delivered_at is None:
                 entry = backlog.setdefault(c.route, [0, 0])
@@ -221,7 +229,6 @@ class Replication:
                 teu=c.teu, released_at=c.released_at, delivered_at=c.delivered_at,
                 activity_hours=hours, cost_usd_per_teu=cost,
                 freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu))
-        nodes = tuple(node.record(self.index, end) for node in self.nodes.values())
         return ReplicationOutcome(
             replication=self.index, shipments=tuple(shipments), nodes=nodes,
             backlog={k: (v[0], v[1]) for k, v in backlog.items()},
