@@ -77,7 +77,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Run a scenario and set its figures against published bands (calibration.csv)."""
+    """Run a scenario and set its figures against published bands (calibration.csv).
+
+    Exits with status 1 when a target is missed, so that scripts and CI can gate on it.
+    """
     from corridorsim.calibration import (
         CALIBRATION_COLUMNS,
         calibration_rows,
@@ -110,7 +113,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     passed = sum(r["passed"] == "yes" for r in rows)
     print(f"\n{passed} of {len(rows)} targets met ({len(result.outcomes)} replications, "
           f"seed {result.seed}). Targets: {targets_path}. Results: {_display(written)}/")
-    return 0
+    return 0 if passed == len(rows) else 1
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -201,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, func: object) -> argparse.ArgumentParser:
         doc = (func.__doc__ or "").strip().replace("%", "%%")  # type: ignore[attr-defined]
-        p = sub.add_parser(name, help=doc, description=doc)
+        p = sub.add_parser(name, help=doc.split("\n\n")[0], description=doc)
         p.set_defaults(func=func)
         p.add_argument("scenario", help="scenario YAML file")
         p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
