@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow clean
+.PHONY: run test test-slow reference-results clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,16 @@ run: $(STAMP)
 	$(BIN)/corridorsim run scenarios/baseline-2024.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m ruff check src tests
+	$(BIN)/python -m ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 
 # Long validation runs (queueing theory at high utilisation, the tandem); CI runs them too.
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# Rerun the reference scenarios and rewrite the README's results tables.
+reference-results: $(STAMP)
+	$(BIN)/python scripts/reference_results.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
