@@ -145,6 +145,46 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file: every point x replication as a task, streamed to disk and
+    resumable; writes sweep.csv, frontier.csv and manifest.json."""
+    from corridorsim.experiment.sweeps import SweepInterrupted, sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers: expected a whole number of at least 1",
+                            source=args.sweep)
+    if args.out is not None and not args.out.strip():
+        raise ScenarioError("--out: expected a folder name", source=args.sweep)
+    try:
+        result = sweep(args.sweep, workers=args.workers, scheduler=args.scheduler,
+                       out=args.out, serial=args.serial, progress=True)
+    except SweepInterrupted as exc:
+        print(f"corridorsim: {exc}", file=sys.stderr)
+        return 130
+    factors = result.sweep.factor_names
+    reference = result.sweep.northern_route
+    table = [["point", *factors, "middle median", f"{reference} median", "gap (95% CI)"]]
+    for row in result.overview():
+        gap = row.get("gap")
+        table.append([str(row["point"]), *(str(row[f]) for f in factors),
+                      _fmt(row.get("middle_median")), _fmt(row.get("northern_median")),
+                      "" if gap is None else
+                      f"{gap:+.2f} [{_fmt(row.get('gap_low'))}, {_fmt(row.get('gap_high'))}]"])
+    shown = table if len(table) <= 41 else table[:41]
+    print(_aligned(shown, left=1))
+    if len(table) > 41:
+        print(f"... {len(table) - 41} more points in sweep.csv")
+    reached = [r for r in result.frontier if r.get("point") is not None
+               and not str(r.get("note", "")).startswith("not reached")]
+    versus = reference if result.sweep.spec.target_days is None else "the target"
+    print(f"(median transit days, means over replications; gap = Middle minus {versus})")
+    print(f"\n{len(result.sweep.points)} points x {result.sweep.spec.replications} "
+          f"replications: {result.tasks_run} tasks run, {result.tasks_reused} found on disk, "
+          f"{result.wall_seconds:.1f} s. Frontier: {len(reached)} of {len(result.frontier)} "
+          f"rows meet the criterion. Results: {_display(result.out)}/")
+    return 0
+
+
 def _fmt(value: object) -> str:
     return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
 
@@ -235,6 +275,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "seeds or replication counts (Welch intervals, less precise)")
     cmp_p.add_argument("--out", help="folder for comparison.csv "
                        "(default: results/compare-<A>-vs-<B>)")
+    sweep_doc = (cmd_sweep.__doc__ or "").strip().replace("%", "%%")
+    sweep_p = sub.add_parser("sweep", help=sweep_doc, description=sweep_doc)
+    sweep_p.set_defaults(func=cmd_sweep)
+    sweep_p.add_argument("sweep", help="sweep YAML file")
+    where = sweep_p.add_mutually_exclusive_group()
+    where.add_argument("--workers", "-w", type=int, help="local worker processes (default: "
+                       "the machine's cores); the results do not depend on it")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. "
+                       "tcp://host:8786 (default: the sweep file's 'scheduler', if any)")
+    where.add_argument("--serial", action="store_true", help="run every task in this process")
+    sweep_p.add_argument("--out", help="results folder (default: results/<sweep name>); "
+                         "a rerun into the same folder resumes")
     run_p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
                        help="add replications until every route's 95%% CI half-width of the "
                             "mean transit time is within this fraction of the mean (e.g. 0.05)")

@@ -1,5 +1,8 @@
-"""Running replications of a scenario and collecting their results."""
+"""Running replications of a scenario and sweeps over scenario variants."""
 
 from corridorsim.experiment.replications import RunResult, run
+from corridorsim.experiment.sweep_files import SweepFile, load_sweep
+from corridorsim.experiment.sweeps import SweepInterrupted, SweepResult, sweep
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "SweepFile", "SweepInterrupted", "SweepResult", "load_sweep", "run",
+           "sweep"]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from corridorsim.errors import RunError
+from corridorsim.experiment.executors import open_executor
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.model import ReplicationOutcome, run_replication
 
@@ -88,11 +88,9 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
     if mapper is not None:
         produced: Iterable[ReplicationOutcome] = mapper(
             run_replication, [scenario] * n, indices, [seed] * n)
-    elif workers > 1 and n > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
-            produced = list(pool.map(run_replication, [scenario] * n, indices, [seed] * n))
     else:
-        produced = [run_replication(scenario, r, seed) for r in indices]
+        with open_executor(workers, tasks=n) as (executor, _):
+            produced = list(executor.map(run_replication, [scenario] * n, indices, [seed] * n))
     return tuple(sorted(produced, key=lambda o: o.replication))
 
 

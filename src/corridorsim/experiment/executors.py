@@ -1,0 +1,117 @@
+"""Where tasks run: one ``concurrent.futures`` interface over three executors.
+
+- ``SerialExecutor``: runs each task in this process when it is submitted.
+- a local ``ProcessPoolExecutor`` (the default), whose workers ignore Ctrl-C so that
+  only the parent reacts to it;
+- a Dask ``distributed`` cluster, through ``Client(address).get_executor()``, when a
+  scheduler address is given (needs ``pip install corridorsim[dask]``; every worker
+  needs corridorsim installed).
+
+Tasks draw their random numbers from streams seeded by (seed, replication, name),
+so the results do not depend on which executor runs them, or in what order.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from corridorsim.errors import RunError
+
+
+class SerialExecutor(Executor):
+    """An executor that runs each task in this process, at once, when it is submitted."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # a task's failure belongs to its future, as in a pool
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        return future
+
+
+@dataclass(frozen=True)
+class ExecutorInfo:
+    """What runs the tasks: a description for the manifest and how many run at once."""
+
+    kind: str
+    """``serial``, ``process-pool`` or ``dask``."""
+    description: str
+    """E.g. ``process pool, 2 workers`` or ``dask tcp://host:8786, 8 threads``."""
+    parallelism: int
+    """Tasks that can run at the same time."""
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is for the parent, which stops the pool cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def open_executor(workers: int | None = None, scheduler: str | None = None,
+                  serial: bool = False, tasks: int | None = None
+                  ) -> Iterator[tuple[Executor, ExecutorInfo]]:
+    """An executor and its description; closed (pending tasks cancelled on error) on exit.
+
+    ``serial`` or one worker (or one task) runs in this process; a ``scheduler`` address
+    connects to a Dask cluster; otherwise a local process pool of ``workers`` processes
+    (default: the machine's cores), never more than ``tasks``.
+    """
+    if scheduler is not None and serial:
+        raise RunError("choose either a Dask scheduler or serial execution, not both")
+    if scheduler is not None:
+        with _dask_executor(scheduler) as pair:
+            yield pair
+        return
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise RunError(f"workers: expected a whole number of at least 1, got {workers!r}")
+    n = default_workers() if workers is None else workers
+    if tasks is not None:
+        n = min(n, max(tasks, 1))
+    if serial or n <= 1:
+        yield SerialExecutor(), ExecutorInfo("serial", "serial (in process)", 1)
+        return
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_ignore_sigint)
+    try:
+        yield pool, ExecutorInfo("process-pool", f"process pool, {n} workers", n)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[tuple[Executor, ExecutorInfo]]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise RunError("a Dask scheduler was given but Dask is not installed; "
+                       "pip install corridorsim[dask]") from None
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RunError(f"cannot connect to the Dask scheduler at {address} ({exc})") from None
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        executor = client.get_executor(pure=False)
+        info = ExecutorInfo("dask", f"dask {address}, {threads} worker threads", threads)
+        try:
+            yield executor, info
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+    finally:
+        client.close()

@@ -1,0 +1,347 @@
+"""Sweep files: a base scenario, factors over key paths, a design, and run settings.
+
+A sweep file is YAML, validated by the models below (``extra="forbid"``, a docstring
+under every field). Its points are built here: the full grid of the factors' values,
+or a Latin hypercube over their ranges (seeded from the sweep's seed, so the same
+file gives the same points). Each point is the base scenario with its factors'
+key paths set, validated by the scenario schema; every failure is one
+``ScenarioError`` naming the sweep file, the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
+
+from corridorsim.errors import ScenarioError
+from corridorsim.scenario.loader import load_scenario
+from corridorsim.scenario.schema import Scenario
+
+Scalar = bool | int | float | str
+RESERVED_COLUMNS = {"point", "scope", "name", "kpi", "n", "mean", "ci_low", "ci_high",
+                    "factor", "criterion", "middle_median_days", "reference_median_days",
+                    "gap_days", "gap_ci_low", "gap_ci_high", "note"}
+
+
+class SweepModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class KeyTarget(SweepModel):
+    """A key path set to a linear function of the factor's value: ``offset + scale * value``
+    (e.g. a route share that moves against another)."""
+
+    key: str
+    """Dotted key path in the scenario (as for ``--set``)."""
+    scale: float = 1.0
+    """Multiplier of the factor's value."""
+    offset: float = 0.0
+    """Added after scaling."""
+
+
+class Factor(SweepModel):
+    """One factor: the key paths it sets, and its values (grid) or range (Latin hypercube)."""
+
+    keys: Annotated[list[str | KeyTarget], Field(min_length=1)]
+    """Key paths set to the factor's value (all to the same value, or through
+    ``{key:, scale:, offset:}``)."""
+    values: Annotated[list[Scalar], Field(min_length=1)] | None = None
+    """Values of a grid design; every combination with the other factors' values runs."""
+    range: tuple[float, float] | None = None
+    """``[low, high]`` of a Latin hypercube design."""
+    integer: bool = False
+    """With ``range``: draw whole numbers from ``low`` to ``high`` inclusive."""
+    description: str = ""
+    """What the factor means (for the manifest)."""
+
+    @model_validator(mode="after")
+    def _values_or_range(self) -> Factor:
+        if (self.values is None) == (self.range is None):
+            raise ValueError("give exactly one of 'values' (grid) or 'range' (Latin hypercube)")
+        if self.range is not None:
+            low, high = self.range
+            if not high > low:
+                raise ValueError(f"range: expected [low, high] with high > low, "
+                                 f"got {list(self.range)}")
+            if self.integer and (low != int(low) or high != int(high)):
+                raise ValueError("range: expected whole numbers with 'integer: true'")
+        return self
+
+    def targets(self) -> list[KeyTarget]:
+        return [KeyTarget(key=k) if isinstance(k, str) else k for k in self.keys]
+
+
+class Design(SweepModel):
+    """How points are chosen from the factors."""
+
+    kind: Literal["grid", "latin_hypercube"] = "grid"
+    """``grid``: every combination of the factors' ``values``; ``latin_hypercube``:
+    ``samples`` points spread over the factors' ``range``s."""
+    samples: PositiveInt | None = None
+    """Number of Latin hypercube points."""
+
+
+class SweepFile(SweepModel):
+    """A policy sweep: a base scenario, factors, a design, replications and a seed."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    """Short name; results go to ``results/<name>/``."""
+    description: str = ""
+    """What the sweep asks."""
+    base: str
+    """Base scenario file, relative to the sweep file."""
+    replications: PositiveInt
+    """Replications per point; every point uses replications ``0..n-1`` of ``seed``."""
+    seed: Annotated[int, Field(ge=0)]
+    """Base random seed, the same for every point (common random numbers)."""
+    factors: Annotated[dict[str, Factor], Field(min_length=1)]
+    """Factors by name (the name is a column of ``sweep.csv``)."""
+    design: Design = Design()
+    """Grid (the default) or Latin hypercube."""
+    target_days: PositiveFloat | None = None
+    """Frontier criterion: Middle Corridor median transit at most this many days, instead
+    of at most the Northern route's median."""
+    northern_route: str | None = None
+    """Northern route the Middle Corridor is compared with; by default the one Northern
+    route that ends where the Middle Corridor routes end."""
+    scheduler: str | None = None
+    """Dask scheduler address (``tcp://host:8786``); a local process pool when omitted."""
+
+    @model_validator(mode="after")
+    def _design_matches_factors(self) -> SweepFile:
+        from corridorsim.errors import KeyPathError
+
+        for name, factor in self.factors.items():
+            if name in RESERVED_COLUMNS:
+                raise KeyPathError(f"factors.{name}", "this factor name is a column of "
+                                   "sweep.csv; choose another name")
+            if self.design.kind == "grid" and factor.values is None:
+                raise KeyPathError(f"factors.{name}", "a grid design needs 'values' "
+                                   "(or set design: {kind: latin_hypercube, samples: N})")
+            if self.design.kind == "latin_hypercube" and factor.range is None:
+                raise KeyPathError(f"factors.{name}", "a Latin hypercube needs 'range: "
+                                   "[low, high]'")
+        if self.design.kind == "latin_hypercube" and self.design.samples is None:
+            raise KeyPathError("design.samples", "a Latin hypercube needs 'samples'")
+        return self
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a sweep: its number and each factor's value."""
+
+    index: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: the file, its base scenario and its points with their scenarios."""
+
+    spec: SweepFile
+    source: Path | None
+    base: Scenario
+    points: tuple[Point, ...]
+    scenarios: tuple[Scenario, ...]
+    northern_route: str
+
+    @property
+    def factor_names(self) -> list[str]:
+        return list(self.spec.factors)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and expand a sweep file (see ``build_sweep``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found; expected a sweep YAML file", source=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot be read ({exc})", source=path) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"is not valid YAML{where}", source=path) from None
+    if not isinstance(document, dict):
+        raise ScenarioError("expected a mapping of sweep keys at the top level", source=path)
+    try:
+        spec = SweepFile.model_validate(document)
+    except ValidationError as exc:
+        raise _sweep_error(exc, path) from None
+    return build_sweep(spec, path)
+
+
+def build_sweep(spec: SweepFile, source: Path | None = None) -> Sweep:
+    """Load the base scenario (relative to ``source``), build and validate every point."""
+    folder = source.parent if source is not None else Path.cwd()
+    base_path = folder / spec.base
+    if not base_path.is_file():
+        raise ScenarioError(f"file {spec.base!r} not found; expected a scenario file, "
+                            "relative to the sweep file", source=source, key_path="base")
+    base = load_scenario(base_path)
+    if base.warmup == "auto":
+        raise ScenarioError("the base scenario has 'warmup: auto', which a sweep cannot use "
+                            "(each task is one replication); set a fixed warm-up",
+                            source=source, key_path="base")
+    full = base.model_dump(by_alias=True)
+    for name, factor in spec.factors.items():
+        for i, target in enumerate(factor.targets()):
+            _check_key_path(full, target.key, source, f"factors.{name}.keys.{i}")
+    points = tuple(Point(i, values) for i, values in enumerate(design_points(spec)))
+    scenarios = tuple(point_scenario(spec, base, p, source) for p in points)
+    return Sweep(spec, source, base, points, scenarios, _northern_route(spec, base, source))
+
+
+def design_points(spec: SweepFile) -> list[dict[str, Any]]:
+    """Each point's factor values, in a fixed order (grid: the last factor varies fastest)."""
+    names = list(spec.factors)
+    if spec.design.kind == "grid":
+        lists = [spec.factors[n].values or [] for n in names]
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
+    from scipy.stats import qmc
+
+    assert spec.design.samples is not None
+    rng = np.random.default_rng(spec.seed)
+    try:
+        sampler = qmc.LatinHypercube(d=len(names), rng=rng)
+    except TypeError:  # scipy < 1.15 names it 'seed'
+        sampler = qmc.LatinHypercube(d=len(names), seed=rng)
+    unit = sampler.random(spec.design.samples)
+    points = []
+    for row in unit:
+        values: dict[str, Any] = {}
+        for name, u in zip(names, row, strict=True):
+            factor = spec.factors[name]
+            assert factor.range is not None
+            low, high = factor.range
+            if factor.integer:
+                values[name] = min(int(high), int(low) + math.floor(u * (high - low + 1)))
+            else:
+                values[name] = round(low + float(u) * (high - low), 6)
+        points.append(values)
+    return points
+
+
+def point_overrides(spec: SweepFile, point: Point) -> dict[str, Any]:
+    """The key paths a point sets, with their values."""
+    overrides: dict[str, Any] = {}
+    for name, factor in spec.factors.items():
+        value = point.values[name]
+        for target in factor.targets():
+            if (target.scale, target.offset) == (1.0, 0.0) or isinstance(value, bool | str):
+                overrides[target.key] = value
+            else:
+                overrides[target.key] = round(target.offset + target.scale * value, 9)
+    return overrides
+
+
+def point_scenario(spec: SweepFile, base: Scenario, point: Point,
+                   source: Path | None) -> Scenario:
+    """The base scenario with the point's factors set; an invalid value names the factor."""
+    try:
+        return base.with_overrides(point_overrides(spec, point))
+    except ScenarioError as exc:
+        factor = _factor_of(spec, exc.key_path) or next(iter(spec.factors))
+        raise ScenarioError(
+            f"value {point.values[factor]!r} (point {point.index}) gives an invalid scenario: "
+            f"{exc.key_path or 'scenario'}: {exc.message}",
+            source=source, key_path=f"factors.{factor}") from None
+
+
+def _factor_of(spec: SweepFile, key_path: str) -> str | None:
+    for name, factor in spec.factors.items():
+        for target in factor.targets():
+            if key_path == target.key or key_path.startswith(target.key + "."):
+                return name
+    for name, factor in spec.factors.items():  # a cross-reference error elsewhere
+        for target in factor.targets():
+            if target.key.startswith(key_path + ".") or not key_path:
+                return name
+    return None
+
+
+def _check_key_path(document: Any, key_path: str, source: Path | None, where: str) -> None:
+    """A factor's key path must name a key of the base scenario (defaults included)."""
+    here = document
+    walked: list[str] = []
+    for part in key_path.split("."):
+        if isinstance(here, dict) and part in here:
+            here = here[part]
+        elif isinstance(here, list) and part.isdigit() and int(part) < len(here):
+            here = here[int(part)]
+        else:
+            keys = list(here) if isinstance(here, dict) else []
+            close = difflib.get_close_matches(part, keys, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            inside = ".".join(walked) or "the top level"
+            raise ScenarioError(f"key path {key_path!r} does not exist in the base scenario "
+                                f"(no {part!r} in {inside}){hint}", source=source,
+                                key_path=where)
+        walked.append(part)
+
+
+def _northern_route(spec: SweepFile, base: Scenario, source: Path | None) -> str:
+    """The Northern route to compare with: named, or the one ending where Middle routes end."""
+    used = sorted({r for f in base.flows.values() if not f.background for r in f.routes})
+    northern = [r for r in used if r.startswith("northern_")]
+    if spec.northern_route is not None:
+        if spec.northern_route not in northern:
+            raise ScenarioError(f"{spec.northern_route!r} is not a Northern route of the base "
+                                f"scenario; expected one of {', '.join(northern) or '(none)'}",
+                                source=source, key_path="northern_route")
+        return spec.northern_route
+    ends = {base.routes[r][-1] for r in used if r.startswith("middle_")}
+    matches = [r for r in northern if base.routes[r][-1] in ends]
+    if len(matches) != 1:
+        raise ScenarioError("cannot choose the Northern route to compare with (candidates: "
+                            f"{', '.join(matches) or 'none'}); name it in 'northern_route'",
+                            source=source, key_path="northern_route")
+    return matches[0]
+
+
+def _sweep_error(exc: ValidationError, source: Path) -> ScenarioError:
+    from corridorsim.errors import KeyPathError
+
+    errors = exc.errors(include_url=False)
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    original = (first.get("ctx") or {}).get("error")
+    if isinstance(original, KeyPathError):
+        return ScenarioError(original.message, source=source, key_path=original.key_path)
+    loc = [str(p) for p in first["loc"] if p not in ("str", "KeyTarget")
+           and not str(p).startswith(("function-", "constrained-"))]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        allowed = _allowed_keys(first["loc"][:-1])
+        close = difflib.get_close_matches(str(first["loc"][-1]), allowed, n=1)
+        message = (f"unknown key; did you mean {close[0]!r}?" if close else
+                   "unknown key; expected one of " + ", ".join(repr(k) for k in allowed))
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    return ScenarioError(message, source=source, key_path=".".join(loc))
+
+
+def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
+    model: type[SweepModel] = SweepFile
+    models = {"factors": Factor, "design": Design, "keys": KeyTarget}
+    for part in parent:
+        model = models.get(str(part), model)
+    return sorted(model.model_fields)

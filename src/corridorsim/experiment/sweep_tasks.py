@@ -1,0 +1,106 @@
+"""Sweep tasks: one replication of one point, its identity and its small result file.
+
+A task is identified by a SHA-256 of the point's whole scenario (canonical JSON),
+the seed, the replication and the corridorsim version, so a result file on disk
+is reused only for exactly the same work. A task's result holds the per-replication
+KPI rows of each China-Europe route and each corridor, built by the same table
+code as ``corridorsim run`` (so the numbers match), and no shipments: memory and
+disk stay small however many points a sweep has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from corridorsim.scenario.schema import Scenario
+
+TASK_KPIS = ["consignments_delivered", "mean_transit_days", "median_transit_days",
+             "p90_transit_days", "p95_transit_days", "mean_cost_usd_per_teu",
+             "mean_co2_kg_per_teu", "backlog_consignments"]
+"""The KPIs a task keeps, per route and per corridor (columns of ``routes.csv``)."""
+
+
+def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def task_key(scenario_json: dict[str, Any], seed: int, replication: int) -> str:
+    """Hex SHA-256 naming a task's result file."""
+    from corridorsim import __version__
+
+    identity = {"scenario": scenario_json, "seed": seed, "replication": replication,
+                "corridorsim": __version__}
+    text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, Any]]:
+    """Run one replication and return its KPI rows (a picklable worker entry point).
+
+    Rows: ``{"scope": "route"|"corridor", "name": ..., <kpi>: value}``, with values
+    rounded by ``report.tables`` exactly as in ``routes.csv`` and ``summary.csv``.
+    """
+    from corridorsim.experiment.replications import RunResult
+    from corridorsim.report.tables import build_tables
+    from corridorsim.sim.model import run_replication
+
+    outcome = run_replication(scenario, replication, seed)
+    single = RunResult(scenario=scenario, seed=seed, outcomes=(outcome,), wall_seconds=0.0,
+                       tables={})
+    tables = build_tables(single)
+    rows: list[dict[str, Any]] = []
+    for route in tables["routes"]:
+        rows.append({"scope": "route", "name": route["route"],
+                     **{k: route.get(k) for k in TASK_KPIS}})
+    for group in tables["groups"]:
+        if group["scope"] == "corridor":
+            rows.append({"scope": "corridor", "name": group["name"],
+                         **{k: group.get(k) for k in TASK_KPIS}})
+    return rows
+
+
+def task_text(key: str, seed: int, replication: int, rows: list[dict[str, Any]]) -> str:
+    from corridorsim import __version__
+
+    document = {"task": key, "seed": seed, "replication": replication,
+                "corridorsim": __version__, "rows": rows}
+    return json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def write_task(folder: Path, key: str, text: str) -> None:
+    """Write the task file ``<key>.json`` into ``folder`` atomically."""
+    write_atomically(folder / f"{key}.json", text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``path`` through a hidden temporary file and a rename: whole, or not at all."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; results are not
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def read_task(folder: Path, key: str) -> list[dict[str, Any]] | None:
+    """The rows of a finished task, or ``None`` if its file is missing or not whole."""
+    try:
+        document = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("task") != key:
+        return None
+    rows = document.get("rows")
+    return rows if isinstance(rows, list) else None

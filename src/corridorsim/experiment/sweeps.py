@@ -1,0 +1,245 @@
+"""Policy sweeps: many scenario variants, each replicated, streamed to disk, resumable.
+
+A sweep's tasks are (point, replication) pairs. They run on one executor interface
+(serial, a local process pool, or a Dask cluster; see ``executors``) and every
+finished task is written at once to ``<out>/tasks/<hash>.json`` (see
+``sweep_tasks``). Running the same sweep again skips the tasks whose files exist,
+so an interrupted sweep resumes where it stopped. At the end the task files are
+merged into ``sweep.csv``, ``frontier.csv`` and ``manifest.json``.
+
+Every point uses the same seed, and replication ``r`` of every point draws from the
+streams of ``(seed, r, name)``: points differ only by their factors (common random
+numbers), which is what makes the gaps between points precise.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corridorsim.errors import CorridorsimError, RunError
+from corridorsim.experiment.executors import open_executor
+from corridorsim.experiment.progress import Progress
+from corridorsim.experiment.sweep_files import Sweep, SweepFile, build_sweep, load_sweep
+from corridorsim.experiment.sweep_tasks import (
+    TASK_KPIS,
+    canonical_scenario,
+    read_task,
+    run_task,
+    task_key,
+    task_text,
+    write_atomically,
+    write_task,
+)
+
+SWEEP_FOLDER_ENTRIES = {"sweep.csv", "frontier.csv", "manifest.json", "tasks"}
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: the finished tasks are saved, and a rerun resumes."""
+
+    def __init__(self, saved: int, total: int, tasks: Path):
+        self.saved, self.total, self.tasks = saved, total, tasks
+        super().__init__(f"interrupted: {saved} of {total} tasks are saved in {tasks}; "
+                         "run the same command again to resume")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The outcome of ``cs.sweep``: the rows of ``sweep.csv`` and ``frontier.csv``,
+    the manifest, and where they were written."""
+
+    sweep: Sweep = field(repr=False)
+    rows: list[dict[str, Any]] = field(repr=False)
+    """Rows of ``sweep.csv``: per point, route/corridor/gap and KPI, mean and 95% CI."""
+    frontier: list[dict[str, Any]] = field(repr=False)
+    """Rows of ``frontier.csv``."""
+    manifest: dict[str, Any] = field(repr=False)
+    out: Path
+    tasks_run: int
+    tasks_reused: int
+    wall_seconds: float
+
+    def overview(self) -> list[dict[str, Any]]:
+        """Per point: factor values, Middle and reference median transit, and the gap."""
+        northern = self.sweep.northern_route
+        found: dict[int, dict[str, Any]] = {}
+        for row in self.rows:
+            entry = found.setdefault(row["point"], {"point": row["point"], **{
+                f: row[f] for f in self.sweep.factor_names}})
+            if row["kpi"] != "median_transit_days":
+                continue
+            if row["scope"] == "corridor" and row["name"] == "middle":
+                entry["middle_median"] = row["mean"]
+            elif row["scope"] == "route" and row["name"] == northern:
+                entry["northern_median"] = row["mean"]
+            elif row["scope"] == "gap":
+                entry["gap"], entry["gap_low"], entry["gap_high"] = (
+                    row["mean"], row["ci_low"], row["ci_high"])
+        return [found[p] for p in sorted(found)]
+
+
+def sweep(sweep_file: str | Path | SweepFile, workers: int | None = None,
+          scheduler: str | None = None, out: str | Path | None = None, serial: bool = False,
+          progress: bool = False) -> SweepResult:
+    """Run a sweep file (a path, or a ``SweepFile`` whose ``base`` is relative to the
+    working folder) and write ``sweep.csv``, ``frontier.csv`` and ``manifest.json``.
+
+    Tasks run on a local process pool of ``workers`` processes (default: the cores),
+    in this process with ``serial``, or on a Dask cluster with ``scheduler`` (or the
+    file's ``scheduler:``). Results go to ``out`` (default ``results/<name>/``); tasks
+    already there from an earlier, interrupted run of the same sweep are not run again.
+    ``progress`` prints progress on stderr. The files are the same on every executor.
+    """
+    spec = (load_sweep(sweep_file) if not isinstance(sweep_file, SweepFile)
+            else build_sweep(sweep_file))
+    scheduler = scheduler if scheduler is not None else spec.spec.scheduler
+    folder = (Path(out) if out is not None else Path("results") / spec.spec.name).resolve()
+    check_sweep_folder(folder)
+    seed, reps = spec.spec.seed, spec.spec.replications
+    point_json = [canonical_scenario(s) for s in spec.scenarios]
+    keys = [[task_key(doc, seed, r) for r in range(reps)] for doc in point_json]
+    tasks = folder / "tasks"
+    try:
+        tasks.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"{folder}: cannot create the results folder ({exc.strerror})") from None
+    todo: dict[str, tuple[int, int]] = {}
+    for i, row in enumerate(keys):
+        for r, key in enumerate(row):
+            if key not in todo and read_task(tasks, key) is None:
+                todo[key] = (i, r)
+    unique = len({k for row in keys for k in row})
+    started = time.perf_counter()
+    executor_text = _run_tasks(spec, todo, tasks, unique, workers, scheduler, serial, progress)
+    wall = time.perf_counter() - started
+    return _merge(spec, keys, folder, executor_text, len(todo), unique - len(todo), wall)
+
+
+def check_sweep_folder(folder: Path) -> None:
+    """Refuse an output folder that holds anything but an earlier sweep's files."""
+    if not folder.exists():
+        return
+    cwd = Path.cwd().resolve()
+    if folder == cwd or folder in cwd.parents:
+        raise RunError(f"{folder}: is the working folder or one above it; expected a new or "
+                       "earlier sweep results folder")
+    if not folder.is_dir():
+        raise RunError(f"{folder}: exists and is not a folder; expected a new or earlier "
+                       "sweep results folder")
+    others = sorted(p.name for p in folder.iterdir()
+                    if p.name not in SWEEP_FOLDER_ENTRIES and not p.name.startswith("."))
+    if others:
+        raise RunError(f"{folder}: exists and holds files that are not sweep results "
+                       f"({', '.join(others[:3])}); choose another --out folder")
+
+
+def _run_tasks(spec: Sweep, todo: dict[str, tuple[int, int]], tasks: Path, unique: int,
+               workers: int | None, scheduler: str | None, serial: bool,
+               show: bool) -> str:
+    """Run the missing tasks, writing each result file as soon as it arrives."""
+    if not todo:
+        return "none (every task was on disk)"
+    seed = spec.spec.seed
+    bar = Progress(unique, unique - len(todo)) if show else None
+    pending = iter(todo.items())
+    running: dict[Future[Any], tuple[str, int, int]] = {}
+    with open_executor(workers, scheduler, serial, tasks=len(todo)) as (executor, info):
+        window = info.parallelism if info.kind == "serial" else 2 * info.parallelism
+        try:
+            while True:
+                while len(running) < window:
+                    item = next(pending, None)
+                    if item is None:
+                        break
+                    key, (i, r) = item
+                    running[executor.submit(run_task, spec.scenarios[i], r, seed)] = (key, i, r)
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    key, i, r = running.pop(future)
+                    write_task(tasks, key, task_text(key, seed, r, _result(future, i, r)))
+                    if bar is not None:
+                        bar.advance()
+        except KeyboardInterrupt:
+            for future in running:
+                future.cancel()
+            if bar is not None:
+                bar.close()
+            saved = sum(1 for k in {k for k in todo} if (tasks / f"{k}.json").exists())
+            raise SweepInterrupted(unique - len(todo) + saved, unique, tasks) from None
+        if bar is not None:
+            bar.close()
+        return info.description
+
+
+def _result(future: Future[Any], point: int, replication: int) -> list[dict[str, Any]]:
+    try:
+        return future.result()
+    except CorridorsimError as exc:
+        raise RunError(f"point {point}, replication {replication}: {exc}") from None
+    except Exception as exc:
+        raise RunError(f"point {point}, replication {replication}: the simulation failed "
+                       f"({type(exc).__name__}: {exc})") from exc
+
+
+def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run: int,
+           reused: int, wall: float) -> SweepResult:
+    from corridorsim.report.manifest import package_versions, scenario_hash
+    from corridorsim.report.sweep_tables import (
+        frontier_columns,
+        frontier_rows,
+        point_rows,
+        sweep_columns,
+    )
+    from corridorsim.report.writer import csv_text
+
+    factors = spec.factor_names
+    tasks = folder / "tasks"
+    rows: list[dict[str, Any]] = []
+    by_point: dict[int, list[dict[str, Any]]] = {}
+    for point, point_keys in zip(spec.points, keys, strict=True):
+        replications = []
+        for r, key in enumerate(point_keys):
+            found = read_task(tasks, key)
+            if found is None:
+                raise RunError(f"{tasks / (key + '.json')}: task file of point {point.index}, "
+                               f"replication {r} is missing; run the sweep again")
+            replications.append(found)
+        by_point[point.index] = point_rows(point.index, point.values, replications, TASK_KPIS,
+                                           spec.northern_route)
+        rows.extend(by_point[point.index])
+    frontier = frontier_rows([(p.index, p.values) for p in spec.points], by_point, factors,
+                             spec.spec.design.kind == "grid", spec.northern_route,
+                             spec.spec.target_days)
+    manifest = {
+        "sweep": spec.spec.name,
+        "sweep_file": spec.source.name if spec.source is not None else None,
+        "base_scenario": spec.spec.base,
+        "base_scenario_sha256": scenario_hash(spec.base),
+        "design": spec.spec.design.model_dump(mode="json"),
+        "factors": {n: f.model_dump(mode="json", exclude_defaults=True)
+                    for n, f in spec.spec.factors.items()},
+        "points": [{"point": p.index, "values": p.values, "scenario_sha256": scenario_hash(s)}
+                   for p, s in zip(spec.points, spec.scenarios, strict=True)],
+        "seed": spec.spec.seed,
+        "replications": spec.spec.replications,
+        "northern_route": spec.northern_route,
+        "target_days": spec.spec.target_days,
+        "tasks": {"total": sum(len(k) for k in keys), "run": run, "reused": reused},
+        "executor": executor,
+        "python": platform.python_version(),
+        "versions": package_versions(),
+        "wall_seconds": round(wall, 3),
+    }
+    write_atomically(folder / "sweep.csv", csv_text(rows, sweep_columns(factors)))
+    write_atomically(folder / "frontier.csv", csv_text(frontier, frontier_columns(factors)))
+    write_atomically(folder / "manifest.json",
+                     json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return SweepResult(spec, rows, frontier, manifest, folder, run, reused, wall)
