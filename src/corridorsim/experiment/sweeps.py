@@ -232,7 +232,7 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
         "replications": spec.spec.replications,
         "northern_route": spec.northern_route,
         "target_days": spec.spec.target_days,
-        "tasks": {"total": sum(len(k) for k in keys), "run": run, "reused": reused},
+        "tasks": {"total": run + reused, "run": run, "reused": reused},
         "executor": executor,
         "python": platform.python_version(),
         "versions": package_versions(),
