@@ -7,6 +7,7 @@ hundredths of a second), with 2 replications and small grids.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ import yaml
 import corridorsim as cs
 from corridorsim.cli import main
 from corridorsim.errors import ScenarioError
+from corridorsim.experiment.progress import Progress
 from corridorsim.experiment.sweep_files import load_sweep
 
 TESTS = Path(__file__).parent.parent
@@ -124,6 +126,20 @@ def test_missing_dask_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monke
                  "--out", str(tmp_path / "out")])
     assert code == 2
     assert "pip install corridorsim[dask]" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_progress_lines_without_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = Progress(20, already=4, stream=stream)
+    for _ in range(16):
+        progress.advance()
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "4 of 20 tasks already done (resuming)"
+    assert [line.split()[0] for line in lines[1:]] == [
+        "6/20", "8/20", "10/20", "12/20", "14/20", "16/20", "18/20", "20/20"]
+    assert "\r" not in stream.getvalue() and "ETA" in lines[1]
 
 
 def test_point_numbers_match_corridorsim_run(tmp_path: Path) -> None:

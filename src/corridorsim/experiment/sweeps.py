@@ -105,10 +105,6 @@ def sweep(sweep_file: str | Path | SweepFile, workers: int | None = None,
     point_json = [canonical_scenario(s) for s in spec.scenarios]
     keys = [[task_key(doc, seed, r) for r in range(reps)] for doc in point_json]
     tasks = folder / "tasks"
-    try:
-        tasks.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunError(f"{folder}: cannot create the results folder ({exc.strerror})") from None
     todo: dict[str, tuple[int, int]] = {}
     for i, row in enumerate(keys):
         for r, key in enumerate(row):
@@ -150,6 +146,11 @@ def _run_tasks(spec: Sweep, todo: dict[str, tuple[int, int]], tasks: Path, uniqu
     pending = iter(todo.items())
     running: dict[Future[Any], tuple[str, int, int]] = {}
     with open_executor(workers, scheduler, serial, tasks=len(todo)) as (executor, info):
+        try:  # only now: a sweep that cannot start leaves no folder behind
+            tasks.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"{tasks.parent}: cannot create the results folder "
+                           f"({exc.strerror})") from None
         window = info.parallelism if info.kind == "serial" else 2 * info.parallelism
         try:
             while True:
