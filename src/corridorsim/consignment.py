@@ -42,13 +42,17 @@ class Consignment:
 class ConsignmentPart:
     """Some TEU of one consignment moving together, with its own activity clock."""
 
-    __slots__ = ("consignment", "teu", "hours", "mark")
+    __slots__ = ("consignment", "teu", "hours", "mark", "cleared_for")
 
-    def __init__(self, consignment: Consignment, teu: int, hours: list[float], mark: float):
+    def __init__(self, consignment: Consignment, teu: int, hours: list[float], mark: float,
+                 cleared_for: str | None = None):
         self.consignment = consignment
         self.teu = teu
         self.hours = hours
         self.mark = mark
+        self.cleared_for = cleared_for
+        """The port whose entry check this part has already passed (a joint control at
+        the departure port), or None."""
 
     @classmethod
     def whole(cls, consignment: Consignment) -> ConsignmentPart:
@@ -59,7 +63,8 @@ class ConsignmentPart:
         if not 0 < teu < self.teu:
             raise ValueError(f"cannot split {teu} TEU from a part of {self.teu}")
         self.teu -= teu
-        return ConsignmentPart(self.consignment, teu, list(self.hours), self.mark)
+        return ConsignmentPart(self.consignment, teu, list(self.hours), self.mark,
+                               self.cleared_for)
 
 
 def charge(parts: Iterable[ConsignmentPart], activity: Activity, now: float) -> None:

@@ -5,7 +5,10 @@ Cargo arriving by rail for shipment waits upstream until the yard has room for
 the whole train (back-pressure; nothing is dropped), passes the exit check, is
 unloaded and waits for its vessel service. Cargo landed by vessels is delivered
 (if the port is its destination), handed to the next vessel service, or
-consolidated into outbound trains that pass the entry check and are loaded.
+consolidated into outbound trains that pass the entry check and are loaded. With a
+joint control across the sea (``customs.joint_control_with``), the departure port's
+exit check also clears the arrival port's entry check: a train formed only of cargo
+cleared that way leaves without stopping there.
 Vessels always land their cargo, even into a full yard, so the yard can never
 deadlock the quay. Port closures (storms) stop berthing and sailings; rail
 handling continues.
@@ -97,6 +100,8 @@ class PortFacility(NodeFacility):
         self.exit, self.entry = customs_points(
             env, name, config.customs, regimes, digitization, streams, self.rail_stats,
             self.rail_open, None, Activity.PORT_DWELL)
+        self.joint_partner = (config.customs.joint_control_with
+                              if config.customs is not None else None)
         self.yard = Yard(env, config.yard_capacity_teu, warmup)
         self.formation = (TrainFormationYard(env, config.train_formation, self._outbound)
                           if config.train_formation is not None else None)
@@ -124,6 +129,9 @@ class PortFacility(NodeFacility):
             charge(train.parts, Activity.PORT_DWELL, self.env.now)
         if self.exit is not None:
             yield from self.exit.clear(train)
+            if self.joint_partner is not None:
+                for part in train.parts:
+                    part.cleared_for = self.joint_partner
         yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
         self.stats.count_train(arrived, train.teu, 0.0)
         service.enqueue(self.name, train.parts)
@@ -134,7 +142,10 @@ class PortFacility(NodeFacility):
     def _dispatch_train(self, train: Train) -> Generator[Any, Any, None]:
         formed = self.env.now
         charge(train.parts, Activity.CONSOLIDATION, self.env.now)
-        if self.entry is not None:
+        cleared = all(part.cleared_for == self.name for part in train.parts)
+        for part in train.parts:
+            part.cleared_for = None
+        if self.entry is not None and not cleared:
             yield from self.entry.clear(train)
         yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
         self.yard.remove(train.teu)
@@ -162,6 +173,7 @@ class PortFacility(NodeFacility):
             self.yard.add(part.teu)
             service = replication.sea_services.get((self.name, nxt))
             if service is not None:
+                part.cleared_for = None  # transhipped: the joint check was for this port
                 service.enqueue(self.name, [part])
             else:
                 assert self.formation is not None  # checked by the schema

@@ -110,12 +110,39 @@ def check_cross_references(s: Scenario) -> None:
             if name not in on_routes:
                 raise KeyPathError(f"{section}.{name}", "is not on any route; add it to a "
                                    "route or remove it (a misspelt name creates a new node)")
+    for section in ("borders", "ports"):
+        for name, node in getattr(s, section).items():
+            partner = node.customs.joint_control_with if node.customs is not None else None
+            if partner is not None:
+                _check_joint_partner(s, section, name, partner, pairs)
     legs_by_name = set(s.legs)
     for closure_name, closure in s.closures.items():
         if closure.at not in kinds and closure.at not in legs_by_name:
             raise KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
                                f"{closure.at!r}; expected a name under terminals, borders, "
                                "ports or legs")
+
+
+def _check_joint_partner(s: Scenario, section: str, name: str, partner: str,
+                         pairs: dict[tuple[str, str], str]) -> None:
+    """A joint control across the sea: from a port's exit check to the next port's entry."""
+    key = f"{section}.{name}.customs.joint_control_with"
+    if section != "ports":
+        raise KeyPathError(key, "only a port can check for the port across the sea; "
+                                "at a border use 'joint_control: true'")
+    if partner not in s.ports:
+        raise KeyPathError(key, f"unknown port {partner!r}; expected one of {_listing(s.ports)}")
+    leg = pairs.get((name, partner))
+    if leg is None or not isinstance(s.legs[leg], SeaLeg):
+        raise KeyPathError(key, f"no sea leg from {name!r} to {partner!r}; expected the port "
+                                "a vessel service from here sails to")
+    if s.ports[name].customs.exit is None:  # type: ignore[union-attr]
+        raise KeyPathError(key, "this port has no exit check to do the joint control at; "
+                                "expected 'customs.exit'")
+    partner_customs = s.ports[partner].customs
+    if partner_customs is None or partner_customs.entry is None:
+        raise KeyPathError(key, f"port {partner!r} has no entry check to merge; expected "
+                                f"'ports.{partner}.customs.entry'")
 
 
 def _listing(names: object) -> str:

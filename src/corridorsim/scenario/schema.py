@@ -99,6 +99,11 @@ class Customs(Model):
     joint_control: bool = False
     """One joint check instead of two: the exit check is skipped and the entry check
     (or the exit check where there is no entry check) is done once."""
+    joint_control_with: str | None = None
+    """Ports only: the port across the sea whose entry check is done here, jointly with
+    this port's exit check (both countries' officers at the departure port). A train
+    formed there passes its entry check without stopping when all its cargo was
+    cleared here."""
     digitization: Probability | None = None
     """Share of trains with electronic pre-arrival data here; the scenario-wide
     ``digitization`` applies when omitted."""
