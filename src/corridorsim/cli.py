@@ -185,6 +185,55 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run a sensitivity sweep file (design kind sobol or morris): the sample points as
+    sweep tasks (resumable, any executor), then the factors' Sobol' indices or Morris
+    effects on the Middle-minus-Northern median transit gap; writes sensitivity.csv
+    besides sweep.csv, frontier.csv and manifest.json."""
+    from corridorsim.experiment.sensitivity import sensitivity
+    from corridorsim.experiment.sweeps import SweepInterrupted
+    from corridorsim.report.sensitivity_tables import by_importance
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers: expected a whole number of at least 1",
+                            source=args.sweep)
+    if args.out is not None and not args.out.strip():
+        raise ScenarioError("--out: expected a folder name", source=args.sweep)
+    try:
+        result = sensitivity(args.sweep, workers=args.workers, scheduler=args.scheduler,
+                             out=args.out, serial=args.serial, progress=True)
+    except SweepInterrupted as exc:
+        print(f"corridorsim: {exc}", file=sys.stderr)
+        return 130
+    method = result.sweep.spec.design.kind
+    found = {(r["factor"], r["index"]): r for r in result.indices}
+
+    def with_ci(factor: str, index: str) -> str:
+        r = found[(factor, index)]
+        return f"{_fmt(r['value'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+
+    if method == "morris":
+        table = [["factor", "mu* (95% CI)", "sigma", "mu"]]
+        table += [[f, with_ci(f, "mu_star"), _fmt(found[(f, "sigma")]["value"]),
+                   _fmt(found[(f, "mu")]["value"])] for f in by_importance(result.indices)]
+        legend = ("mu*: mean absolute elementary effect, in days of gap per whole range of "
+                  "the factor; sigma: their spread (interactions, non-linearity); mu: their "
+                  "mean, signed")
+    else:
+        table = [["factor", "ST (95% CI)", "S1 (95% CI)"]]
+        table += [[f, with_ci(f, "ST"), with_ci(f, "S1")] for f in by_importance(result.indices)]
+        legend = ("ST: share of the gap's variance due to the factor with its interactions; "
+                  "S1: due to the factor alone")
+    print(_aligned(table, left=1))
+    gaps = [o["gap"] for o in result.overview() if o.get("gap") is not None]
+    print(f"(output: {result.indices[0]['output']}, mean over replications)\n({legend})")
+    print(f"\n{len(result.sweep.points)} points x {result.sweep.spec.replications} "
+          f"replications: {result.tasks_run} tasks run, {result.tasks_reused} found on disk, "
+          f"{result.wall_seconds:.1f} s. Gap over the points: {min(gaps):+.2f} to "
+          f"{max(gaps):+.2f} days. Results: {_display(result.out)}/")
+    return 0
+
+
 def _fmt(value: object) -> str:
     return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
 
@@ -287,6 +336,20 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--serial", action="store_true", help="run every task in this process")
     sweep_p.add_argument("--out", help="results folder (default: results/<sweep name>); "
                          "a rerun into the same folder resumes")
+    sens_doc = (cmd_sensitivity.__doc__ or "").strip().replace("%", "%%")
+    sens_p = sub.add_parser("sensitivity", help=sens_doc.split(";")[0] + ".",
+                            description=sens_doc)
+    sens_p.set_defaults(func=cmd_sensitivity)
+    sens_p.add_argument("sweep", help="sweep YAML file with design: {kind: sobol | morris}")
+    sens_where = sens_p.add_mutually_exclusive_group()
+    sens_where.add_argument("--workers", "-w", type=int, help="local worker processes "
+                            "(default: the machine's cores); the results do not depend on it")
+    sens_where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, "
+                            "e.g. tcp://host:8786 (default: the sweep file's 'scheduler')")
+    sens_where.add_argument("--serial", action="store_true",
+                            help="run every task in this process")
+    sens_p.add_argument("--out", help="results folder (default: results/<sweep name>); "
+                        "a rerun into the same folder resumes")
     run_p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
                        help="add replications until every route's 95%% CI half-width of the "
                             "mean transit time is within this fraction of the mean (e.g. 0.05)")

@@ -2,8 +2,9 @@
 
 A sweep file is YAML, validated by the models below (``extra="forbid"``, a docstring
 under every field). Its points are built here: the full grid of the factors' values,
-or a Latin hypercube over their ranges (seeded from the sweep's seed, so the same
-file gives the same points). Each point is the base scenario with its factors'
+a Latin hypercube over their ranges, or the sample of a sensitivity analysis (Sobol'
+or Morris, drawn by SALib; see ``sensitivity``), all seeded from the sweep's seed, so
+the same file gives the same points. Each point is the base scenario with its factors'
 key paths set, validated by the scenario schema; every failure is one
 ``ScenarioError`` naming the sweep file, the key path and what was expected.
 """
@@ -64,16 +65,18 @@ class Factor(SweepModel):
     values: Annotated[list[Scalar], Field(min_length=1)] | None = None
     """Values of a grid design; every combination with the other factors' values runs."""
     range: tuple[float, float] | None = None
-    """``[low, high]`` of a Latin hypercube design."""
+    """``[low, high]`` of a Latin hypercube, Sobol' or Morris design."""
     integer: bool = False
-    """With ``range``: draw whole numbers from ``low`` to ``high`` inclusive."""
+    """With ``range``: draw whole numbers from ``low`` to ``high`` inclusive (each whole
+    number gets an equal share of the sampled interval)."""
     description: str = ""
     """What the factor means (for the manifest)."""
 
     @model_validator(mode="after")
     def _values_or_range(self) -> Factor:
         if (self.values is None) == (self.range is None):
-            raise ValueError("give exactly one of 'values' (grid) or 'range' (Latin hypercube)")
+            raise ValueError("give exactly one of 'values' (grid) or 'range' (Latin "
+                             "hypercube, Sobol', Morris)")
         if self.range is not None:
             low, high = self.range
             if not high > low:
@@ -87,14 +90,59 @@ class Factor(SweepModel):
         return [KeyTarget(key=k) if isinstance(k, str) else k for k in self.keys]
 
 
+SENSITIVITY_KINDS = ("sobol", "morris")
+"""Design kinds that end in a sensitivity analysis (``sensitivity.csv``)."""
+
+
 class Design(SweepModel):
     """How points are chosen from the factors."""
 
-    kind: Literal["grid", "latin_hypercube"] = "grid"
+    kind: Literal["grid", "latin_hypercube", "sobol", "morris"] = "grid"
     """``grid``: every combination of the factors' ``values``; ``latin_hypercube``:
-    ``samples`` points spread over the factors' ``range``s."""
+    ``samples`` points spread over the factors' ``range``s; ``sobol``: Saltelli's sample
+    for first-order and total Sobol' indices (``samples`` x (factors + 2) points);
+    ``morris``: ``trajectories`` Morris trajectories (``trajectories`` x (factors + 1)
+    points)."""
     samples: PositiveInt | None = None
-    """Number of Latin hypercube points."""
+    """Number of Latin hypercube points, or Sobol' base samples N (a power of 2)."""
+    trajectories: PositiveInt | None = None
+    """Morris: number of trajectories r (at least 2)."""
+    levels: PositiveInt | None = None
+    """Morris: levels of each factor's grid p (even; 4 when omitted)."""
+    resamples: PositiveInt | None = None
+    """Sobol', Morris: bootstrap resamples of the indices' 95% intervals (1000 when
+    omitted)."""
+
+    @model_validator(mode="after")
+    def _keys_of_kind(self) -> Design:
+        from corridorsim.errors import KeyPathError
+
+        uses = {"grid": set(), "latin_hypercube": {"samples"}, "sobol": {"samples", "resamples"},
+                "morris": {"trajectories", "levels", "resamples"}}[self.kind]
+        for key in ("samples", "trajectories", "levels", "resamples"):
+            if getattr(self, key) is not None and key not in uses:
+                raise KeyPathError(f"design.{key}", f"not used by a {self.kind} design"
+                                   + (f"; expected {', '.join(sorted(uses))}" if uses else ""))
+        if self.kind == "latin_hypercube" and self.samples is None:
+            raise KeyPathError("design.samples", "a Latin hypercube needs 'samples'")
+        if self.kind == "sobol":
+            n = self.samples
+            if n is None or n < 2 or n & (n - 1):
+                raise KeyPathError("design.samples", "a Sobol' design needs 'samples': a "
+                                   f"power of 2 of at least 2 (e.g. 16, 32, 64), got {n}")
+        if self.kind == "morris":
+            if self.trajectories is None or self.trajectories < 2:
+                raise KeyPathError("design.trajectories", "a Morris design needs "
+                                   "'trajectories': at least 2 (e.g. 10)")
+            if self.levels is not None and (self.levels < 2 or self.levels % 2):
+                raise KeyPathError("design.levels", "expected an even number of levels of at "
+                                   f"least 2 (e.g. 4), got {self.levels}")
+        return self
+
+    @property
+    def sensitivity(self) -> bool:
+        """Whether this design ends in a sensitivity analysis."""
+        return self.kind in SENSITIVITY_KINDS
 
 
 class SweepFile(SweepModel):
@@ -113,7 +161,7 @@ class SweepFile(SweepModel):
     factors: Annotated[dict[str, Factor], Field(min_length=1)]
     """Factors by name (the name is a column of ``sweep.csv``)."""
     design: Design = Design()
-    """Grid (the default) or Latin hypercube."""
+    """Grid (the default), Latin hypercube, Sobol' or Morris."""
     target_days: PositiveFloat | None = None
     """Frontier criterion: Middle Corridor median transit at most this many days, instead
     of at most the Northern route's median."""
@@ -134,11 +182,11 @@ class SweepFile(SweepModel):
             if self.design.kind == "grid" and factor.values is None:
                 raise KeyPathError(f"factors.{name}", "a grid design needs 'values' "
                                    "(or set design: {kind: latin_hypercube, samples: N})")
-            if self.design.kind == "latin_hypercube" and factor.range is None:
-                raise KeyPathError(f"factors.{name}", "a Latin hypercube needs 'range: "
-                                   "[low, high]'")
-        if self.design.kind == "latin_hypercube" and self.design.samples is None:
-            raise KeyPathError("design.samples", "a Latin hypercube needs 'samples'")
+            if self.design.kind != "grid" and factor.range is None:
+                what = {"latin_hypercube": "a Latin hypercube", "sobol": "a Sobol' design",
+                        "morris": "a Morris design"}[self.design.kind]
+                raise KeyPathError(f"factors.{name}", f"{what} needs 'range: [low, high]' "
+                                   "(a list of 'values' is for a grid design)")
         return self
 
 
@@ -206,39 +254,46 @@ def build_sweep(spec: SweepFile, source: Path | None = None) -> Sweep:
     for name, factor in spec.factors.items():
         for i, target in enumerate(factor.targets()):
             _check_key_path(full, target.key, source, f"factors.{name}.keys.{i}")
-    points = tuple(Point(i, values) for i, values in enumerate(design_points(spec)))
+    points = tuple(Point(i, values)
+                   for i, values in enumerate(design_points(spec, source)))
     scenarios = tuple(point_scenario(spec, base, p, source) for p in points)
     return Sweep(spec, source, base, points, scenarios, _northern_route(spec, base, source))
 
 
-def design_points(spec: SweepFile) -> list[dict[str, Any]]:
+def design_points(spec: SweepFile, source: Path | None = None) -> list[dict[str, Any]]:
     """Each point's factor values, in a fixed order (grid: the last factor varies fastest)."""
     names = list(spec.factors)
     if spec.design.kind == "grid":
         lists = [spec.factors[n].values or [] for n in names]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
-    from scipy.stats import qmc
+    if spec.design.sensitivity:
+        from corridorsim.experiment.sensitivity import unit_sample
 
-    assert spec.design.samples is not None
-    rng = np.random.default_rng(spec.seed)
-    try:
-        sampler = qmc.LatinHypercube(d=len(names), rng=rng)
-    except TypeError:  # scipy < 1.15 names it 'seed'
-        sampler = qmc.LatinHypercube(d=len(names), seed=rng)
-    unit = sampler.random(spec.design.samples)
-    points = []
-    for row in unit:
-        values: dict[str, Any] = {}
-        for name, u in zip(names, row, strict=True):
-            factor = spec.factors[name]
-            assert factor.range is not None
-            low, high = factor.range
-            if factor.integer:
-                values[name] = min(int(high), int(low) + math.floor(u * (high - low + 1)))
-            else:
-                values[name] = round(low + float(u) * (high - low), 6)
-        points.append(values)
-    return points
+        unit = unit_sample(spec, source)
+    else:
+        from scipy.stats import qmc
+
+        assert spec.design.samples is not None
+        rng = np.random.default_rng(spec.seed)
+        try:
+            sampler = qmc.LatinHypercube(d=len(names), rng=rng)
+        except TypeError:  # scipy < 1.15 names it 'seed'
+            sampler = qmc.LatinHypercube(d=len(names), seed=rng)
+        unit = sampler.random(spec.design.samples)
+    return [{name: scaled(spec.factors[name], float(u)) for name, u in zip(names, row,
+                                                                              strict=True)}
+            for row in unit]
+
+
+def scaled(factor: Factor, u: float) -> int | float:
+    """A factor's value at ``u`` in [0, 1] of its range: ``low + u (high - low)`` to 6
+    decimals, or for an integer factor ``low + floor(u (high - low + 1))`` capped at
+    ``high`` (each whole number gets an equal share of [0, 1])."""
+    assert factor.range is not None
+    low, high = factor.range
+    if factor.integer:  # 9 decimals: a Morris level such as 1/3 lands on its whole number
+        return min(int(high), int(low) + math.floor(round(u * (high - low + 1), 9)))
+    return round(low + u * (high - low), 6)
 
 
 def point_overrides(spec: SweepFile, point: Point) -> dict[str, Any]:

@@ -5,7 +5,8 @@ A sweep's tasks are (point, replication) pairs. They run on one executor interfa
 finished task is written at once to ``<out>/tasks/<hash>.json`` (see
 ``sweep_tasks``). Running the same sweep again skips the tasks whose files exist,
 so an interrupted sweep resumes where it stopped. At the end the task files are
-merged into ``sweep.csv``, ``frontier.csv`` and ``manifest.json``.
+merged into ``sweep.csv``, ``frontier.csv`` and ``manifest.json`` (and, for a Sobol'
+or Morris design, ``sensitivity.csv``; see ``sensitivity``).
 
 Every point uses the same seed, and replication ``r`` of every point draws from the
 streams of ``(seed, r, name)``: points differ only by their factors (common random
@@ -37,7 +38,12 @@ from corridorsim.experiment.sweep_tasks import (
     write_task,
 )
 
-SWEEP_FOLDER_ENTRIES = {"sweep.csv", "frontier.csv", "manifest.json", "tasks"}
+SWEEP_FOLDER_ENTRIES = {"sweep.csv", "frontier.csv", "sensitivity.csv", "manifest.json",
+                        "tasks"}
+
+
+SAMPLE_NAMES = {"latin_hypercube": "Latin hypercube sample", "sobol": "Sobol' sample",
+                "morris": "Morris sample"}
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -64,6 +70,8 @@ class SweepResult:
     tasks_run: int
     tasks_reused: int
     wall_seconds: float
+    indices: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    """Rows of ``sensitivity.csv`` (Sobol' and Morris designs; empty otherwise)."""
 
     def overview(self) -> list[dict[str, Any]]:
         """Per point: factor values, Middle and reference median transit, and the gap."""
@@ -84,11 +92,12 @@ class SweepResult:
         return [found[p] for p in sorted(found)]
 
 
-def sweep(sweep_file: str | Path | SweepFile, workers: int | None = None,
+def sweep(sweep_file: str | Path | SweepFile | Sweep, workers: int | None = None,
           scheduler: str | None = None, out: str | Path | None = None, serial: bool = False,
           progress: bool = False) -> SweepResult:
-    """Run a sweep file (a path, or a ``SweepFile`` whose ``base`` is relative to the
-    working folder) and write ``sweep.csv``, ``frontier.csv`` and ``manifest.json``.
+    """Run a sweep file (a path, a ``SweepFile`` whose ``base`` is relative to the
+    working folder, or a loaded ``Sweep``) and write ``sweep.csv``, ``frontier.csv`` and
+    ``manifest.json`` (and ``sensitivity.csv`` for a Sobol' or Morris design).
 
     Tasks run on a local process pool of ``workers`` processes (default: the cores),
     in this process with ``serial``, or on a Dask cluster with ``scheduler`` (or the
@@ -96,8 +105,9 @@ def sweep(sweep_file: str | Path | SweepFile, workers: int | None = None,
     already there from an earlier, interrupted run of the same sweep are not run again.
     ``progress`` prints progress on stderr. The files are the same on every executor.
     """
-    spec = (load_sweep(sweep_file) if not isinstance(sweep_file, SweepFile)
-            else build_sweep(sweep_file))
+    spec = (sweep_file if isinstance(sweep_file, Sweep)
+            else build_sweep(sweep_file) if isinstance(sweep_file, SweepFile)
+            else load_sweep(sweep_file))
     scheduler = scheduler if scheduler is not None else spec.spec.scheduler
     folder = (Path(out) if out is not None else Path("results") / spec.spec.name).resolve()
     check_sweep_folder(folder)
@@ -193,6 +203,7 @@ def _result(future: Future[Any], point: int, replication: int) -> list[dict[str,
 def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run: int,
            reused: int, wall: float) -> SweepResult:
     from corridorsim.report.manifest import package_versions, scenario_hash
+    from corridorsim.report.sensitivity_tables import SENSITIVITY_COLUMNS
     from corridorsim.report.sweep_tables import (
         frontier_columns,
         frontier_rows,
@@ -216,15 +227,16 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
         by_point[point.index] = point_rows(point.index, point.values, replications, TASK_KPIS,
                                            spec.northern_route)
         rows.extend(by_point[point.index])
+    design = spec.spec.design
     frontier = frontier_rows([(p.index, p.values) for p in spec.points], by_point, factors,
-                             spec.spec.design.kind == "grid", spec.northern_route,
-                             spec.spec.target_days)
+                             design.kind == "grid", spec.northern_route,
+                             spec.spec.target_days, sampled=SAMPLE_NAMES.get(design.kind, ""))
     manifest = {
         "sweep": spec.spec.name,
         "sweep_file": spec.source.name if spec.source is not None else None,
         "base_scenario": spec.spec.base,
         "base_scenario_sha256": scenario_hash(spec.base),
-        "design": spec.spec.design.model_dump(mode="json"),
+        "design": design.model_dump(mode="json", exclude_none=True),
         "factors": {n: f.model_dump(mode="json", exclude_defaults=True)
                     for n, f in spec.spec.factors.items()},
         "points": [{"point": p.index, "values": p.values, "scenario_sha256": scenario_hash(s)}
@@ -241,6 +253,45 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
     }
     write_atomically(folder / "sweep.csv", csv_text(rows, sweep_columns(factors)))
     write_atomically(folder / "frontier.csv", csv_text(frontier, frontier_columns(factors)))
+    indices: list[dict[str, Any]] = []
+    if design.sensitivity:  # after sweep.csv: if the analysis fails, the points are there
+        indices, manifest["sensitivity"] = _sensitivity(spec, by_point)
+        write_atomically(folder / "sensitivity.csv", csv_text(indices, SENSITIVITY_COLUMNS))
+    else:  # a design changed from a sensitivity one: its indices are no longer the folder's
+        (folder / "sensitivity.csv").unlink(missing_ok=True)
     write_atomically(folder / "manifest.json",
                      json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return SweepResult(spec, rows, frontier, manifest, folder, run, reused, wall)
+    return SweepResult(spec, rows, frontier, manifest, folder, run, reused, wall, indices)
+
+
+def _sensitivity(spec: Sweep, by_point: dict[int, list[dict[str, Any]]]
+                 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rows of ``sensitivity.csv`` and the manifest's ``sensitivity`` entry."""
+    from importlib.metadata import version as _version
+
+    from corridorsim.experiment.sensitivity import (
+        CONFIDENCE,
+        DEFAULT_LEVELS,
+        DEFAULT_RESAMPLES,
+        INDICES,
+        RANKED_BY,
+        analyze,
+    )
+    from corridorsim.report.sensitivity_tables import output_name, sensitivity_rows
+    from corridorsim.report.sweep_tables import point_gap
+
+    design, target = spec.spec.design, spec.spec.target_days
+    outputs = [point_gap(by_point[p.index], spec.northern_route, target)["gap_days"]
+               for p in spec.points]
+    found = analyze(spec.spec, outputs, spec.source)
+    output = output_name(spec.northern_route, target)
+    rows = sensitivity_rows(design.kind, found, INDICES[design.kind], RANKED_BY[design.kind],
+                            output, len(spec.points), spec.spec.replications)
+    entry = {"method": design.kind, "output": output, "ranked_by": RANKED_BY[design.kind],
+             "confidence": CONFIDENCE,
+             "resamples": design.resamples or DEFAULT_RESAMPLES,
+             "sampler": ("SALib sobol.sample (Saltelli, scrambled Sobol' sequence, "
+                         "first and total order)" if design.kind == "sobol" else
+                         f"SALib morris.sample ({design.levels or DEFAULT_LEVELS} levels)"),
+             "sample_seed": spec.spec.seed, "salib": _version("SALib")}
+    return rows, entry

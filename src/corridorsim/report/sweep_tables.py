@@ -69,9 +69,10 @@ def _find(rows: Sequence[dict[str, Any]], scope: str, kpi: str,
                  and (name is None or r["name"] == name)), None)
 
 
-def _gap_vs(rows: Sequence[dict[str, Any]], northern_route: str,
-            target_days: float | None) -> dict[str, Any]:
-    """Middle median, reference median, and the gap with its interval, at one point."""
+def point_gap(rows: Sequence[dict[str, Any]], northern_route: str,
+              target_days: float | None) -> dict[str, Any]:
+    """Middle median, reference median, and the gap with its interval, at one point
+    (from the point's ``sweep.csv`` rows)."""
     middle = _find(rows, "corridor", "median_transit_days", "middle")
     m = middle["mean"] if middle else None
     if target_days is None:
@@ -102,25 +103,26 @@ def _ordered(values: Sequence[Any]) -> list[Any]:
 
 def frontier_rows(points: Sequence[tuple[int, dict[str, Any]]],
                   rows_by_point: dict[int, list[dict[str, Any]]], factors: Sequence[str],
-                  grid: bool, northern_route: str,
-                  target_days: float | None) -> list[dict[str, Any]]:
+                  grid: bool, northern_route: str, target_days: float | None,
+                  sampled: str = "Latin hypercube sample") -> list[dict[str, Any]]:
     """Rows of ``frontier.csv``.
 
     Grid: for each factor and each combination of the other factors' values, the
     smallest swept value of the factor at which the Middle Corridor's median transit
     (mean over replications) is no longer than the reference (the Northern route's
-    median, or ``target_days``). Latin hypercube: the sampled points that meet it.
+    median, or ``target_days``). Other designs (Latin hypercube, Sobol', Morris): the
+    sampled points that meet it, their note naming the ``sampled`` design.
     """
     criterion = (f"median <= {northern_route} median" if target_days is None
                  else f"median <= {target_days:g} d")
-    stats = {p: _gap_vs(rows_by_point[p], northern_route, target_days) for p, _ in points}
+    stats = {p: point_gap(rows_by_point[p], northern_route, target_days) for p, _ in points}
     out: list[dict[str, Any]] = []
     if not grid:
         meeting = [(p, v) for p, v in points if _meets(stats[p])]
         for p, v in meeting:
             out.append({"factor": "", **v, "point": p, "criterion": criterion, **stats[p],
-                        "note": "meets the criterion (Latin hypercube sample; a frontier "
-                                "by factor needs a grid design)"})
+                        "note": f"meets the criterion ({sampled}; a frontier by factor "
+                                "needs a grid design)"})
         if not meeting:
             known = [(stats[p]["gap_days"], p) for p, _ in points
                      if stats[p]["gap_days"] is not None]
