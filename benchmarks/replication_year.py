@@ -36,7 +36,8 @@ def market_scale(scenario: cs.Scenario) -> cs.Scenario:
             gc = border.gauge_change
             overrides[f"borders.{name}.gauge_change.tracks"] = int(gc.tracks * factor) + 1
             if gc.trains_per_day:
-                overrides[f"borders.{name}.gauge_change.trains_per_day"] = gc.trains_per_day * factor
+                key = f"borders.{name}.gauge_change.trains_per_day"
+                overrides[key] = gc.trains_per_day * factor
         if border.customs is not None:
             for check in ("exit", "entry"):
                 if getattr(border.customs, check) is not None:

@@ -90,11 +90,14 @@ class ServicePoint:
             yield ticket
             self.stats.waiting.change(env.now, -1)
             charge(parts, self.queue_activity, env.now)
-        yield from self.wait_until_startable(parts)
-        waited = env.now - arrived
+        if (self.closure.depth > 0 or self.opening is not None
+                or (self.headway is not None and env.now < self.next_start)):
+            yield from self.wait_until_startable(parts)
+        now = env.now
+        waited = now - arrived
         if self.headway is not None:
-            self.next_start = env.now + self.headway
-        self.busy.change(env.now, 1)
+            self.next_start = now + self.headway
+        self.busy.change(now, 1)
         return waited
 
     def wait_until_startable(self, parts: Sequence[Any]) -> Generator[Any, Any, None]:
@@ -131,12 +134,27 @@ class ServicePoint:
         """Queue for a server, then run the service steps, charging each to its activity.
         Returns the hours waited before service."""
         parts = train.parts
-        waited = yield from self.acquire(parts)
         env = self.env
+        if (self.free > 0 and not self.queue and self.closure.depth == 0
+                and self.opening is None
+                and (self.headway is None or env.now >= self.next_start)):
+            # The common case, inlined: a free server and nothing to wait for (the same
+            # bookkeeping as ``acquire`` without creating its generator).
+            self.free -= 1
+            now = env.now
+            if self.headway is not None:
+                self.next_start = now + self.headway
+            self.busy.change(now, 1)
+            waited = 0.0
+        else:
+            waited = yield from self.acquire(parts)
         for activity, hours in steps:
             if hours > 0:
                 yield env.timeout(hours)
-            charge(parts, activity, env.now)
+            now = env.now
+            for part in parts:  # ``charge``, inlined
+                part.hours[activity] += now - part.mark
+                part.mark = now
         self.release()
         return waited
 

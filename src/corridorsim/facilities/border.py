@@ -79,8 +79,9 @@ class CustomsPoint:
         return (check,)
 
     def clear(self, train: Train) -> Generator[Any, Any, float]:
-        """Check one train; returns the hours it waited for a lane."""
-        return (yield from self.lanes.serve(train, self.steps()))
+        """Check one train (draws its regime and times now); the generator returns the
+        hours it waited for a lane."""
+        return self.lanes.serve(train, self.steps())
 
 
 def customs_points(env: simpy.Environment, node: str, customs: Customs | None,

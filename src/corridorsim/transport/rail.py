@@ -49,5 +49,6 @@ class RailLine:
             entry = max(env.now, self.next_entry)
             self.next_entry = entry + self.headway
             hours += entry - env.now
-        yield env.timeout(hours)
+        if hours != 0.0:  # a zero-length leg (queueing-theory layouts) schedules nothing
+            yield env.timeout(hours)
         charge(train.parts, Activity.RAIL_RUNNING, env.now)
