@@ -6,8 +6,9 @@ so its results do not depend on which other replications run, or where.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from corridorsim.experiment.executors import open_executor
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.model import ReplicationOutcome, run_replication
 
-Mapper = Callable[[Callable[..., ReplicationOutcome], Iterable[Any], Iterable[Any]],
-                  Iterator[ReplicationOutcome]]
+Mapper = Callable[..., Iterator[Any]]
+"""A ``map``-like callable: ``mapper(function, scenarios, replications, seeds)``."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class RunResult:
     scenario: Scenario
     seed: int
     outcomes: tuple[ReplicationOutcome, ...] = field(repr=False)
+    """Per replication: backlog, TEU balance and node records. Its consignments are in
+    ``shipments`` (the records are turned into rows where the replication ran)."""
     wall_seconds: float
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
     precision: dict[str, Any] | None = None
@@ -81,17 +84,36 @@ def _whole(name: str, value: object, minimum: int) -> int:
     return value
 
 
-def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
-                      mapper: Mapper | None) -> tuple[ReplicationOutcome, ...]:
-    """Outcomes of the given replication indices, sorted by index."""
+Tables = dict[str, list[dict[str, Any]]]
+
+
+def replicate(scenario: Scenario, replication: int, seed: int
+              ) -> tuple[ReplicationOutcome, Tables]:
+    """One replication and its table rows, both built where it runs (a worker process),
+    so that only the merge is left to the parent. The per-consignment records travel
+    back as table rows only: the outcome returned keeps its bookkeeping (backlog, TEU
+    balance, node records) without its shipment records, which halves what is pickled."""
+    from corridorsim.report.tables import replication_tables
+
+    outcome = run_replication(scenario, replication, seed)
+    tables = replication_tables(scenario, outcome)
+    return dataclasses.replace(outcome, shipments=()), tables
+
+
+def _run_tasks(function: Callable[..., Any], scenario: Scenario, indices: range, seed: int,
+               workers: int, mapper: Mapper | None) -> list[Any]:
     n = len(indices)
     if mapper is not None:
-        produced: Iterable[ReplicationOutcome] = mapper(
-            run_replication, [scenario] * n, indices, [seed] * n)
-    else:
-        with open_executor(workers, tasks=n) as (executor, _):
-            produced = list(executor.map(run_replication, [scenario] * n, indices, [seed] * n))
-    return tuple(sorted(produced, key=lambda o: o.replication))
+        return list(mapper(function, [scenario] * n, indices, [seed] * n))
+    with open_executor(workers, tasks=n) as (executor, _):
+        return list(executor.map(function, [scenario] * n, indices, [seed] * n))
+
+
+def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
+                      mapper: Mapper | None) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
+    """Outcomes and table rows of the given replication indices, sorted by index."""
+    produced = _run_tasks(replicate, scenario, indices, seed, workers, mapper)
+    return tuple(sorted(produced, key=lambda pair: pair[0].replication))
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
@@ -109,7 +131,7 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     transit time is within that fraction of its mean, or ``max_replications`` is
     reached; ``RunResult.precision`` says what was reached.
     """
-    from corridorsim.report.tables import add_summaries, build_tables
+    from corridorsim.report.tables import add_summaries, merge_tables
 
     n = _whole("replications", scenario.replications if replications is None
                else replications, 1)
@@ -121,51 +143,53 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     started = time.perf_counter()
     warmup_choice: dict[str, Any] | None = None
     if scenario.warmup == "auto":
-        pilot = _run_replications(scenario, range(n), base_seed, workers, mapper)
-        warmup_choice = choose_warmup(pilot, scenario.horizon)
+        pilot = _run_tasks(run_replication, scenario, range(n), base_seed, workers, mapper)
+        warmup_choice = choose_warmup(tuple(pilot), scenario.horizon)
         scenario = scenario.with_overrides({"warmup": warmup_choice["hours"]})
     if target_halfwidth is not None:
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
-    outcomes = _run_replications(scenario, range(n), base_seed, workers, mapper)
+    done = _run_replications(scenario, range(n), base_seed, workers, mapper)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
-        precision = relative_precision(scenario, outcomes, target_halfwidth)
-        if precision["reached"] or len(outcomes) >= max_replications:
+        precision = relative_precision(
+            [row for _, tables in done for row in tables["shipments"]], len(done),
+            target_halfwidth)
+        if precision["reached"] or len(done) >= max_replications:
             precision["max_replications"] = max_replications
             break
-        more = min(max(workers, 2), max_replications - len(outcomes))
-        outcomes += _run_replications(scenario, range(len(outcomes), len(outcomes) + more),
-                                      base_seed, workers, mapper)
-    wall = time.perf_counter() - started
-    result = RunResult(scenario=scenario, seed=base_seed, outcomes=outcomes,
-                       wall_seconds=wall, tables={}, precision=precision,
-                       warmup_choice=warmup_choice)
-    result.tables.update(build_tables(result))
+        more = min(max(workers, 2), max_replications - len(done))
+        done += _run_replications(scenario, range(len(done), len(done) + more),
+                                  base_seed, workers, mapper)
+    result = RunResult(scenario=scenario, seed=base_seed,
+                       outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
+                       tables=merge_tables(tables for _, tables in done),
+                       precision=precision, warmup_choice=warmup_choice)
     add_summaries(result.tables, result)
+    result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
     return result
 
 
-def relative_precision(scenario: Scenario, outcomes: tuple[ReplicationOutcome, ...],
+def relative_precision(shipments: list[dict[str, Any]], replications: int,
                        target: float) -> dict[str, Any]:
-    """Relative 95% half-width of each China-Europe route's mean transit time."""
+    """Relative 95% half-width of each China-Europe route's mean transit time, from the
+    rows of ``shipments.csv`` of ``replications`` replications."""
     from corridorsim.stats import estimate
 
+    sums: dict[tuple[str, int], list[float]] = {}
+    for row in shipments:
+        if row["transit_days"] is not None:
+            sums.setdefault((row["route"], row["replication"]), []).append(row["transit_days"])
     per_route: dict[str, list[float]] = {}
-    for outcome in outcomes:
-        sums: dict[str, list[float]] = {}
-        for rec in outcome.shipments:
-            if rec.transit_hours is not None:
-                sums.setdefault(rec.route, []).append(rec.transit_hours)
-        for route, hours in sums.items():
-            per_route.setdefault(route, []).append(sum(hours) / len(hours) / 24.0)
+    for (route, _), days in sorted(sums.items()):
+        per_route.setdefault(route, []).append(sum(days) / len(days))
     achieved = {}
     for route, means in sorted(per_route.items()):
         e = estimate(means)
         achieved[route] = (None if e.half_width is None or not e.mean
                            else round(e.half_width / e.mean, 4))
     reached = bool(achieved) and all(v is not None and v <= target for v in achieved.values())
-    return {"target_relative_halfwidth": target, "replications": len(outcomes),
+    return {"target_relative_halfwidth": target, "replications": replications,
             "reached": reached, "relative_halfwidth": achieved}
 
 

@@ -6,6 +6,7 @@ for the same scenario, seed and version wherever they are produced.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,8 @@ from corridorsim.sim.calendar import Calendar
 
 if TYPE_CHECKING:
     from corridorsim.experiment.replications import RunResult
+    from corridorsim.scenario.schema import Scenario
+    from corridorsim.sim.model import ReplicationOutcome
 
 ACTIVITY_COLUMNS = [a.column for a in ACTIVITIES]
 
@@ -47,8 +50,32 @@ def rounded(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
+TABLES = ("shipments", "routes", "nodes", "groups")
+
+
 def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
-    scenario = result.scenario
+    """The per-replication tables of every replication, in replication order."""
+    return merge_tables(replication_tables(result.scenario, outcome)
+                        for outcome in result.outcomes)
+
+
+def merge_tables(pieces: Iterable[dict[str, list[dict[str, Any]]]]
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """Concatenate per-replication tables (given in replication order)."""
+    merged: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for piece in pieces:
+        for name in TABLES:
+            merged[name].extend(piece[name])
+    return merged
+
+
+def replication_tables(scenario: Scenario, outcome: ReplicationOutcome
+                       ) -> dict[str, list[dict[str, Any]]]:
+    """Rows of shipments, routes, nodes and groups of one replication.
+
+    Built where the replication ran (a worker process), so that table building runs in
+    parallel with the simulation instead of after it in the parent.
+    """
     end = scenario.horizon + scenario.drain
     calendar = Calendar(scenario.start_date, end)
     shipments: list[dict[str, Any]] = []
@@ -58,41 +85,43 @@ def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
     china_europe_routes = sorted({r for f in scenario.flows.values() if not f.background
                                   for r in f.routes})
     promise = scenario.promised_transit
-    for outcome in result.outcomes:
-        per_route: dict[str, list[dict[str, Any]]] = {r: [] for r in china_europe_routes}
-        released: dict[str, list[float]] = {r: [] for r in china_europe_routes}
-        for rec in outcome.shipments:
-            row: dict[str, Any] = {
-                "replication": rec.replication, "consignment_id": rec.consignment_id,
-                "flow": rec.flow, "route": rec.route, "corridor": corridor_of(rec.route),
-                "teu": rec.teu, "released_at": calendar.timestamp(rec.released_at),
-                "delivered_at": (calendar.timestamp(rec.delivered_at)
-                                 if rec.delivered_at is not None else None),
-                "transit_days": rounded(rec.transit_hours / 24.0) if rec.transit_hours is not None
-                else None,
-            }
-            for column, hours in zip(ACTIVITY_COLUMNS,
-                                     rec.activity_hours or [None] * len(ACTIVITY_COLUMNS),
-                                     strict=True):
-                row[column] = rounded(hours / 24.0) if hours is not None else None
-            row["cost_usd_per_teu"] = rounded(rec.cost_usd_per_teu, 2)
-            row["freight_usd_per_teu"] = rounded(rec.freight_usd_per_teu, 2)
-            row["co2_kg_per_teu"] = rounded(rec.co2_kg_per_teu, 2)
-            shipments.append(row)
-            per_route.setdefault(rec.route, []).append(row)
-            released.setdefault(rec.route, []).append(rec.released_at)
-        for route in sorted(per_route):
-            backlog = outcome.backlog.get(route, (0, 0))
-            entry: dict[str, Any] = {"replication": outcome.replication, "route": route,
-                                     "corridor": corridor_of(route)}
-            entry.update(transit_kpis(per_route[route], released[route], promise, end))
-            entry["backlog_consignments"] = backlog[0]
-            entry["backlog_teu"] = backlog[1]
-            routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
-        groups.extend(_group_rows(outcome.replication, per_route, released, outcome.backlog,
-                                  promise, end))
-        for node in outcome.nodes:
-            nodes.append(_node_row(node))
+    per_route: dict[str, list[dict[str, Any]]] = {r: [] for r in china_europe_routes}
+    released: dict[str, list[float]] = {r: [] for r in china_europe_routes}
+    timestamp = calendar.timestamp
+    for rec in outcome.shipments:
+        delivered = rec.delivered_at
+        transit = rec.transit_hours
+        row: dict[str, Any] = {
+            "replication": rec.replication, "consignment_id": rec.consignment_id,
+            "flow": rec.flow, "route": rec.route, "corridor": corridor_of(rec.route),
+            "teu": rec.teu, "released_at": timestamp(rec.released_at),
+            "delivered_at": timestamp(delivered) if delivered is not None else None,
+            "transit_days": round(transit / 24.0, 4) if transit is not None else None,
+        }
+        if rec.activity_hours is None:
+            for column in ACTIVITY_COLUMNS:
+                row[column] = None
+        else:
+            for column, hours in zip(ACTIVITY_COLUMNS, rec.activity_hours, strict=True):
+                row[column] = round(hours / 24.0, 4)
+        row["cost_usd_per_teu"] = rounded(rec.cost_usd_per_teu, 2)
+        row["freight_usd_per_teu"] = rounded(rec.freight_usd_per_teu, 2)
+        row["co2_kg_per_teu"] = rounded(rec.co2_kg_per_teu, 2)
+        shipments.append(row)
+        per_route.setdefault(rec.route, []).append(row)
+        released.setdefault(rec.route, []).append(rec.released_at)
+    for route in sorted(per_route):
+        backlog = outcome.backlog.get(route, (0, 0))
+        entry: dict[str, Any] = {"replication": outcome.replication, "route": route,
+                                 "corridor": corridor_of(route)}
+        entry.update(transit_kpis(per_route[route], released[route], promise, end))
+        entry["backlog_consignments"] = backlog[0]
+        entry["backlog_teu"] = backlog[1]
+        routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
+    groups.extend(_group_rows(outcome.replication, per_route, released, outcome.backlog,
+                              promise, end))
+    for node in outcome.nodes:
+        nodes.append(_node_row(node))
     return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups}
 
 
