@@ -145,16 +145,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run a sweep file: every point x replication as a task, streamed to disk and
-    resumable; writes sweep.csv, frontier.csv and manifest.json."""
-    from corridorsim.experiment.sweeps import SweepInterrupted, sweep
-
+def _check_sweep_options(args: argparse.Namespace) -> None:
     if args.workers is not None and args.workers < 1:
         raise ScenarioError("--workers: expected a whole number of at least 1",
                             source=args.sweep)
     if args.out is not None and not args.out.strip():
         raise ScenarioError("--out: expected a folder name", source=args.sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file: every point x replication as a task, streamed to disk and
+    resumable; writes sweep.csv, frontier.csv and manifest.json."""
+    from corridorsim.experiment.sweeps import SweepInterrupted, sweep
+
+    _check_sweep_options(args)
     try:
         result = sweep(args.sweep, workers=args.workers, scheduler=args.scheduler,
                        out=args.out, serial=args.serial, progress=True)
@@ -194,11 +198,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from corridorsim.experiment.sweeps import SweepInterrupted
     from corridorsim.report.sensitivity_tables import by_importance
 
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("--workers: expected a whole number of at least 1",
-                            source=args.sweep)
-    if args.out is not None and not args.out.strip():
-        raise ScenarioError("--out: expected a folder name", source=args.sweep)
+    _check_sweep_options(args)
     try:
         result = sensitivity(args.sweep, workers=args.workers, scheduler=args.scheduler,
                              out=args.out, serial=args.serial, progress=True)

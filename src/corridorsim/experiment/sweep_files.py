@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -31,7 +30,7 @@ from pydantic import (
 )
 
 from corridorsim.errors import ScenarioError
-from corridorsim.scenario.loader import load_scenario
+from corridorsim.scenario.loader import load_scenario, read_yaml_mapping
 from corridorsim.scenario.schema import Scenario
 
 Scalar = bool | int | float | str
@@ -217,20 +216,7 @@ class Sweep:
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file (see ``build_sweep``)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found; expected a sweep YAML file", source=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot be read ({exc})", source=path) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(f"is not valid YAML{where}", source=path) from None
-    if not isinstance(document, dict):
-        raise ScenarioError("expected a mapping of sweep keys at the top level", source=path)
+    document = read_yaml_mapping(path, "sweep")
     try:
         spec = SweepFile.model_validate(document)
     except ValidationError as exc:

@@ -54,19 +54,15 @@ def override_value(value: Any) -> Any:
         return str(value)
 
 
-def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw mapping of a scenario file with its ``extends:`` chain merged in."""
-    resolved = path.resolve()
-    if resolved in _chain:
-        raise ScenarioError("'extends' forms a cycle", source=path, key_path="extends")
-    if len(_chain) > MAX_EXTENDS_DEPTH:
-        raise ScenarioError("'extends' chain is too deep", source=path, key_path="extends")
+def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
+    """The top-level mapping of a YAML file (safe loader), or one ``ScenarioError`` naming
+    the file and the problem; ``what`` names the kind of file (scenario, sweep)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError("file not found; expected a scenario YAML file", source=path) from None
+        raise ScenarioError(f"file not found; expected a {what} YAML file", source=path) from None
     except IsADirectoryError:
-        raise ScenarioError("is a directory; expected a scenario YAML file", source=path) from None
+        raise ScenarioError(f"is a directory; expected a {what} YAML file", source=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot be read ({exc})", source=path) from None
     try:
@@ -77,8 +73,19 @@ def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or "invalid syntax"
         raise ScenarioError(f"is not valid YAML{where}: {problem}", source=path) from None
     if not isinstance(document, dict):
-        raise ScenarioError("expected a mapping of scenario keys at the top level",
+        raise ScenarioError(f"expected a mapping of {what} keys at the top level",
                             source=path)
+    return document
+
+
+def read_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw mapping of a scenario file with its ``extends:`` chain merged in."""
+    resolved = path.resolve()
+    if resolved in _chain:
+        raise ScenarioError("'extends' forms a cycle", source=path, key_path="extends")
+    if len(_chain) > MAX_EXTENDS_DEPTH:
+        raise ScenarioError("'extends' chain is too deep", source=path, key_path="extends")
+    document = read_yaml_mapping(path, "scenario")
     parent = document.pop("extends", None)
     if parent is None:
         return document
