@@ -54,3 +54,10 @@ def test_a_border_cannot_name_a_partner_port(mini_scenario):
     with pytest.raises(ScenarioError, match="only a port"):
         mini_scenario.with_overrides(
             {"borders.east_border.customs.joint_control_with": "port_w"})
+
+
+def test_joint_control_with_and_joint_control_together_are_refused(mini_scenario):
+    """``joint_control: true`` leaves no exit check here, so the partner would never be
+    cleared: refused rather than silently ignored."""
+    with pytest.raises(ScenarioError, match="cannot be combined"):
+        mini_scenario.with_overrides({**JOINT, "ports.port_e.customs.joint_control": True})

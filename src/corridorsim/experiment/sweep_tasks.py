@@ -10,6 +10,7 @@ disk stay small however many points a sweep has.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,6 +26,18 @@ TASK_KPIS = ["consignments_delivered", "mean_transit_days", "median_transit_days
 """The KPIs a task keeps, per route and per corridor (columns of ``routes.csv``)."""
 
 
+@functools.cache
+def engine_fingerprint() -> str:
+    """SHA-256 of the package's source files: a resumed sweep reuses a task file only if
+    the engine that wrote it is the same code, not merely the same version number."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode("utf-8"))
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
     return scenario.model_dump(mode="json", by_alias=True)
 
@@ -34,7 +47,8 @@ def task_key(scenario_json: dict[str, Any], seed: int, replication: int) -> str:
     from corridorsim import __version__
 
     identity = {"scenario": scenario_json, "seed": seed, "replication": replication,
-                "corridorsim": __version__}
+                "corridorsim": __version__, "engine": engine_fingerprint(),
+                "kpis": TASK_KPIS}
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -45,14 +59,10 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
     Rows: ``{"scope": "route"|"corridor", "name": ..., <kpi>: value}``, with values
     rounded by ``report.tables`` exactly as in ``routes.csv`` and ``summary.csv``.
     """
-    from corridorsim.experiment.replications import RunResult
-    from corridorsim.report.tables import build_tables
+    from corridorsim.report.tables import replication_tables
     from corridorsim.sim.model import run_replication
 
-    outcome = run_replication(scenario, replication, seed)
-    single = RunResult(scenario=scenario, seed=seed, outcomes=(outcome,), wall_seconds=0.0,
-                       tables={})
-    tables = build_tables(single)
+    tables = replication_tables(scenario, run_replication(scenario, replication, seed))
     rows: list[dict[str, Any]] = []
     for route in tables["routes"]:
         rows.append({"scope": "route", "name": route["route"],

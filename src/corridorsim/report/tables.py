@@ -53,12 +53,6 @@ def rounded(x: float | None, digits: int = 4) -> float | None:
 TABLES = ("shipments", "routes", "nodes", "groups")
 
 
-def build_tables(result: RunResult) -> dict[str, list[dict[str, Any]]]:
-    """The per-replication tables of every replication, in replication order."""
-    return merge_tables(replication_tables(result.scenario, outcome)
-                        for outcome in result.outcomes)
-
-
 def merge_tables(pieces: Iterable[dict[str, list[dict[str, Any]]]]
                  ) -> dict[str, list[dict[str, Any]]]:
     """Concatenate per-replication tables (given in replication order)."""

@@ -136,6 +136,10 @@ def _check_joint_partner(s: Scenario, section: str, name: str, partner: str,
     if leg is None or not isinstance(s.legs[leg], SeaLeg):
         raise KeyPathError(key, f"no sea leg from {name!r} to {partner!r}; expected the port "
                                 "a vessel service from here sails to")
+    if s.ports[name].customs.joint_control:  # type: ignore[union-attr]
+        raise KeyPathError(key, "cannot be combined with 'joint_control: true', which merges "
+                                "this port's own exit and entry checks and so leaves no exit "
+                                "check to clear the port across the sea; use one of the two")
     if s.ports[name].customs.exit is None:  # type: ignore[union-attr]
         raise KeyPathError(key, "this port has no exit check to do the joint control at; "
                                 "expected 'customs.exit'")

@@ -11,6 +11,7 @@ with containers.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -245,6 +246,9 @@ def run_replication(scenario: Scenario, replication: int,
     millions of short-lived objects (events, generators) and few cycles, and the
     default thresholds spend ~10% of the run rescanning its growing records.
     """
+    if threading.current_thread() is not threading.main_thread():
+        # Threaded workers (Dask) share the process-wide setting: leave it alone.
+        return Replication(scenario, replication, seed).run()
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
