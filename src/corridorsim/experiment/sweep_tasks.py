@@ -13,11 +13,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from corridorsim.report.writer import write_atomically
 from corridorsim.scenario.schema import Scenario
 
 TASK_KPIS = ["consignments_delivered", "mean_transit_days", "median_transit_days",
@@ -85,23 +84,6 @@ def task_text(key: str, seed: int, replication: int, rows: list[dict[str, Any]])
 def write_task(folder: Path, key: str, text: str) -> None:
     """Write the task file ``<key>.json`` into ``folder`` atomically."""
     write_atomically(folder / f"{key}.json", text)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``path`` through a hidden temporary file and a rename: whole, or not at all."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; results are not
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def read_task(folder: Path, key: str) -> list[dict[str, Any]] | None:

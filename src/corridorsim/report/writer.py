@@ -44,6 +44,23 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``path`` through a hidden temporary file and a rename: whole, or not at all."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; results are not
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def check_replaceable(directory: Path, files: Iterable[str]) -> None:
     """Refuse to replace anything but an earlier results folder of the same kind.
 
