@@ -10,7 +10,7 @@ critical path), so the activities always add up to the transit time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from corridorsim.records import N_ACTIVITIES, Activity
 
@@ -76,12 +76,31 @@ def charge(parts: Iterable[ConsignmentPart], activity: Activity, now: float) -> 
 
 
 class Train:
-    """A train: parts that share the same remaining path, and where it is on that path."""
+    """A train: parts that share the same remaining path, and where it is on that path.
 
-    __slots__ = ("parts", "teu", "path", "index")
+    While a node handles the train it also carries that visit's bookkeeping: when it
+    arrived, the hours it waited for servers, the station it is at, and what to do
+    when the node is done with it.
+    """
+
+    __slots__ = ("parts", "teu", "path", "index", "visit_started", "waited", "station",
+                 "after_visit")
 
     def __init__(self, parts: list[ConsignmentPart], path: tuple[str, ...], index: int = 0):
         self.parts = parts
         self.teu = sum(p.teu for p in parts)
         self.path = path
         self.index = index
+        """Position on ``path`` of the node the train is at (or left last)."""
+        self.visit_started = 0.0
+        self.waited = 0.0
+        self.station = 0
+        self.after_visit: Callable[[Train], None] = _outside_a_visit
+
+
+Continuation = Callable[[Train], None]
+"""What a train does next, called when a facility or a line is done with it."""
+
+
+def _outside_a_visit(train: Train) -> None:
+    raise RuntimeError("a train was handed on outside a node visit")

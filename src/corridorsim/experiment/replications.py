@@ -16,7 +16,7 @@ from typing import Any
 from corridorsim.errors import RunError
 from corridorsim.experiment.executors import open_executor
 from corridorsim.scenario.schema import Scenario
-from corridorsim.sim.model import ReplicationOutcome, run_replication
+from corridorsim.sim.model import ReplicationOutcome, few_garbage_collections, run_replication
 
 Mapper = Callable[..., Iterator[Any]]
 """A ``map``-like callable: ``mapper(function, scenarios, replications, seeds)``."""
@@ -95,8 +95,9 @@ def replicate(scenario: Scenario, replication: int, seed: int
     balance, node records) without its shipment records, which halves what is pickled."""
     from corridorsim.report.tables import replication_tables
 
-    outcome = run_replication(scenario, replication, seed)
-    tables = replication_tables(scenario, outcome)
+    with few_garbage_collections():
+        outcome = run_replication(scenario, replication, seed)
+        tables = replication_tables(scenario, outcome)
     return dataclasses.replace(outcome, shipments=()), tables
 
 

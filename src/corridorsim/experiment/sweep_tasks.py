@@ -59,9 +59,10 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
     rounded by ``report.tables`` exactly as in ``routes.csv`` and ``summary.csv``.
     """
     from corridorsim.report.tables import replication_tables
-    from corridorsim.sim.model import run_replication
+    from corridorsim.sim.model import few_garbage_collections, run_replication
 
-    tables = replication_tables(scenario, run_replication(scenario, replication, seed))
+    with few_garbage_collections():
+        tables = replication_tables(scenario, run_replication(scenario, replication, seed))
     rows: list[dict[str, Any]] = []
     for route in tables["routes"]:
         rows.append({"scope": "route", "name": route["route"],

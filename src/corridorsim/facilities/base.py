@@ -13,15 +13,16 @@ methods, never through checks on a class's name.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import simpy
 
-from corridorsim.consignment import Train, charge
+from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.records import Activity, LevelMonitor, NodeRecord
 from corridorsim.scenario.schema import OpeningHours
+from corridorsim.sim.scheduled_call import ScheduledCall
 
 Step = tuple[Activity, float]
 
@@ -77,8 +78,93 @@ class ServicePoint:
         self.next_start = 0.0
         self.busy = LevelMonitor(stats.warmup)
 
+    # --- trains: callbacks ----------------------------------------------------------------
+
+    def serve(self, train: Train, steps: Sequence[Step], then: Continuation) -> None:
+        """Queue ``train`` for a server, run the service steps charging each to its
+        activity, release the server, add the hours waited before service to
+        ``train.waited`` and call ``then(train)``."""
+        env = self.env
+        if (self.free > 0 and not self.queue and self.closure.depth == 0
+                and self.opening is None
+                and (self.headway is None or env.now >= self.next_start)):
+            # The common case: a free server and nothing to wait for.
+            self.free -= 1
+            now = env.now
+            if self.headway is not None:
+                self.next_start = now + self.headway
+            self.busy.change(now, 1)
+            self._run_steps(train, steps, 0, then)
+            return
+        arrived = env.now
+        if self.free > 0 and not self.queue:
+            self.free -= 1
+            self._start(train, steps, arrived, then)
+            return
+        self.stats.waiting.change(arrived, 1)
+        ticket = env.event()
+        ticket.callbacks.append(lambda _e: self._granted(train, steps, arrived, then))
+        self.queue.append(ticket)
+
+    def _granted(self, train: Train, steps: Sequence[Step], arrived: float,
+                 then: Continuation) -> None:
+        """A server passed on by ``release``: the wait in the queue ends."""
+        now = self.env.now
+        self.stats.waiting.change(now, -1)
+        charge(train.parts, self.queue_activity, now)
+        self._start(train, steps, arrived, then)
+
+    def _start(self, train: Train, steps: Sequence[Step], arrived: float,
+               then: Continuation) -> None:
+        """With a server held: wait for what still stops a start, then start."""
+        hold = self.hold()
+        if hold is not None:
+            event, activity = hold
+
+            def retry(_event: Any) -> None:
+                charge(train.parts, activity, self.env.now)
+                self._start(train, steps, arrived, then)
+
+            event.callbacks.append(retry)
+            return
+        now = self.env.now
+        train.waited += now - arrived
+        if self.headway is not None:
+            self.next_start = now + self.headway
+        self.busy.change(now, 1)
+        self._run_steps(train, steps, 0, then)
+
+    def _run_steps(self, train: Train, steps: Sequence[Step], i: int,
+                   then: Continuation) -> None:
+        """Run steps ``i``... of a service, then release the server and go on."""
+        env = self.env
+        while i < len(steps):
+            activity, hours = steps[i]
+            i += 1
+            if hours > 0:
+                ScheduledCall(env, hours, lambda _e, i=i, activity=activity:
+                              self._step_done(train, steps, i, activity, then))
+                return
+            charge(train.parts, activity, env.now)
+        self.release()
+        then(train)
+
+    def _step_done(self, train: Train, steps: Sequence[Step], i: int, activity: Activity,
+                   then: Continuation) -> None:
+        now = self.env.now
+        for part in train.parts:  # ``charge``, inlined
+            part.hours[activity] += now - part.mark
+            part.mark = now
+        self._run_steps(train, steps, i, then)
+
+    # --- vessels: a process holds the server -----------------------------------------------
+
     def acquire(self, parts: Sequence[Any]) -> Generator[Any, Any, float]:
-        """Wait for a server and for the right to start; return the hours waited."""
+        """Wait for a server and for the right to start; return the hours waited.
+
+        For processes that hold a server across several steps of their own (vessels at
+        berths); ``release`` ends the hold.
+        """
         env = self.env
         arrived = env.now
         if self.free > 0 and not self.queue:
@@ -90,9 +176,10 @@ class ServicePoint:
             yield ticket
             self.stats.waiting.change(env.now, -1)
             charge(parts, self.queue_activity, env.now)
-        if (self.closure.depth > 0 or self.opening is not None
-                or (self.headway is not None and env.now < self.next_start)):
-            yield from self.wait_until_startable(parts)
+        while (hold := self.hold()) is not None:
+            event, activity = hold
+            yield event
+            charge(parts, activity, env.now)
         now = env.now
         waited = now - arrived
         if self.headway is not None:
@@ -100,27 +187,20 @@ class ServicePoint:
         self.busy.change(now, 1)
         return waited
 
-    def wait_until_startable(self, parts: Sequence[Any]) -> Generator[Any, Any, None]:
-        """Hold until the node is open, within opening hours and past the headway."""
+    def hold(self) -> tuple[simpy.Event, Activity] | None:
+        """What stops a service starting now (a closure, closing time, the headway since
+        the last start) as the event that ends it and the activity the wait counts as;
+        None when a service can start."""
+        if self.closure.depth > 0:
+            return self.closure.reopened, Activity.CLOSURE_HOLD
         env = self.env
-        queue_activity = self.queue_activity
-        while True:
-            if self.closure.depth > 0:
-                yield self.closure.reopened
-                charge(parts, Activity.CLOSURE_HOLD, env.now)
-                continue
-            if self.opening is not None:
-                hour = env.now % 24.0
-                if hour < self.opening.open or hour >= self.opening.close:
-                    delay = (self.opening.open - hour) % 24.0
-                    yield env.timeout(delay)
-                    charge(parts, queue_activity, env.now)
-                    continue
-            if self.headway is not None and env.now < self.next_start:
-                yield env.timeout(self.next_start - env.now)
-                charge(parts, queue_activity, env.now)
-                continue
-            return
+        if self.opening is not None:
+            hour = env.now % 24.0
+            if hour < self.opening.open or hour >= self.opening.close:
+                return env.timeout((self.opening.open - hour) % 24.0), self.queue_activity
+        if self.headway is not None and env.now < self.next_start:
+            return env.timeout(self.next_start - env.now), self.queue_activity
+        return None
 
     def release(self) -> None:
         """End a service: pass the server to the next in line, or free it."""
@@ -130,34 +210,6 @@ class ServicePoint:
         else:
             self.free += 1
 
-    def serve(self, train: Train, steps: Sequence[Step]) -> Generator[Any, Any, float]:
-        """Queue for a server, then run the service steps, charging each to its activity.
-        Returns the hours waited before service."""
-        parts = train.parts
-        env = self.env
-        if (self.free > 0 and not self.queue and self.closure.depth == 0
-                and self.opening is None
-                and (self.headway is None or env.now >= self.next_start)):
-            # The common case, inlined: a free server and nothing to wait for (the same
-            # bookkeeping as ``acquire`` without creating its generator).
-            self.free -= 1
-            now = env.now
-            if self.headway is not None:
-                self.next_start = now + self.headway
-            self.busy.change(now, 1)
-            waited = 0.0
-        else:
-            waited = yield from self.acquire(parts)
-        for activity, hours in steps:
-            if hours > 0:
-                yield env.timeout(hours)
-            now = env.now
-            for part in parts:  # ``charge``, inlined
-                part.hours[activity] += now - part.mark
-                part.mark = now
-        self.release()
-        return waited
-
     def utilisation(self, end: float) -> float:
         return self.busy.mean(end) / self.servers
 
@@ -165,9 +217,12 @@ class ServicePoint:
 class NodeFacility:
     """Base of terminals, borders and ports: name, kind, closure state, statistics.
 
-    Subclasses implement ``process_train`` (a train passing through by rail) and
-    ``receive_train`` (a train ending its journey here), and list their service
-    points in ``service_points`` for utilisation.
+    A train passing through by rail calls ``pass_train``; a train ending its journey
+    here calls ``receive_train``. Both run the node's ``stations`` in order (each a
+    function ``(train, then)`` that serves the train and calls ``then(train)``), count
+    the visit with its waits, and hand the train on. Subclasses fill ``stations``,
+    list their service points in ``service_points`` for utilisation, and may override
+    the two entry points (ports do).
     """
 
     kind = "node"
@@ -178,22 +233,44 @@ class NodeFacility:
         self.closure = ClosureState(env, count_from=warmup)
         self.stats = NodeStatistics(warmup)
         self.service_points: list[ServicePoint] = []
+        self.stations: tuple[Callable[[Train, Continuation], None], ...] = (
+            self.hold_while_closed,)
 
-    def hold_while_closed(self, train: Train) -> Generator[Any, Any, float]:
-        """For nodes without service points: a closure still stops trains."""
-        arrived = self.env.now
-        while self.closure.depth > 0:
-            yield self.closure.reopened
-            charge(train.parts, Activity.CLOSURE_HOLD, self.env.now)
-        return self.env.now - arrived
+    def pass_train(self, train: Train, then: Continuation) -> None:
+        """Handle a train that continues by rail after this node, then call ``then``."""
+        train.visit_started = self.env.now
+        train.waited = 0.0
+        train.after_visit = then
+        train.station = 0
+        self._next_station(train)
 
-    def process_train(self, train: Train) -> Generator[Any, Any, None]:
-        """Handle a train that continues by rail after this node."""
-        raise NotImplementedError
+    def receive_train(self, train: Train, then: Continuation) -> None:
+        """Handle a train whose journey ends here, then call ``then`` (delivery)."""
+        self.pass_train(train, then)
 
-    def receive_train(self, train: Train) -> Generator[Any, Any, None]:
-        """Handle a train whose journey ends here (before its cargo is delivered)."""
-        raise NotImplementedError
+    def _next_station(self, train: Train) -> None:
+        k = train.station
+        if k < len(self.stations):
+            train.station = k + 1
+            self.stations[k](train, self._next_station)
+            return
+        self.stats.count_train(train.visit_started, train.teu, train.waited)
+        train.after_visit(train)
+
+    def hold_while_closed(self, train: Train, then: Continuation) -> None:
+        """The station of a node without service points: a closure still stops trains."""
+        if self.closure.depth > 0:
+            arrived = self.env.now
+
+            def reopened(_event: Any) -> None:
+                now = self.env.now
+                charge(train.parts, Activity.CLOSURE_HOLD, now)
+                train.waited += now - arrived
+                self.hold_while_closed(train, then)
+
+            self.closure.reopened.callbacks.append(reopened)
+            return
+        then(train)
 
     def record(self, replication: int, end: float) -> NodeRecord:
         """This node's statistics from the end of warm-up to ``end``."""

@@ -9,12 +9,11 @@ for their own exit and entry checks.
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Callable
 
 import simpy
 
-from corridorsim.consignment import Train
+from corridorsim.consignment import Continuation, Train
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
 from corridorsim.records import Activity
@@ -78,10 +77,9 @@ class CustomsPoint:
             return check, (Activity.INSPECTION, regime.inspection_time())
         return (check,)
 
-    def clear(self, train: Train) -> Generator[Any, Any, float]:
-        """Check one train (draws its regime and times now); the generator returns the
-        hours it waited for a lane."""
-        return self.lanes.serve(train, self.steps())
+    def clear(self, train: Train, then: Continuation) -> None:
+        """Check one train (draws its regime and times now), then call ``then``."""
+        self.lanes.serve(train, self.steps(), then)
 
 
 def customs_points(env: simpy.Environment, node: str, customs: Customs | None,
@@ -129,25 +127,18 @@ class BorderFacility(NodeFacility):
                                       self.closure, headway=headway,
                                       opening=config.opening_hours)
             self.gauge_time = make_sampler(gc.service_time, streams.get(f"{name}.gauge_change"))
+        stations: list[Callable[[Train, Continuation], None]] = []
         for point in (self.exit, self.gauge, self.entry):
             if isinstance(point, CustomsPoint):
                 self.service_points.append(point.lanes)
+                stations.append(point.clear)
             elif point is not None:
                 self.service_points.append(point)
+                stations.append(self.change_gauge)
+        if stations:
+            self.stations = tuple(stations)
 
-    def process_train(self, train: Train) -> Generator[Any, Any, None]:
-        arrived = self.env.now
-        waited = 0.0
-        if not self.service_points:
-            waited += yield from self.hold_while_closed(train)
-        if self.exit is not None:
-            waited += yield from self.exit.clear(train)
-        if self.gauge is not None:
-            assert self.gauge_time is not None
-            waited += yield from self.gauge.serve(
-                train, ((Activity.GAUGE_CHANGE, self.gauge_time()),))
-        if self.entry is not None:
-            waited += yield from self.entry.clear(train)
-        self.stats.count_train(arrived, train.teu, waited)
-
-    receive_train = process_train
+    def change_gauge(self, train: Train, then: Continuation) -> None:
+        """Transship or re-bogie the train (draws its time now)."""
+        assert self.gauge is not None and self.gauge_time is not None
+        self.gauge.serve(train, ((Activity.GAUGE_CHANGE, self.gauge_time()),), then)

@@ -17,18 +17,18 @@ handling continues.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from corridorsim.consignment import ConsignmentPart, Train, charge
+from corridorsim.consignment import ConsignmentPart, Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
 from corridorsim.facilities.border import customs_points
 from corridorsim.records import Activity, LevelMonitor, NodeRecord
 from corridorsim.scenario.schema import CustomsRegimes, Port
 from corridorsim.sim.sampling import Sampler, make_sampler
+from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.sim.streams import RandomStreams
 from corridorsim.transport.consolidation import TrainFormationYard
 
@@ -109,48 +109,74 @@ class PortFacility(NodeFacility):
 
     # --- rail side -----------------------------------------------------------------------
 
-    def process_train(self, train: Train) -> Generator[Any, Any, None]:
+    def pass_train(self, train: Train, then: Continuation) -> None:
         """A train passing the port by rail (rail in, rail out) is not handled here."""
-        return
-        yield  # pragma: no cover - makes this a generator
+        then(train)
 
-    def receive_train(self, train: Train) -> Generator[Any, Any, None]:
+    def receive_train(self, train: Train, then: Continuation) -> None:
         arrived = self.env.now
-        yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
-        self.stats.count_train(arrived, train.teu, 0.0)  # port waits are the vessels' waits
 
-    def ship_out(self, train: Train, service: VesselServiceOperator
-                 ) -> Generator[Any, Any, None]:
+        def unloaded(train: Train) -> None:
+            self.stats.count_train(arrived, train.teu, 0.0)  # port waits are the vessels'
+            then(train)
+
+        self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),), unloaded)
+
+    def ship_out(self, train: Train, service: VesselServiceOperator) -> None:
         """A train bringing cargo for a vessel service: yard gate, exit check, unloading."""
         arrived = self.env.now
-        admitted = self.yard.admit(train.teu)
-        if admitted is not None:
-            yield admitted
-            charge(train.parts, Activity.PORT_DWELL, self.env.now)
-        if self.exit is not None:
-            yield from self.exit.clear(train)
-            if self.joint_partner is not None:
+
+        def unload(train: Train) -> None:
+            if self.exit is not None and self.joint_partner is not None:
                 for part in train.parts:
                     part.cleared_for = self.joint_partner
-        yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
-        self.stats.count_train(arrived, train.teu, 0.0)
-        service.enqueue(self.name, train.parts)
+            self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),),
+                              unloaded)
+
+        def unloaded(train: Train) -> None:
+            self.stats.count_train(arrived, train.teu, 0.0)
+            service.enqueue(self.name, train.parts)
+
+        def exit_check(train: Train) -> None:
+            if self.exit is not None:
+                self.exit.clear(train, unload)
+            else:
+                unload(train)
+
+        admitted = self.yard.admit(train.teu)
+        if admitted is None:
+            exit_check(train)
+            return
+
+        def gate_opened(_event: Any) -> None:
+            charge(train.parts, Activity.PORT_DWELL, self.env.now)
+            exit_check(train)
+
+        admitted.callbacks.append(gate_opened)
 
     def _outbound(self, train: Train) -> None:
-        self.env.process(self._dispatch_train(train))
+        ScheduledCall(self.env, 0.0, lambda _e: self._dispatch_train(train), URGENT)
 
-    def _dispatch_train(self, train: Train) -> Generator[Any, Any, None]:
+    def _dispatch_train(self, train: Train) -> None:
+        """A formed train: entry check (unless cleared across the sea), loading, away."""
         formed = self.env.now
-        charge(train.parts, Activity.CONSOLIDATION, self.env.now)
+        charge(train.parts, Activity.CONSOLIDATION, formed)
         cleared = all(part.cleared_for == self.name for part in train.parts)
         for part in train.parts:
             part.cleared_for = None
+
+        def load(train: Train) -> None:
+            self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),), loaded)
+
+        def loaded(train: Train) -> None:
+            self.yard.remove(train.teu)
+            self.stats.count_train(formed, train.teu, 0.0)
+            self.replication.start_journey(train, handle_first=False)
+
         if self.entry is not None and not cleared:
-            yield from self.entry.clear(train)
-        yield from self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),))
-        self.yard.remove(train.teu)
-        self.stats.count_train(formed, train.teu, 0.0)
-        yield from self.replication.journey(train, handle_first=False)
+            self.entry.clear(train, load)
+        else:
+            load(train)
 
     # --- sea side ------------------------------------------------------------------------
 

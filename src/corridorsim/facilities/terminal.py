@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
-
 import simpy
 
-from corridorsim.consignment import Train
+from corridorsim.consignment import Continuation, Train
 from corridorsim.facilities.base import NodeFacility, ServicePoint
 from corridorsim.records import Activity
 from corridorsim.scenario.schema import Terminal
@@ -28,10 +25,8 @@ class TerminalFacility(NodeFacility):
                                    self.closure, opening=config.opening_hours,
                                    queue_activity=Activity.TERMINAL)
         self.service_points.append(self.tracks)
+        self.stations = (self.handle,)
 
-    def process_train(self, train: Train) -> Generator[Any, Any, None]:
-        arrived = self.env.now
-        waited = yield from self.tracks.serve(train, ((Activity.TERMINAL, self.handling_time()),))
-        self.stats.count_train(arrived, train.teu, waited)
-
-    receive_train = process_train
+    def handle(self, train: Train, then: Continuation) -> None:
+        """Load or unload the train on a track."""
+        self.tracks.serve(train, ((Activity.TERMINAL, self.handling_time()),), then)

@@ -1,10 +1,11 @@
 """One replication: builds facilities, lines and vessel services from a scenario, starts
 demand and closures, moves trains along their routes, and collects records.
 
-A train's journey is one process that walks its path: handle the train at a node,
-run the next rail leg, and so on; at a port followed by a sea leg the train's
-cargo is handed to the vessel service and the journey ends (formed trains start
-new journeys at the far port). Events scale with trains and vessel calls, not
+A train's journey walks its path: handle the train at a node, run the next rail
+leg, and so on; at a port followed by a sea leg the train's cargo is handed to the
+vessel service and the journey ends (formed trains start new journeys at the far
+port). Journeys are chains of callbacks on SimPy events (``ScheduledCall``), not
+processes: they are the hot path. Events scale with trains and vessel calls, not
 with containers.
 """
 
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import simpy
 
@@ -29,6 +30,7 @@ from corridorsim.records import NodeRecord, ShipmentRecord
 from corridorsim.scenario.schema import Flow, RailLeg, Scenario, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
+from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.sim.streams import RandomStreams
 from corridorsim.transport.rail import RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
@@ -160,29 +162,43 @@ class Replication:
             assert isinstance(port, PortFacility)
             port.release_to_sea([part], service)
         else:
-            self.env.process(self.journey(Train([part], path, 0), handle_first=True))
+            train = Train([part], path, 0)
+            # Started like a new process would be: before the other events of this instant.
+            ScheduledCall(self.env, 0.0, lambda _e: self.start_journey(train, handle_first=True),
+                          URGENT)
 
-    def journey(self, train: Train, handle_first: bool) -> Generator[Any, Any, None]:
-        """Move a train along its path until it is delivered or handed to a vessel."""
+    def start_journey(self, train: Train, handle_first: bool) -> None:
+        """Move a train along its path until it is delivered or handed to a vessel; the
+        first node handles it only when ``handle_first`` (not a train formed there)."""
+        self._at_node(train, handle_first)
+
+    def _at_node(self, train: Train, handle: bool) -> None:
         path = train.path
-        last = len(path) - 1
         i = train.index
-        while True:
-            node = self.nodes[path[i]]
-            if i == last:
-                yield from node.receive_train(train)
-                self.deliver(train.parts)
-                return
-            service = self.sea_services.get((path[i], path[i + 1]))
-            if service is not None:
-                assert isinstance(node, PortFacility)
-                yield from node.ship_out(train, service)
-                return
-            if handle_first or i > train.index:
-                yield from node.process_train(train)
-            yield from self.lines[(path[i], path[i + 1])].traverse(train)
-            i += 1
-        # unreachable
+        node = self.nodes[path[i]]
+        if i == len(path) - 1:
+            node.receive_train(train, self._delivered)
+            return
+        service = self.sea_services.get((path[i], path[i + 1]))
+        if service is not None:
+            assert isinstance(node, PortFacility)
+            node.ship_out(train, service)
+        elif handle:
+            node.pass_train(train, self._depart)
+        else:
+            self._depart(train)
+
+    def _depart(self, train: Train) -> None:
+        path = train.path
+        i = train.index
+        self.lines[(path[i], path[i + 1])].traverse(train, self._arrive_at_next_node)
+
+    def _arrive_at_next_node(self, train: Train) -> None:
+        train.index += 1
+        self._at_node(train, True)
+
+    def _delivered(self, train: Train) -> None:
+        self.deliver(train.parts)
 
     def deliver(self, parts: Iterable[ConsignmentPart]) -> None:
         """Parts reaching their destination; a consignment is delivered with its last TEU."""
@@ -238,20 +254,28 @@ class Replication:
             in_system_teu=in_system)
 
 
-def run_replication(scenario: Scenario, replication: int,
-                    seed: int | None = None) -> ReplicationOutcome:
-    """Build and run one replication (a picklable entry point for worker processes).
+@contextmanager
+def few_garbage_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector far less often meanwhile.
 
-    The cyclic garbage collector runs far less often meanwhile: a replication makes
-    millions of short-lived objects (events, generators) and few cycles, and the
-    default thresholds spend ~10% of the run rescanning its growing records.
+    A replication makes millions of short-lived objects (events, closures) and few
+    cycles; with the default thresholds the collector spends ~10% of the run, and more
+    of the table building afterwards, rescanning the growing records. Threaded workers
+    (Dask) share the process-wide setting, so there it is left alone.
     """
     if threading.current_thread() is not threading.main_thread():
-        # Threaded workers (Dask) share the process-wide setting: leave it alone.
-        return Replication(scenario, replication, seed).run()
+        yield
+        return
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
-        return Replication(scenario, replication, seed).run()
+        yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+def run_replication(scenario: Scenario, replication: int,
+                    seed: int | None = None) -> ReplicationOutcome:
+    """Build and run one replication (a picklable entry point for worker processes)."""
+    with few_garbage_collections():
+        return Replication(scenario, replication, seed).run()

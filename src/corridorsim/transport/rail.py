@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import simpy
 
-from corridorsim.consignment import Train, charge
+from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.records import Activity
 from corridorsim.scenario.schema import RailLeg
 from corridorsim.sim.sampling import Sampler, make_sampler
+from corridorsim.sim.scheduled_call import ScheduledCall
 from corridorsim.sim.streams import RandomStreams
 
 
@@ -37,11 +37,16 @@ class RailLine:
         self.delay: Sampler | None = (make_sampler(config.delay, streams.get(f"{name}.delay"))
                                       if config.delay is not None else None)
 
-    def traverse(self, train: Train) -> Generator[Any, Any, None]:
+    def traverse(self, train: Train, then: Continuation) -> None:
+        """Run ``train`` over the leg (after any closure of it), then call ``then``."""
         env = self.env
-        while self.closure.depth > 0:
-            yield self.closure.reopened
-            charge(train.parts, Activity.CLOSURE_HOLD, env.now)
+        if self.closure.depth > 0:
+            def reopened(_event: Any) -> None:
+                charge(train.parts, Activity.CLOSURE_HOLD, env.now)
+                self.traverse(train, then)
+
+            self.closure.reopened.callbacks.append(reopened)
+            return
         hours = self.fixed_running if self.fixed_running is not None else self.running()
         if self.delay is not None:
             hours += self.delay()
@@ -50,5 +55,10 @@ class RailLine:
             self.next_entry = entry + self.headway
             hours += entry - env.now
         if hours != 0.0:  # a zero-length leg (queueing-theory layouts) schedules nothing
-            yield env.timeout(hours)
-        charge(train.parts, Activity.RAIL_RUNNING, env.now)
+            ScheduledCall(env, hours, lambda _e: self._arrived(train, then))
+            return
+        self._arrived(train, then)
+
+    def _arrived(self, train: Train, then: Continuation) -> None:
+        charge(train.parts, Activity.RAIL_RUNNING, self.env.now)
+        then(train)
