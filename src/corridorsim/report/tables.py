@@ -63,60 +63,116 @@ def merge_tables(pieces: Iterable[dict[str, list[dict[str, Any]]]]
     return merged
 
 
+def rounded_array(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(x, digits)`` of every element, as Python rounds it (to the double nearest
+    the correctly rounded decimal), at numpy speed.
+
+    numpy scales, rounds to an integer and scales back; the result is the same double
+    as Python's except when the scaled value is within rounding error of a half (where
+    numpy's scaling can land on the other side): those few are rounded by Python.
+    """
+    scaled = values * 10.0**digits
+    out = np.round(scaled) / 10.0**digits
+    frac = np.abs(scaled - np.floor(scaled) - 0.5)
+    for i in np.flatnonzero(frac < 1e-6):
+        out.flat[i] = round(float(values.flat[i]), digits)
+    return out
+
+
+def _column(values: np.ndarray, present: np.ndarray) -> list[Any]:
+    """A numpy column as a list of Python floats, None where not ``present``."""
+    out: list[Any] = values.tolist()
+    if not present.all():
+        for i in np.flatnonzero(~present):
+            out[i] = None
+    return out
+
+
 def replication_tables(scenario: Scenario, outcome: ReplicationOutcome
                        ) -> dict[str, list[dict[str, Any]]]:
     """Rows of shipments, routes, nodes and groups of one replication.
 
     Built where the replication ran (a worker process), so that table building runs in
-    parallel with the simulation instead of after it in the parent.
+    parallel with the simulation instead of after it in the parent. Columns are
+    computed with numpy and rounded once (``rounded_array``); KPIs are taken from the
+    rounded columns, as a reader of ``shipments.csv`` would compute them.
     """
     end = scenario.horizon + scenario.drain
     calendar = Calendar(scenario.start_date, end)
-    shipments: list[dict[str, Any]] = []
-    routes: list[dict[str, Any]] = []
-    nodes: list[dict[str, Any]] = []
-    groups: list[dict[str, Any]] = []
+    records = outcome.shipments
+    n = len(records)
+    delivered_mask = np.fromiter((r.delivered_at is not None for r in records), bool, n)
+    released = np.fromiter((r.released_at for r in records), float, n)
+    delivered = np.fromiter((r.delivered_at if r.delivered_at is not None else np.nan
+                             for r in records), float, n)
+    empty = (np.nan,) * len(ACTIVITY_COLUMNS)
+    activity_days = rounded_array(np.array(
+        [r.activity_hours if r.activity_hours is not None else empty for r in records],
+        dtype=float).reshape(n, len(ACTIVITY_COLUMNS)).T / 24.0, 4)
+    transit_days = rounded_array((delivered - released) / 24.0, 4)
+    cost = rounded_array(np.fromiter((r.cost_usd_per_teu if r.cost_usd_per_teu is not None
+                                      else np.nan for r in records), float, n), 2)
+    freight = rounded_array(np.fromiter((r.freight_usd_per_teu for r in records), float, n), 2)
+    co2 = rounded_array(np.fromiter((r.co2_kg_per_teu for r in records), float, n), 2)
+    teu = np.fromiter((r.teu for r in records), np.int64, n)
+
+    released_at = calendar.timestamps(released)
+    delivered_at = calendar.timestamps(np.where(delivered_mask, delivered, 0.0))
+    corridors = {route: corridor_of(route) for route in {r.route for r in records}}
+    columns: list[list[Any]] = [
+        [r.replication for r in records], [r.consignment_id for r in records],
+        [r.flow for r in records], [r.route for r in records],
+        [corridors[r.route] for r in records], teu.tolist(), released_at,
+        [t if d else None for t, d in zip(delivered_at, delivered_mask.tolist(), strict=True)],
+        _column(transit_days, delivered_mask),
+        *(_column(days, delivered_mask) for days in activity_days),
+        _column(cost, delivered_mask), freight.tolist(), co2.tolist()]
+    shipments = [dict(zip(SHIPMENT_COLUMNS, values, strict=True))
+                 for values in zip(*columns, strict=True)]
+
+    shipment_table = ShipmentColumns(
+        flows=columns[2], released_hours=released, delivered=delivered_mask,
+        transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu)
     china_europe_routes = sorted({r for f in scenario.flows.values() if not f.background
                                   for r in f.routes})
     promise = scenario.promised_transit
-    per_route: dict[str, list[dict[str, Any]]] = {r: [] for r in china_europe_routes}
-    released: dict[str, list[float]] = {r: [] for r in china_europe_routes}
-    timestamp = calendar.timestamp
-    for rec in outcome.shipments:
-        delivered = rec.delivered_at
-        transit = rec.transit_hours
-        row: dict[str, Any] = {
-            "replication": rec.replication, "consignment_id": rec.consignment_id,
-            "flow": rec.flow, "route": rec.route, "corridor": corridor_of(rec.route),
-            "teu": rec.teu, "released_at": timestamp(rec.released_at),
-            "delivered_at": timestamp(delivered) if delivered is not None else None,
-            "transit_days": round(transit / 24.0, 4) if transit is not None else None,
-        }
-        if rec.activity_hours is None:
-            for column in ACTIVITY_COLUMNS:
-                row[column] = None
-        else:
-            for column, hours in zip(ACTIVITY_COLUMNS, rec.activity_hours, strict=True):
-                row[column] = round(hours / 24.0, 4)
-        row["cost_usd_per_teu"] = rounded(rec.cost_usd_per_teu, 2)
-        row["freight_usd_per_teu"] = rounded(rec.freight_usd_per_teu, 2)
-        row["co2_kg_per_teu"] = rounded(rec.co2_kg_per_teu, 2)
-        shipments.append(row)
-        per_route.setdefault(rec.route, []).append(row)
-        released.setdefault(rec.route, []).append(rec.released_at)
+    per_route: dict[str, list[int]] = {r: [] for r in china_europe_routes}
+    for i, rec in enumerate(records):
+        per_route.setdefault(rec.route, []).append(i)
+    routes: list[dict[str, Any]] = []
     for route in sorted(per_route):
         backlog = outcome.backlog.get(route, (0, 0))
         entry: dict[str, Any] = {"replication": outcome.replication, "route": route,
                                  "corridor": corridor_of(route)}
-        entry.update(transit_kpis(per_route[route], released[route], promise, end))
+        entry.update(transit_kpis(shipment_table, np.array(per_route[route], dtype=np.int64),
+                                  promise, end))
         entry["backlog_consignments"] = backlog[0]
         entry["backlog_teu"] = backlog[1]
         routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
-    groups.extend(_group_rows(outcome.replication, per_route, released, outcome.backlog,
-                              promise, end))
-    for node in outcome.nodes:
-        nodes.append(_node_row(node))
+    groups = _group_rows(outcome.replication, shipment_table, per_route, outcome.backlog,
+                         promise, end)
+    nodes = [_node_row(node) for node in outcome.nodes]
     return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups}
+
+
+class ShipmentColumns:
+    """One replication's shipments as columns (rounded as in ``shipments.csv``), for KPIs
+    over any subset of rows given as an index array."""
+
+    __slots__ = ("flows", "released_hours", "delivered", "transit_days", "activity_days",
+                 "cost", "co2", "teu")
+
+    def __init__(self, flows: list[str], released_hours: np.ndarray, delivered: np.ndarray,
+                 transit_days: np.ndarray, activity_days: np.ndarray, cost: np.ndarray,
+                 co2: np.ndarray, teu: np.ndarray):
+        self.flows = flows
+        self.released_hours = released_hours
+        self.delivered = delivered
+        self.transit_days = transit_days
+        self.activity_days = activity_days
+        self.cost = cost
+        self.co2 = co2
+        self.teu = teu
 
 
 def add_summaries(tables: dict[str, list[dict[str, Any]]], result: RunResult) -> None:
@@ -134,61 +190,61 @@ TRANSIT_KPIS = ["consignments_released", "consignments_delivered", "teu_delivere
                 *[f"mean_{c}" for c in ACTIVITY_COLUMNS]]
 
 
-def transit_kpis(rows: list[dict[str, Any]], released_hours: list[float],
-                 promise: float | None, horizon: float) -> dict[str, Any]:
-    """Transit-time, cost and CO2 figures of a set of shipments rows (one replication)."""
-    done = [r for r in rows if r["transit_days"] is not None]
+def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None,
+                 horizon: float) -> dict[str, Any]:
+    """Transit-time, cost and CO2 figures of the shipments ``rows`` (one replication)."""
+    done = rows[table.delivered[rows]]
     kpis: dict[str, Any] = {"consignments_released": len(rows),
                             "consignments_delivered": len(done),
-                            "teu_delivered": sum(r["teu"] for r in done)}
-    if not done:
+                            "teu_delivered": int(table.teu[done].sum())}
+    if not len(done):
         return kpis
-    days = np.array([r["transit_days"] for r in done], dtype=float)
+    days = table.transit_days[done]
     kpis.update({
         "mean_transit_days": rounded(days.mean()),
         "std_transit_days": rounded(days.std(ddof=1)) if len(done) > 1 else None,
         "median_transit_days": rounded(np.percentile(days, 50)),
         "p90_transit_days": rounded(np.percentile(days, 90)),
         "p95_transit_days": rounded(np.percentile(days, 95)),
-        "share_within_promise": _share_within_promise(rows, released_hours, promise, horizon),
-        "mean_cost_usd_per_teu": rounded(np.mean([r["cost_usd_per_teu"] for r in done]), 2),
-        "mean_co2_kg_per_teu": rounded(np.mean([r["co2_kg_per_teu"] for r in done]), 2),
+        "share_within_promise": _share_within_promise(table, rows, promise, horizon),
+        "mean_cost_usd_per_teu": rounded(np.mean(table.cost[done]), 2),
+        "mean_co2_kg_per_teu": rounded(np.mean(table.co2[done]), 2),
     })
-    for column in ACTIVITY_COLUMNS:
-        kpis[f"mean_{column}"] = rounded(np.mean([r[column] for r in done]))
+    for column, values in zip(ACTIVITY_COLUMNS, table.activity_days, strict=True):
+        kpis[f"mean_{column}"] = rounded(np.mean(values[done]))
     return kpis
 
 
-def _group_rows(replication: int, per_route: dict[str, list[dict[str, Any]]],
-                released: dict[str, list[float]], backlog: dict[str, tuple[int, int]],
-                promise: float | None, horizon: float) -> list[dict[str, Any]]:
+def _group_rows(replication: int, table: ShipmentColumns, per_route: dict[str, list[int]],
+                backlog: dict[str, tuple[int, int]], promise: float | None,
+                horizon: float) -> list[dict[str, Any]]:
     """Per replication: KPIs of each corridor, and of each flow on each corridor.
 
     Flow-level groups make route comparisons like for like (same origin and
     destination); corridor groups pool every route of a corridor.
     """
-    buckets: dict[tuple[str, str, str], tuple[list[dict[str, Any]], list[float], int]] = {}
+    buckets: dict[tuple[str, str, str], tuple[list[int], int]] = {}
+    flows = table.flows
     for route, rows in per_route.items():
         corridor = corridor_of(route)
-        for row, hours in zip(rows, released[route], strict=True):
-            for key in (("corridor", corridor, corridor), ("flow", row["flow"], corridor)):
-                bucket = buckets.setdefault(key, ([], [], 0))
-                bucket[0].append(row)
-                bucket[1].append(hours)
         key = ("corridor", corridor, corridor)
-        rows_, hours_, stuck = buckets.setdefault(key, ([], [], 0))
-        buckets[key] = (rows_, hours_, stuck + backlog.get(route, (0, 0))[0])
+        members, stuck = buckets.setdefault(key, ([], 0))
+        members.extend(rows)
+        buckets[key] = (members, stuck + backlog.get(route, (0, 0))[0])
+        for i in rows:
+            buckets.setdefault(("flow", flows[i], corridor), ([], 0))[0].append(i)
     out = []
-    for (scope, name, corridor), (rows, hours, stuck) in sorted(buckets.items()):
+    for (scope, name, corridor), (rows, stuck) in sorted(buckets.items()):
         entry = {"replication": replication, "scope": scope, "name": name,
-                 "corridor": corridor, **transit_kpis(rows, hours, promise, horizon)}
+                 "corridor": corridor,
+                 **transit_kpis(table, np.array(rows, dtype=np.int64), promise, horizon)}
         if scope == "corridor":
             entry["backlog_consignments"] = stuck
         out.append(entry)
     return out
 
 
-def _share_within_promise(rows: list[dict[str, Any]], released_hours: list[float],
+def _share_within_promise(table: ShipmentColumns, rows: np.ndarray,
                           promise_hours: float | None, horizon: float) -> float | None:
     """Share of consignments whose promise fell due by the end that were delivered in time.
 
@@ -197,13 +253,12 @@ def _share_within_promise(rows: list[dict[str, Any]], released_hours: list[float
     """
     if promise_hours is None:
         return None
-    due = on_time = 0
-    for row, released in zip(rows, released_hours, strict=True):
-        if released + promise_hours <= horizon:
-            due += 1
-            if row["transit_days"] is not None and row["transit_days"] * 24.0 <= promise_hours:
-                on_time += 1
-    return rounded(on_time / due) if due else None
+    due = table.released_hours[rows] + promise_hours <= horizon
+    n_due = int(due.sum())
+    if not n_due:
+        return None
+    in_time = due & table.delivered[rows] & (table.transit_days[rows] * 24.0 <= promise_hours)
+    return rounded(int(in_time.sum()) / n_due)
 
 
 def _node_row(node: NodeRecord) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 
+import numpy as np
+
 
 class Calendar:
     """Maps simulation time (hours since ``start_date`` midnight) onto the calendar."""
@@ -42,3 +44,18 @@ class Calendar:
     def timestamp(self, t: float) -> str:
         """ISO timestamp (minutes) of simulation time ``t``."""
         return (self.start + dt.timedelta(hours=t)).isoformat(timespec="minutes")
+
+    def timestamps(self, hours: np.ndarray) -> list[str]:
+        """``timestamp`` of every element, at numpy speed (the same strings).
+
+        ``timestamp`` goes through microseconds before cutting to the minute; times
+        within rounding of a whole minute are formatted by it, the rest by numpy.
+        """
+        minutes = hours * 60.0
+        whole = np.floor(minutes)
+        start = np.datetime64(self.start, "m")
+        out: list[str] = (start + whole.astype("timedelta64[m]")).astype(str).tolist()
+        frac = minutes - whole
+        for i in np.flatnonzero((frac < 1e-6) | (frac > 1.0 - 1e-6)):
+            out[i] = self.timestamp(float(hours[i]))
+        return out
