@@ -11,6 +11,7 @@ critical path), so the activities always add up to the transit time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from corridorsim.records import N_ACTIVITIES, Activity
 
@@ -83,8 +84,8 @@ class Train:
     when the node is done with it.
     """
 
-    __slots__ = ("parts", "teu", "path", "index", "visit_started", "waited", "station",
-                 "after_visit")
+    __slots__ = ("parts", "teu", "path", "index", "itinerary", "visit_started", "waited",
+                 "station", "after_visit")
 
     def __init__(self, parts: list[ConsignmentPart], path: tuple[str, ...], index: int = 0):
         self.parts = parts
@@ -92,6 +93,8 @@ class Train:
         self.path = path
         self.index = index
         """Position on ``path`` of the node the train is at (or left last)."""
+        self.itinerary: tuple[Any, ...] = ()
+        """The facilities and lines of ``path`` (set by the journey that moves it)."""
         self.visit_started = 0.0
         self.waited = 0.0
         self.station = 0

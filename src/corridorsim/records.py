@@ -93,6 +93,14 @@ class NodeRecord:
     max_yard_teu: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class ObservationWindow:
+    """The period node statistics describe: from the end of warm-up to the horizon."""
+
+    start: float
+    end: float
+
+
 class LevelMonitor:
     """Time-weighted statistics of a level (queue length, busy servers, yard TEU).
 

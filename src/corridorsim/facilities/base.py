@@ -20,7 +20,7 @@ import simpy
 
 from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
-from corridorsim.records import Activity, LevelMonitor, NodeRecord
+from corridorsim.records import Activity, LevelMonitor, NodeRecord, ObservationWindow
 from corridorsim.scenario.schema import OpeningHours
 from corridorsim.sim.scheduled_call import ScheduledCall
 
@@ -30,11 +30,12 @@ Step = tuple[Activity, float]
 class NodeStatistics:
     """Counters a node keeps for ``nodes.csv`` (post-warm-up only)."""
 
-    __slots__ = ("warmup", "waiting", "wait_hours", "trains", "teu", "vessel_calls")
+    __slots__ = ("warmup", "until", "waiting", "wait_hours", "trains", "teu", "vessel_calls")
 
-    def __init__(self, warmup: float):
-        self.warmup = warmup
-        self.waiting = LevelMonitor(warmup)
+    def __init__(self, window: ObservationWindow):
+        self.warmup = window.start
+        self.until = window.end
+        self.waiting = LevelMonitor(window.start)
         self.wait_hours = 0.0
         self.trains = 0
         self.teu = 0.0
@@ -55,11 +56,15 @@ class ServicePoint:
     A user holds a server from the moment it reaches the head of the queue. Before
     service starts it also waits for the node to reopen (closures), for opening
     hours, and for the headway since the previous start (a trains-per-day ceiling).
-    Only time in service counts as busy for utilisation.
+    Only time in service counts as busy for utilisation: a train's service time is
+    known when it starts (its steps are drawn), so it is added to ``busy_hours`` then,
+    cut to the observation window; a vessel's hold is not, so it is tracked by a
+    time-weighted monitor (``busy``) from ``acquire`` to ``release``.
     """
 
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
-                 "queue_activity", "free", "queue", "next_start", "busy")
+                 "queue_activity", "free", "queue", "next_start", "busy", "busy_hours",
+                 "warmup", "until")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
@@ -74,9 +79,13 @@ class ServicePoint:
         self.closure = closure
         self.stats = stats
         self.free = servers
-        self.queue: deque[simpy.Event] = deque()
+        self.queue: deque[Callable[[], Any]] = deque()
+        """Who waits for a server, as the call that hands it over."""
         self.next_start = 0.0
         self.busy = LevelMonitor(stats.warmup)
+        self.busy_hours = 0.0
+        self.warmup = stats.warmup
+        self.until = stats.until
 
     # --- trains: callbacks ----------------------------------------------------------------
 
@@ -84,31 +93,24 @@ class ServicePoint:
         """Queue ``train`` for a server, run the service steps charging each to its
         activity, release the server, add the hours waited before service to
         ``train.waited`` and call ``then(train)``."""
-        env = self.env
-        if (self.free > 0 and not self.queue and self.closure.depth == 0
-                and self.opening is None
-                and (self.headway is None or env.now >= self.next_start)):
-            # The common case: a free server and nothing to wait for.
-            self.free -= 1
-            now = env.now
-            if self.headway is not None:
-                self.next_start = now + self.headway
-            self.busy.change(now, 1)
-            self._run_steps(train, steps, 0, then)
-            return
-        arrived = env.now
+        now = self.env.now
         if self.free > 0 and not self.queue:
             self.free -= 1
-            self._start(train, steps, arrived, then)
+            if (self.closure.depth == 0 and self.opening is None
+                    and (self.headway is None or now >= self.next_start)):
+                # The common case: a free server and nothing to wait for.
+                if self.headway is not None:
+                    self.next_start = now + self.headway
+                self._run_steps(train, steps, now, then)
+            else:
+                self._start(train, steps, now, then)
             return
-        self.stats.waiting.change(arrived, 1)
-        ticket = env.event()
-        ticket.callbacks.append(lambda _e: self._granted(train, steps, arrived, then))
-        self.queue.append(ticket)
+        self.stats.waiting.change(now, 1)
+        self.queue.append(lambda: self._granted(train, steps, now, then))
 
     def _granted(self, train: Train, steps: Sequence[Step], arrived: float,
                  then: Continuation) -> None:
-        """A server passed on by ``release``: the wait in the queue ends."""
+        """A server handed over by the previous user: the wait in the queue ends."""
         now = self.env.now
         self.stats.waiting.change(now, -1)
         charge(train.parts, self.queue_activity, now)
@@ -131,12 +133,25 @@ class ServicePoint:
         train.waited += now - arrived
         if self.headway is not None:
             self.next_start = now + self.headway
-        self.busy.change(now, 1)
-        self._run_steps(train, steps, 0, then)
+        self._run_steps(train, steps, now, then)
 
-    def _run_steps(self, train: Train, steps: Sequence[Step], i: int,
+    def _run_steps(self, train: Train, steps: Sequence[Step], now: float,
                    then: Continuation) -> None:
-        """Run steps ``i``... of a service, then release the server and go on."""
+        """Start a service at ``now``: count its busy time, then run its steps."""
+        hours = 0.0
+        for _, step_hours in steps:
+            hours += step_hours
+        start = now if now > self.warmup else self.warmup
+        end = now + hours
+        if end > self.until:
+            end = self.until
+        if end > start:
+            self.busy_hours += end - start
+        self._next_step(train, steps, 0, then)
+
+    def _next_step(self, train: Train, steps: Sequence[Step], i: int,
+                   then: Continuation) -> None:
+        """Run steps ``i``... of a service, then hand the server on and go on."""
         env = self.env
         while i < len(steps):
             activity, hours = steps[i]
@@ -146,7 +161,7 @@ class ServicePoint:
                               self._step_done(train, steps, i, activity, then))
                 return
             charge(train.parts, activity, env.now)
-        self.release()
+        self._hand_over()
         then(train)
 
     def _step_done(self, train: Train, steps: Sequence[Step], i: int, activity: Activity,
@@ -155,7 +170,21 @@ class ServicePoint:
         for part in train.parts:  # ``charge``, inlined
             part.hours[activity] += now - part.mark
             part.mark = now
-        self._run_steps(train, steps, i, then)
+        if i < len(steps):
+            self._next_step(train, steps, i, then)
+            return
+        if self.queue:  # ``_hand_over``, inlined
+            self.queue.popleft()()
+        else:
+            self.free += 1
+        then(train)
+
+    def _hand_over(self) -> None:
+        """A service ended: the next in line starts now, or the server is free."""
+        if self.queue:
+            self.queue.popleft()()
+        else:
+            self.free += 1
 
     # --- vessels: a process holds the server -----------------------------------------------
 
@@ -172,7 +201,7 @@ class ServicePoint:
         else:
             self.stats.waiting.change(arrived, 1)
             ticket = env.event()
-            self.queue.append(ticket)
+            self.queue.append(ticket.succeed)
             yield ticket
             self.stats.waiting.change(env.now, -1)
             charge(parts, self.queue_activity, env.now)
@@ -203,15 +232,15 @@ class ServicePoint:
         return None
 
     def release(self) -> None:
-        """End a service: pass the server to the next in line, or free it."""
+        """End a hold taken with ``acquire``."""
         self.busy.change(self.env.now, -1)
-        if self.queue:
-            self.queue.popleft().succeed()
-        else:
-            self.free += 1
+        self._hand_over()
 
     def utilisation(self, end: float) -> float:
-        return self.busy.mean(end) / self.servers
+        """Busy share of the servers from the end of warm-up to ``end`` (the horizon)."""
+        if end <= self.warmup:
+            return 0.0
+        return (self.busy.mean(end) + self.busy_hours / (end - self.warmup)) / self.servers
 
 
 class NodeFacility:
@@ -227,11 +256,11 @@ class NodeFacility:
 
     kind = "node"
 
-    def __init__(self, env: simpy.Environment, name: str, warmup: float):
+    def __init__(self, env: simpy.Environment, name: str, window: ObservationWindow):
         self.env = env
         self.name = name
-        self.closure = ClosureState(env, count_from=warmup)
-        self.stats = NodeStatistics(warmup)
+        self.closure = ClosureState(env, count_from=window.start)
+        self.stats = NodeStatistics(window)
         self.service_points: list[ServicePoint] = []
         self.stations: tuple[Callable[[Train, Continuation], None], ...] = (
             self.hold_while_closed,)
@@ -241,6 +270,9 @@ class NodeFacility:
         train.visit_started = self.env.now
         train.waited = 0.0
         train.after_visit = then
+        if len(self.stations) == 1:
+            self.stations[0](train, self._visit_done)
+            return
         train.station = 0
         self._next_station(train)
 
@@ -254,7 +286,15 @@ class NodeFacility:
             train.station = k + 1
             self.stations[k](train, self._next_station)
             return
-        self.stats.count_train(train.visit_started, train.teu, train.waited)
+        self._visit_done(train)
+
+    def _visit_done(self, train: Train) -> None:
+        """Count the visit with its waits (``count_train``, inlined) and hand it on."""
+        st = self.stats
+        if train.visit_started >= st.warmup:
+            st.trains += 1
+            st.teu += train.teu
+            st.wait_hours += train.waited
         train.after_visit(train)
 
     def hold_while_closed(self, train: Train, then: Continuation) -> None:

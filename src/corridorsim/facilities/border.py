@@ -16,7 +16,7 @@ import simpy
 from corridorsim.consignment import Continuation, Train
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
-from corridorsim.records import Activity
+from corridorsim.records import Activity, ObservationWindow
 from corridorsim.scenario.schema import (
     Border,
     Customs,
@@ -111,9 +111,10 @@ class BorderFacility(NodeFacility):
 
     kind = "border"
 
-    def __init__(self, env: simpy.Environment, name: str, config: Border, warmup: float,
+    def __init__(self, env: simpy.Environment, name: str, config: Border,
+                 window: ObservationWindow,
                  regimes: CustomsRegimes, digitization: float, streams: RandomStreams):
-        super().__init__(env, name, warmup)
+        super().__init__(env, name, window)
         self.config = config
         self.exit, self.entry = customs_points(
             env, name, config.customs, regimes, digitization, streams, self.stats,

@@ -25,7 +25,7 @@ from corridorsim.consignment import ConsignmentPart, Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
 from corridorsim.facilities.border import customs_points
-from corridorsim.records import Activity, LevelMonitor, NodeRecord
+from corridorsim.records import Activity, LevelMonitor, NodeRecord, ObservationWindow
 from corridorsim.scenario.schema import CustomsRegimes, Port
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
@@ -79,18 +79,19 @@ class PortFacility(NodeFacility):
 
     kind = "port"
 
-    def __init__(self, env: simpy.Environment, name: str, config: Port, warmup: float,
+    def __init__(self, env: simpy.Environment, name: str, config: Port,
+                 window: ObservationWindow,
                  regimes: CustomsRegimes, digitization: float, streams: RandomStreams,
                  replication: Replication):
-        super().__init__(env, name, warmup)
+        super().__init__(env, name, window)
         self.config = config
         self.replication = replication
         self.rate = config.handling_teu_per_hour
         self.berths = ServicePoint(env, f"{name}.berths", config.berths, self.stats,
                                    self.closure, queue_activity=Activity.PORT_DWELL)
         # Rail-side work is not stopped by storms and is not part of the berth queue.
-        self.rail_stats = NodeStatistics(warmup)
-        self.rail_open = ClosureState(env, count_from=warmup)  # never closes
+        self.rail_stats = NodeStatistics(window)
+        self.rail_open = ClosureState(env, count_from=window.start)  # never closes
         self.tracks = ServicePoint(env, f"{name}.train_tracks", config.train_tracks,
                                    self.rail_stats, self.rail_open,
                                    queue_activity=Activity.PORT_DWELL)
@@ -102,7 +103,7 @@ class PortFacility(NodeFacility):
             self.rail_open, None, Activity.PORT_DWELL)
         self.joint_partner = (config.customs.joint_control_with
                               if config.customs is not None else None)
-        self.yard = Yard(env, config.yard_capacity_teu, warmup)
+        self.yard = Yard(env, config.yard_capacity_teu, window.start)
         self.formation = (TrainFormationYard(env, config.train_formation, self._outbound)
                           if config.train_formation is not None else None)
         self.quay_teu = 0.0

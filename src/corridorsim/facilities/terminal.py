@@ -6,7 +6,7 @@ import simpy
 
 from corridorsim.consignment import Continuation, Train
 from corridorsim.facilities.base import NodeFacility, ServicePoint
-from corridorsim.records import Activity
+from corridorsim.records import Activity, ObservationWindow
 from corridorsim.scenario.schema import Terminal
 from corridorsim.sim.sampling import Sampler
 
@@ -16,9 +16,10 @@ class TerminalFacility(NodeFacility):
 
     kind = "terminal"
 
-    def __init__(self, env: simpy.Environment, name: str, config: Terminal, warmup: float,
+    def __init__(self, env: simpy.Environment, name: str, config: Terminal,
+                 window: ObservationWindow,
                  handling_time: Sampler):
-        super().__init__(env, name, warmup)
+        super().__init__(env, name, window)
         self.config = config
         self.handling_time = handling_time
         self.tracks = ServicePoint(env, f"{name}.tracks", config.tracks, self.stats,

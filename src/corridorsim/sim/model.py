@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import simpy
 
@@ -26,7 +27,7 @@ from corridorsim.facilities.base import NodeFacility
 from corridorsim.facilities.border import BorderFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.facilities.terminal import TerminalFacility
-from corridorsim.records import NodeRecord, ShipmentRecord
+from corridorsim.records import NodeRecord, ObservationWindow, ShipmentRecord
 from corridorsim.scenario.schema import Flow, RailLeg, Scenario, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
@@ -66,6 +67,14 @@ def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
     return RouteEconomics(cost, co2)
 
 
+class Stop(NamedTuple):
+    """A node on a train's path and how the train leaves it."""
+
+    node: NodeFacility
+    line: RailLine | None
+    service: VesselServiceOperator | None
+
+
 @dataclass(frozen=True)
 class ReplicationOutcome:
     """Everything one replication reports."""
@@ -98,15 +107,16 @@ class Replication:
         regimes = scenario.customs_regimes
         dig = scenario.digitization
         self.nodes: dict[str, NodeFacility] = {}
+        window = ObservationWindow(self.warmup, self.horizon)
         for name, cfg in scenario.terminals.items():
             self.nodes[name] = TerminalFacility(
-                env, name, cfg, self.warmup,
+                env, name, cfg, window,
                 make_sampler(cfg.handling_time, streams.get(f"{name}.handling")))
         for name, bcfg in scenario.borders.items():
-            self.nodes[name] = BorderFacility(env, name, bcfg, self.warmup, regimes, dig,
+            self.nodes[name] = BorderFacility(env, name, bcfg, window, regimes, dig,
                                               streams)
         for name, pcfg in scenario.ports.items():
-            self.nodes[name] = PortFacility(env, name, pcfg, self.warmup, regimes, dig,
+            self.nodes[name] = PortFacility(env, name, pcfg, window, regimes, dig,
                                             streams, self)
         self.leg_closures: dict[str, ClosureState] = {}
         self.lines: dict[tuple[str, str], RailLine] = {}
@@ -128,6 +138,7 @@ class Replication:
                 env, name, svc, ports, sea_by_service.get(name, {}), streams)  # type: ignore[arg-type]
         self.sea_services = {pair: self.services[s] for pair, s in sea_service_of_pair.items()}
         self.paths = {name: tuple(nodes) for name, nodes in scenario.routes.items()}
+        self.itineraries: dict[tuple[str, ...], tuple[Stop, ...]] = {}
         self.economics = {name: route_economics(scenario, nodes)
                           for name, nodes in scenario.routes.items()}
         self.consignments: list[Consignment] = []
@@ -170,28 +181,41 @@ class Replication:
     def start_journey(self, train: Train, handle_first: bool) -> None:
         """Move a train along its path until it is delivered or handed to a vessel; the
         first node handles it only when ``handle_first`` (not a train formed there)."""
+        itinerary = self.itineraries.get(train.path)
+        if itinerary is None:
+            itinerary = self.itineraries[train.path] = self._itinerary(train.path)
+        train.itinerary = itinerary
         self._at_node(train, handle_first)
 
+    def _itinerary(self, path: tuple[str, ...]) -> tuple[Stop, ...]:
+        """Per node of ``path``: the facility, and the rail line or vessel service that
+        leaves it (neither at the end)."""
+        stops = []
+        for here, there in zip(path, path[1:], strict=False):
+            service = self.sea_services.get((here, there))
+            stops.append(Stop(self.nodes[here],
+                              None if service is not None else self.lines[(here, there)],
+                              service))
+        stops.append(Stop(self.nodes[path[-1]], None, None))
+        return tuple(stops)
+
     def _at_node(self, train: Train, handle: bool) -> None:
-        path = train.path
-        i = train.index
-        node = self.nodes[path[i]]
-        if i == len(path) - 1:
-            node.receive_train(train, self._delivered)
-            return
-        service = self.sea_services.get((path[i], path[i + 1]))
-        if service is not None:
+        node, line, service = train.itinerary[train.index]
+        if line is not None:
+            if handle:
+                node.pass_train(train, self._depart)
+            else:
+                self._depart(train)
+        elif service is not None:
             assert isinstance(node, PortFacility)
             node.ship_out(train, service)
-        elif handle:
-            node.pass_train(train, self._depart)
         else:
-            self._depart(train)
+            node.receive_train(train, self._delivered)
 
     def _depart(self, train: Train) -> None:
-        path = train.path
-        i = train.index
-        self.lines[(path[i], path[i + 1])].traverse(train, self._arrive_at_next_node)
+        line = train.itinerary[train.index].line
+        assert line is not None
+        line.traverse(train, self._arrive_at_next_node)
 
     def _arrive_at_next_node(self, train: Train) -> None:
         train.index += 1
