@@ -113,8 +113,18 @@ class ServicePoint:
         """A server handed over by the previous user: the wait in the queue ends."""
         now = self.env.now
         self.stats.waiting.change(now, -1)
-        charge(train.parts, self.queue_activity, now)
-        self._start(train, steps, arrived, then)
+        activity = self.queue_activity
+        for part in train.parts:  # ``charge``, inlined
+            part.hours[activity] += now - part.mark
+            part.mark = now
+        if (self.closure.depth == 0 and self.opening is None
+                and (self.headway is None or now >= self.next_start)):
+            train.waited += now - arrived
+            if self.headway is not None:
+                self.next_start = now + self.headway
+            self._run_steps(train, steps, now, then)
+        else:
+            self._start(train, steps, arrived, then)
 
     def _start(self, train: Train, steps: Sequence[Step], arrived: float,
                then: Continuation) -> None:
@@ -138,16 +148,36 @@ class ServicePoint:
     def _run_steps(self, train: Train, steps: Sequence[Step], now: float,
                    then: Continuation) -> None:
         """Start a service at ``now``: count its busy time, then run its steps."""
-        hours = 0.0
-        for _, step_hours in steps:
-            hours += step_hours
+        if len(steps) == 1:  # the common case, inlined
+            activity, hours = steps[0]
+        else:
+            activity, hours = Activity.TERMINAL, 0.0
+            for _, step_hours in steps:
+                hours += step_hours
         start = now if now > self.warmup else self.warmup
         end = now + hours
         if end > self.until:
             end = self.until
         if end > start:
             self.busy_hours += end - start
-        self._next_step(train, steps, 0, then)
+        if len(steps) != 1:
+            self._next_step(train, steps, 0, then)
+        elif hours > 0:
+            ScheduledCall(self.env, hours, lambda _e: self._served(train, activity, then))
+        else:
+            self._served(train, activity, then)
+
+    def _served(self, train: Train, activity: Activity, then: Continuation) -> None:
+        """The end of a one-step service: charge it, hand the server on, go on."""
+        now = self.env.now
+        for part in train.parts:  # ``charge``, inlined
+            part.hours[activity] += now - part.mark
+            part.mark = now
+        if self.queue:  # ``_hand_over``, inlined
+            self.queue.popleft()()
+        else:
+            self.free += 1
+        then(train)
 
     def _next_step(self, train: Train, steps: Sequence[Step], i: int,
                    then: Continuation) -> None:

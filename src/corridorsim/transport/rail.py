@@ -9,7 +9,7 @@ import simpy
 from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.records import Activity
-from corridorsim.scenario.schema import RailLeg
+from corridorsim.scenario.schema import Fixed, RailLeg
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.scheduled_call import ScheduledCall
 from corridorsim.sim.streams import RandomStreams
@@ -34,6 +34,8 @@ class RailLine:
         self.running: Sampler | None = None
         if config.speed_kmh is not None:
             self.fixed_running = config.distance_km / config.speed_kmh
+        elif isinstance(config.running_time, Fixed):
+            self.fixed_running = config.running_time.value
         else:
             self.running = make_sampler(config.running_time, streams.get(f"{name}.running"))
         self.delay: Sampler | None = (make_sampler(config.delay, streams.get(f"{name}.delay"))
