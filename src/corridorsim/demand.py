@@ -62,24 +62,25 @@ class FlowReleases:
     def run(self) -> Generator[Any, Any, None]:
         env = self.env
         poisson = self.flow.arrivals == "poisson"
+        inf = float("inf")
         while True:
             now = env.now
             rate = self.rate_at(now)
             month_end = self.calendar.next_month_start(now)
-            if rate > 0:
+            if rate <= 0:
+                if month_end == inf:
+                    return
+                yield env.timeout(month_end - now)
+                continue
+            # Arrivals at this month's rate until the month ends.
+            while now < month_end:
                 gap = self.arrivals.expovariate(rate) if poisson else 1.0 / rate
-            else:
-                gap = float("inf")
-            if poisson and now + gap >= month_end:
-                # Memoryless: redraw from the month boundary with that month's rate.
-                if month_end == float("inf"):
-                    return
-                yield env.timeout(month_end - now)
-                continue
-            if gap == float("inf"):
-                if month_end == float("inf"):
-                    return
-                yield env.timeout(month_end - now)
-                continue
-            yield env.timeout(gap)
-            self.release(self.name, self.flow, self.route(), self.size())
+                if poisson and now + gap >= month_end:
+                    # Memoryless: redraw from the month boundary with that month's rate.
+                    if month_end == inf:
+                        return
+                    yield env.timeout(month_end - now)
+                    break
+                yield env.timeout(gap)
+                self.release(self.name, self.flow, self.route(), self.size())
+                now = env.now

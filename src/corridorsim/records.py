@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class Activity(enum.IntEnum):
@@ -46,12 +47,13 @@ ACTIVITIES: tuple[Activity, ...] = tuple(Activity)
 N_ACTIVITIES = len(ACTIVITIES)
 
 
-@dataclass(frozen=True, slots=True)
-class ShipmentRecord:
+class ShipmentRecord(NamedTuple):
     """One China-Europe consignment in one replication (a row of ``shipments.csv``).
 
     ``delivered_at`` and the per-activity hours are ``None`` while the consignment
-    is still in the system at the end of the run (horizon + drain).
+    is still in the system at the end of the run (horizon + drain). A named tuple, not a
+    frozen dataclass: a replication makes one per consignment, and a tuple is built
+    about five times faster.
     """
 
     replication: int

@@ -31,7 +31,6 @@ from corridorsim.records import NodeRecord, ObservationWindow, ShipmentRecord
 from corridorsim.scenario.schema import Flow, RailLeg, Scenario, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
-from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.sim.streams import RandomStreams
 from corridorsim.transport.rail import RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
@@ -173,10 +172,7 @@ class Replication:
             assert isinstance(port, PortFacility)
             port.release_to_sea([part], service)
         else:
-            train = Train([part], path, 0)
-            # Started like a new process would be: before the other events of this instant.
-            ScheduledCall(self.env, 0.0, lambda _e: self.start_journey(train, handle_first=True),
-                          URGENT)
+            self.start_journey(Train([part], path, 0), handle_first=True)
 
     def start_journey(self, train: Train, handle_first: bool) -> None:
         """Move a train along its path until it is delivered or handed to a vessel; the
