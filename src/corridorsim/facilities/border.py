@@ -29,6 +29,9 @@ from corridorsim.scenario.schema import (
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.streams import RandomStreams
 
+CUSTOMS = Activity.CUSTOMS
+INSPECTION = Activity.INSPECTION
+
 
 def effective_regime(default: CustomsRegime, patch: CustomsRegimePatch | None) -> CustomsRegime:
     """The scenario-wide regime with the keys a check overrides replaced."""
@@ -68,13 +71,25 @@ class CustomsPoint:
                                    f"{name}.digital")
         self.regime_draw: random.Random = streams.get(f"{name}.regime")
         self.inspection_draw: random.Random = streams.get(f"{name}.inspection")
+        self.regime: RegimeTimes | None = (self.paper if digitization <= 0.0 else
+                                           self.digital if digitization >= 1.0 else None)
+        """The only regime that can occur, or None when it is drawn per train."""
+        possible = [self.regime] if self.regime is not None else [self.paper, self.digital]
+        self.inspections = any(r.inspection_probability > 0 for r in possible)
 
     def steps(self) -> tuple[tuple[Activity, float], ...]:
-        """Draw the regime, document check and inspection of one train."""
-        regime = self.digital if self.regime_draw.random() < self.digitization else self.paper
-        check = (Activity.CUSTOMS, regime.document_check())
-        if self.inspection_draw.random() < regime.inspection_probability:
-            return check, (Activity.INSPECTION, regime.inspection_time())
+        """Draw the regime, document check and inspection of one train.
+
+        A draw whose outcome is certain (digitization 0 or 1, no inspections in the
+        regimes that can occur) is not made: each of these draws has its own stream, so
+        skipping it changes nothing else.
+        """
+        regime = self.regime
+        if regime is None:
+            regime = self.digital if self.regime_draw.random() < self.digitization else self.paper
+        check = (CUSTOMS, regime.document_check())
+        if self.inspections and self.inspection_draw.random() < regime.inspection_probability:
+            return check, (INSPECTION, regime.inspection_time())
         return (check,)
 
     def clear(self, train: Train, then: Continuation) -> None:

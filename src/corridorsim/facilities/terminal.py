@@ -7,7 +7,7 @@ import simpy
 from corridorsim.consignment import Continuation, Train
 from corridorsim.facilities.base import NodeFacility, ServicePoint
 from corridorsim.records import Activity, ObservationWindow
-from corridorsim.scenario.schema import Terminal
+from corridorsim.scenario.schema import Fixed, Terminal
 from corridorsim.sim.sampling import Sampler
 
 
@@ -27,7 +27,13 @@ class TerminalFacility(NodeFacility):
                                    queue_activity=Activity.TERMINAL)
         self.service_points.append(self.tracks)
         self.stations = (self.handle,)
+        self.fixed_steps = (((Activity.TERMINAL, config.handling_time.value),)
+                            if isinstance(config.handling_time, Fixed) else None)
+        """The service of every train when the handling time is fixed (no draw to make)."""
 
     def handle(self, train: Train, then: Continuation) -> None:
         """Load or unload the train on a track."""
-        self.tracks.serve(train, ((Activity.TERMINAL, self.handling_time()),), then)
+        steps = self.fixed_steps
+        if steps is None:
+            steps = ((Activity.TERMINAL, self.handling_time()),)
+        self.tracks.serve(train, steps, then)

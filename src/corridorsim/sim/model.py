@@ -201,7 +201,7 @@ class Replication:
             if handle:
                 node.pass_train(train, self._depart)
             else:
-                self._depart(train)
+                line.traverse(train, self._arrive_at_next_node)
         elif service is not None:
             assert isinstance(node, PortFacility)
             node.ship_out(train, service)
@@ -214,8 +214,16 @@ class Replication:
         line.traverse(train, self._arrive_at_next_node)
 
     def _arrive_at_next_node(self, train: Train) -> None:
+        """``_at_node`` of the next node, with ``handle``, inlined (the hot path)."""
         train.index += 1
-        self._at_node(train, True)
+        node, line, service = train.itinerary[train.index]
+        if line is not None:
+            node.pass_train(train, self._depart)
+        elif service is not None:
+            assert isinstance(node, PortFacility)
+            node.ship_out(train, service)
+        else:
+            node.receive_train(train, self._delivered)
 
     def _delivered(self, train: Train) -> None:
         self.deliver(train.parts)
