@@ -32,7 +32,7 @@ from corridorsim.scenario.schema import Flow, RailLeg, Scenario, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
 from corridorsim.sim.streams import RandomStreams
-from corridorsim.transport.rail import RailLine
+from corridorsim.transport.rail import RAIL_RUNNING, RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
 
 
@@ -209,21 +209,24 @@ class Replication:
             node.receive_train(train, self._delivered)
 
     def _depart(self, train: Train) -> None:
+        """Leave the node by the next rail line, and arrive at the next node."""
         line = train.itinerary[train.index].line
         assert line is not None
-        line.traverse(train, self._arrive_at_next_node)
+        if not (line.instant and line.closure.depth == 0):
+            line.traverse(train, self._arrive_at_next_node)
+            return
+        # An open instant leg (``RailLine.traverse`` of no time, and the arrival,
+        # inlined): the hot path of queueing-theory layouts.
+        now = self.env.now
+        for part in train.parts:
+            part.hours[RAIL_RUNNING] += now - part.mark
+            part.mark = now
+        train.index += 1
+        self._at_node(train, True)
 
     def _arrive_at_next_node(self, train: Train) -> None:
-        """``_at_node`` of the next node, with ``handle``, inlined (the hot path)."""
         train.index += 1
-        node, line, service = train.itinerary[train.index]
-        if line is not None:
-            node.pass_train(train, self._depart)
-        elif service is not None:
-            assert isinstance(node, PortFacility)
-            node.ship_out(train, service)
-        else:
-            node.receive_train(train, self._delivered)
+        self._at_node(train, True)
 
     def _delivered(self, train: Train) -> None:
         self.deliver(train.parts)
