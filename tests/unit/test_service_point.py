@@ -96,3 +96,20 @@ def test_scheduled_calls_keep_simpys_order_of_events():
     env.run()
     assert order == ["earlier", "urgent call", "timeout", "normal call"]
     assert env.now == 1.0
+
+
+def test_a_long_queue_at_a_zero_time_service_leaves_in_order_without_deep_recursion():
+    """A zero-length service ends as it starts, so each hand-over could start the next
+    one inside the last: 5,000 trains queued behind a closure must neither exhaust the
+    stack nor leave in reverse order."""
+    env = simpy.Environment()
+    point = service_point(env)
+    point.closure.close()
+    ScheduledCall(env, 1.0, lambda _e: point.closure.reopen())
+    left: list[int] = []
+    for k in range(5000):
+        point.serve(make_train(env, k), ((Activity.TERMINAL, 0.0),),
+                    lambda t: left.append(t.parts[0].consignment.id))
+    env.run()
+    assert left == list(range(5000))
+    assert point.free == 1 and not point.queue

@@ -64,7 +64,7 @@ class ServicePoint:
 
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
                  "queue_activity", "free", "queue", "next_start", "busy", "busy_hours",
-                 "warmup", "until")
+                 "warmup", "until", "ended", "handing_over")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
@@ -79,6 +79,9 @@ class ServicePoint:
         self.closure = closure
         self.stats = stats
         self.free = servers
+        self.ended = 0
+        """Servers whose service ended, not yet handed to the next in line."""
+        self.handing_over = False
         self.queue: deque[Callable[[], Any]] = deque()
         """Who waits for a server, as the call that hands it over."""
         self.next_start = 0.0
@@ -173,11 +176,13 @@ class ServicePoint:
         for part in train.parts:  # ``charge``, inlined
             part.hours[activity] += now - part.mark
             part.mark = now
-        if self.queue:  # ``_hand_over``, inlined
-            self.queue.popleft()()
+        if self.queue:  # ``_finish``, inlined
+            self.ended += 1
+            then(train)
+            self._hand_over()
         else:
             self.free += 1
-        then(train)
+            then(train)
 
     def _next_step(self, train: Train, steps: Sequence[Step], i: int,
                    then: Continuation) -> None:
@@ -191,8 +196,7 @@ class ServicePoint:
                               self._step_done(train, steps, i, activity, then))
                 return
             charge(train.parts, activity, env.now)
-        self._hand_over()
-        then(train)
+        self._finish(train, then)
 
     def _step_done(self, train: Train, steps: Sequence[Step], i: int, activity: Activity,
                    then: Continuation) -> None:
@@ -203,18 +207,36 @@ class ServicePoint:
         if i < len(steps):
             self._next_step(train, steps, i, then)
             return
-        if self.queue:  # ``_hand_over``, inlined
-            self.queue.popleft()()
+        self._finish(train, then)
+
+    def _finish(self, train: Train, then: Continuation) -> None:
+        """A service ended: the train goes on, then its server goes to the next in line
+        (the order a released server's next user started in with one process per train)."""
+        if self.queue:
+            self.ended += 1
+            then(train)
+            self._hand_over()
         else:
             self.free += 1
-        then(train)
+            then(train)
 
     def _hand_over(self) -> None:
-        """A service ended: the next in line starts now, or the server is free."""
-        if self.queue:
-            self.queue.popleft()()
-        else:
-            self.free += 1
+        """Give the servers whose service ended to the next in line, first come first
+        served, one after another. A zero-length service that ends inside this loop only
+        counts its server for the loop to pass on, so a long queue never nests calls (and
+        leaves in order)."""
+        if self.handing_over:
+            return
+        self.handing_over = True
+        try:
+            while self.ended:
+                self.ended -= 1
+                if self.queue:
+                    self.queue.popleft()()
+                else:
+                    self.free += 1
+        finally:
+            self.handing_over = False
 
     # --- vessels: a process holds the server -----------------------------------------------
 
@@ -264,6 +286,7 @@ class ServicePoint:
     def release(self) -> None:
         """End a hold taken with ``acquire``."""
         self.busy.change(self.env.now, -1)
+        self.ended += 1
         self._hand_over()
 
     def utilisation(self, end: float) -> float:
