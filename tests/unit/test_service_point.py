@@ -70,7 +70,7 @@ def test_a_closure_holds_the_start_and_is_charged_as_a_closure_hold():
 
 def test_a_vessel_holding_a_berth_makes_a_train_wait_until_it_releases():
     env = simpy.Environment()
-    point = service_point(env)
+    point = service_point(env, window=(0.0, 10.0))
     served_at: list[float] = []
 
     def vessel():
@@ -113,3 +113,9 @@ def test_a_long_queue_at_a_zero_time_service_leaves_in_order_without_deep_recurs
     env.run()
     assert left == list(range(5000))
     assert point.free == 1 and not point.queue
+
+
+def test_utilisation_is_only_given_at_the_end_of_the_window():
+    point = service_point(simpy.Environment(), window=(0.0, 100.0))
+    with pytest.raises(ValueError, match="window's end"):
+        point.utilisation(10.0)

@@ -2,9 +2,9 @@
 a minimum headway, and the per-node monitors that feed ``nodes.csv``.
 
 Extension points: a facility (terminal, border, port) composes one or more
-``ServicePoint`` objects and implements the train-handling generators the
-journey calls (``process_train`` for a train passing through, ``receive_train``
-for a train ending its journey here). Service times come from the facility's
+``ServicePoint`` objects and lists its ``stations``, the callbacks the journey runs
+(``pass_train`` for a train passing through, ``receive_train`` for a train ending
+its journey here; ports override both). Service times come from the facility's
 configuration; admission rules (yard space) and closures are enforced by the
 facility before a service point is used. Behaviour varies through these
 methods, never through checks on a class's name.
@@ -154,7 +154,7 @@ class ServicePoint:
         if len(steps) == 1:  # the common case, inlined
             activity, hours = steps[0]
         else:
-            activity, hours = Activity.TERMINAL, 0.0
+            activity, hours = steps[-1][0], 0.0  # activity unused: several steps
             for _, step_hours in steps:
                 hours += step_hours
         start = now if now > self.warmup else self.warmup
@@ -290,7 +290,11 @@ class ServicePoint:
         self._hand_over()
 
     def utilisation(self, end: float) -> float:
-        """Busy share of the servers from the end of warm-up to ``end`` (the horizon)."""
+        """Busy share of the servers over the observation window (``end`` must be its end:
+        train services are counted when they start, already cut to the window)."""
+        if end != self.until:
+            raise ValueError(f"utilisation is known at the window's end ({self.until}), "
+                             f"not at {end}")
         if end <= self.warmup:
             return 0.0
         return (self.busy.mean(end) + self.busy_hours / (end - self.warmup)) / self.servers

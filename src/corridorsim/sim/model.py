@@ -31,6 +31,7 @@ from corridorsim.records import NodeRecord, ObservationWindow, ShipmentRecord
 from corridorsim.scenario.schema import Flow, RailLeg, Scenario, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
+from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.sim.streams import RandomStreams
 from corridorsim.transport.rail import RAIL_RUNNING, RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
@@ -64,6 +65,10 @@ def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
             factor = factors.rail if isinstance(leg, RailLeg) else factors.sea
         co2 += factor * leg.distance_km
     return RouteEconomics(cost, co2)
+
+
+MAX_NESTED_NODES = 40
+"""Node visits one call may nest (each takes ~10 frames of Python's limit of 1,000)."""
 
 
 class Stop(NamedTuple):
@@ -138,6 +143,8 @@ class Replication:
         self.sea_services = {pair: self.services[s] for pair, s in sea_service_of_pair.items()}
         self.paths = {name: tuple(nodes) for name, nodes in scenario.routes.items()}
         self.itineraries: dict[tuple[str, ...], tuple[Stop, ...]] = {}
+        self.nested_nodes = 0
+        """Node visits in progress on the call stack (see ``_at_node``)."""
         self.economics = {name: route_economics(scenario, nodes)
                           for name, nodes in scenario.routes.items()}
         self.consignments: list[Consignment] = []
@@ -196,17 +203,27 @@ class Replication:
         return tuple(stops)
 
     def _at_node(self, train: Train, handle: bool) -> None:
-        node, line, service = train.itinerary[train.index]
-        if line is not None:
-            if handle:
-                node.pass_train(train, self._depart)
+        if self.nested_nodes >= MAX_NESTED_NODES:
+            # Nodes and legs that take no time call the next one directly; on a long
+            # route of them the calls would nest past Python's recursion limit. Go on
+            # from a fresh call at the same instant instead.
+            ScheduledCall(self.env, 0.0, lambda _e: self._at_node(train, handle), URGENT)
+            return
+        self.nested_nodes += 1
+        try:
+            node, line, service = train.itinerary[train.index]
+            if line is not None:
+                if handle:
+                    node.pass_train(train, self._depart)
+                else:
+                    line.traverse(train, self._arrive_at_next_node)
+            elif service is not None:
+                assert isinstance(node, PortFacility)
+                node.ship_out(train, service)
             else:
-                line.traverse(train, self._arrive_at_next_node)
-        elif service is not None:
-            assert isinstance(node, PortFacility)
-            node.ship_out(train, service)
-        else:
-            node.receive_train(train, self._delivered)
+                node.receive_train(train, self._delivered)
+        finally:
+            self.nested_nodes -= 1
 
     def _depart(self, train: Train) -> None:
         """Leave the node by the next rail line, and arrive at the next node."""
