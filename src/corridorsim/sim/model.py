@@ -209,21 +209,19 @@ class Replication:
             # from a fresh call at the same instant instead.
             ScheduledCall(self.env, 0.0, lambda _e: self._at_node(train, handle), URGENT)
             return
-        self.nested_nodes += 1
-        try:
-            node, line, service = train.itinerary[train.index]
-            if line is not None:
-                if handle:
-                    node.pass_train(train, self._depart)
-                else:
-                    line.traverse(train, self._arrive_at_next_node)
-            elif service is not None:
-                assert isinstance(node, PortFacility)
-                node.ship_out(train, service)
+        self.nested_nodes += 1  # no try/finally: an exception ends the replication anyway
+        node, line, service = train.itinerary[train.index]
+        if line is not None:
+            if handle:
+                node.pass_train(train, self._depart)
             else:
-                node.receive_train(train, self._delivered)
-        finally:
-            self.nested_nodes -= 1
+                line.traverse(train, self._arrive_at_next_node)
+        elif service is not None:
+            assert isinstance(node, PortFacility)
+            node.ship_out(train, service)
+        else:
+            node.receive_train(train, self._delivered)
+        self.nested_nodes -= 1
 
     def _depart(self, train: Train) -> None:
         """Leave the node by the next rail line, and arrive at the next node."""
