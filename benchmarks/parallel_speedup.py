@@ -25,7 +25,8 @@ from pathlib import Path
 
 import corridorsim as cs
 from corridorsim.experiment.replications import replicate
-from corridorsim.report.tables import add_summaries, merge_tables
+from corridorsim.report.summaries import add_summaries
+from corridorsim.report.tables import merge_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLICATIONS = 16
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     one = replicate(scenario, 0, serial.seed)
     started = time.perf_counter()
     merged = merge_tables([one[1]] * REPLICATIONS)
-    add_summaries(merged, serial)
+    add_summaries(merged, REPLICATIONS)
     parent_s = time.perf_counter() - started
     serial_share = parent_s / serial_s
     print(f"\nWhere the time goes (1 worker = {serial_s:.2f} s):")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import corridorsim as cs
-from corridorsim.sim.model import run_replication
+from corridorsim.model import run_replication
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINS_PER_YEAR = 20_000

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from corridorsim.errors import ScenarioError
+from corridorsim.corridors import CORRIDORS
+from corridorsim.experiment.replications import RunResult
 from corridorsim.report.tables import ACTIVITY_COLUMNS, rounded
 from corridorsim.scenario.distributions import Model
-from corridorsim.scenario.loader import scenario_error_from
+from corridorsim.scenario.loader import read_yaml_mapping
+from corridorsim.scenario.messages import error_from_validation
 from corridorsim.stats import estimate
 
-if TYPE_CHECKING:
-    from corridorsim.experiment.replications import RunResult
-
-CALIBRATION_COLUMNS = ["target", "what", "band_low", "band_high", "source", "model_mean",
-                       "ci_low", "ci_high", "replications", "passed"]
+CALIBRATION_COLUMNS = ("target", "what", "band_low", "band_high", "source", "model_mean",
+                       "ci_low", "ci_high", "replications", "passed")
 
 
 class Metric(Model):
@@ -40,8 +38,9 @@ class Metric(Model):
     ``cost_usd_per_teu``, ``co2_kg_per_teu``)."""
     route: str | None = None
     """Only consignments on this route..."""
-    corridor: Literal["northern", "middle"] | None = None
-    """...or on this corridor (all of its routes); all China-Europe cargo when neither."""
+    corridor: str | None = None
+    """...or on this corridor (``northern`` or ``middle``: all of its routes); all
+    China-Europe cargo when neither."""
     release_months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
     """Only consignments released in these calendar months."""
 
@@ -56,6 +55,9 @@ class Metric(Model):
                              "days_* column")
         if self.route is not None and self.corridor is not None:
             raise ValueError("give 'route' or 'corridor', not both")
+        if self.corridor is not None and self.corridor not in CORRIDORS:
+            raise ValueError(f"unknown corridor {self.corridor!r}; expected one of "
+                             + ", ".join(repr(c) for c in CORRIDORS))
         return self
 
 
@@ -95,17 +97,12 @@ class Targets(Model):
 
 def load_targets(path: Path) -> Targets:
     """Read and validate a target file; errors name the file and the key."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError("file not found; expected a calibration target file",
-                            source=path) from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"cannot be read as YAML ({exc})", source=path) from None
+    document = read_yaml_mapping(path, "calibration target")
     try:
         return Targets.model_validate(document)
     except ValidationError as exc:
-        raise scenario_error_from(exc, path, document) from None
+        raise error_from_validation(exc, Targets, path, document,
+                                    "calibration target file") from None
 
 
 def default_targets_path(scenario_file: Path, name: str) -> Path:

@@ -2,6 +2,9 @@
 
 Every error a user can cause (bad scenario, unwritable folder) is printed as one
 line naming the file and key, with exit code 2, and never as a traceback.
+
+Each subcommand imports what it runs inside its function, so that ``--help`` and
+``validate`` start without loading numpy, scipy and the simulation.
 """
 
 from __future__ import annotations
@@ -9,18 +12,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridorsim.errors import CorridorsimError, ScenarioError
-from corridorsim.scenario.loader import load_scenario, parse_override
+from corridorsim.scenario.loader import load_scenario
+from corridorsim.scenario.overrides import parse_override
+from corridorsim.version import VERSION
+
+if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start-up time)
+    from corridorsim.scenario.schema import Scenario
 
 EXIT_USAGE = 2
 
 
-def _load(path: str, sets: Sequence[str] | None) -> object:
+def _load(path: str, sets: Sequence[str] | None) -> Scenario:
     overrides = dict(parse_override(text, source=path) for text in sets or ())
     return load_scenario(path, overrides)
+
+
+def _workers(requested: int | None) -> int:
+    from corridorsim.experiment.executors import default_workers
+
+    return requested if requested is not None else default_workers()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -28,7 +43,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from corridorsim.network import describe
 
     scenario = _load(args.scenario, args.set)
-    print(describe(scenario))  # type: ignore[arg-type]
+    print(describe(scenario))
     return 0
 
 
@@ -55,11 +70,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.strip():
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
-    out = Path(args.out) if args.out is not None else Path("results") / scenario.name  # type: ignore[attr-defined]
+    out = Path(args.out) if args.out is not None else Path("results") / scenario.name
     check_replaceable(out.resolve(), RESULT_FILES)  # fail before the run, not after
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    result = run(scenario, replications=args.replications, seed=args.seed,  # type: ignore[arg-type]
-                 workers=workers, target_halfwidth=args.target_halfwidth,
+    result = run(scenario, replications=args.replications, seed=args.seed,
+                 workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
                  max_replications=args.max_replications)
     written = result.write(out)
     print(_summary_table(result.summary))
@@ -92,16 +106,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     scenario = _load(args.scenario, args.set)
     targets_path = (Path(args.targets) if args.targets
-                    else default_targets_path(Path(args.scenario), scenario.name))  # type: ignore[attr-defined]
+                    else default_targets_path(Path(args.scenario), scenario.name))
     targets = load_targets(targets_path)
     if args.replications < 2:
         raise ScenarioError("--replications: expected at least 2 (an interval needs two)",
                             source=args.scenario)
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"  # type: ignore[attr-defined]
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     check_replaceable(out.resolve(), RESULT_FILES)
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    result = run(scenario, replications=args.replications, seed=args.seed,  # type: ignore[arg-type]
-                 workers=workers)
+    result = run(scenario, replications=args.replications, seed=args.seed,
+                 workers=_workers(args.workers))
     rows = calibration_rows(result, targets)
     written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)})
     table = [["target", "band", "model mean", "95% CI", "pass"]]
@@ -282,83 +295,99 @@ def _summary_table(summary: list[dict[str, object]]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``corridorsim`` argument parser: one subparser per subcommand."""
     parser = argparse.ArgumentParser(
         prog="corridorsim",
         description="Simulate China-Europe container transit on the Middle Corridor and the "
                     "Northern route.")
-    from corridorsim import __version__
-
-    parser.add_argument("--version", action="version", version=f"corridorsim {__version__}")
+    parser.add_argument("--version", action="version", version=f"corridorsim {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_scenario_command(sub, "validate", cmd_validate)
+    _add_run_command(sub)
+    _add_calibrate_command(sub)
+    _add_compare_command(sub)
+    _add_sweep_command(sub, "sweep", cmd_sweep, "sweep YAML file")
+    _add_sweep_command(sub, "sensitivity", cmd_sensitivity,
+                       "sweep YAML file with design: {kind: sobol | morris}")
+    return parser
 
-    def add(name: str, func: object) -> argparse.ArgumentParser:
-        doc = (func.__doc__ or "").strip().replace("%", "%%")  # type: ignore[attr-defined]
-        p = sub.add_parser(name, help=doc.split("\n\n")[0], description=doc)
-        p.set_defaults(func=func)
-        p.add_argument("scenario", help="scenario YAML file")
-        p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
-                       help="override a scenario key (repeatable), e.g. "
-                            "--set borders.altynkol.customs.digitization=0.9")
-        return p
 
-    add("validate", cmd_validate)
-    run_p = add("run", cmd_run)
-    run_p.add_argument("--replications", "-n", type=int, help="replications (default: the "
-                       "scenario's 'replications')")
-    run_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
-    run_p.add_argument("--out", help="results folder (default: results/<scenario name>)")
-    cal_p = add("calibrate", cmd_calibrate)
-    cal_p.add_argument("--targets", help="target file (default: targets/<scenario name>.yaml "
-                       "beside the scenario file)")
-    cal_p.add_argument("--replications", "-n", type=int, default=30,
-                       help="replications (default 30)")
-    cal_p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
-    cal_p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
-    cal_p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
-    compare_doc = (cmd_compare.__doc__ or "").strip().replace("%", "%%")
-    cmp_p = sub.add_parser("compare", help=compare_doc, description=compare_doc)
-    cmp_p.set_defaults(func=cmd_compare)
-    cmp_p.add_argument("results_a", help="results folder A (the reference)")
-    cmp_p.add_argument("results_b", help="results folder B (the variant)")
-    cmp_p.add_argument("--unpaired", action="store_true", help="compare runs with different "
-                       "seeds or replication counts (Welch intervals, less precise)")
-    cmp_p.add_argument("--out", help="folder for comparison.csv "
-                       "(default: results/compare-<A>-vs-<B>)")
-    sweep_doc = (cmd_sweep.__doc__ or "").strip().replace("%", "%%")
-    sweep_p = sub.add_parser("sweep", help=sweep_doc, description=sweep_doc)
-    sweep_p.set_defaults(func=cmd_sweep)
-    sweep_p.add_argument("sweep", help="sweep YAML file")
-    where = sweep_p.add_mutually_exclusive_group()
+Command = Callable[[argparse.Namespace], int]
+
+
+def _doc(func: Command) -> str:
+    return (func.__doc__ or "").strip().replace("%", "%%")
+
+
+def _add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                 func: Command, help_text: str | None = None) -> argparse.ArgumentParser:
+    doc = _doc(func)
+    p = sub.add_parser(name, help=help_text or doc.split("\n\n")[0], description=doc)
+    p.set_defaults(func=func)
+    return p
+
+
+def _add_scenario_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                          func: Command) -> argparse.ArgumentParser:
+    p = _add_command(sub, name, func)
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                   help="override a scenario key (repeatable), e.g. "
+                        "--set borders.altynkol.customs.digitization=0.9")
+    return p
+
+
+def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_scenario_command(sub, "run", cmd_run)
+    p.add_argument("--replications", "-n", type=int, help="replications (default: the "
+                   "scenario's 'replications')")
+    p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
+    p.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
+                   help="add replications until every route's 95%% CI half-width of the "
+                        "mean transit time is within this fraction of the mean (e.g. 0.05)")
+    p.add_argument("--max-replications", type=int, default=100,
+                   help="cap for --target-halfwidth (default 100)")
+    p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
+                   "(default: the machine's cores; 1 runs them one after another); "
+                   "the results do not depend on it")
+
+
+def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_scenario_command(sub, "calibrate", cmd_calibrate)
+    p.add_argument("--targets", help="target file (default: targets/<scenario name>.yaml "
+                   "beside the scenario file)")
+    p.add_argument("--replications", "-n", type=int, default=30,
+                   help="replications (default 30)")
+    p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
+    p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
+    p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
+
+
+def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_command(sub, "compare", cmd_compare, help_text=_doc(cmd_compare))
+    p.add_argument("results_a", help="results folder A (the reference)")
+    p.add_argument("results_b", help="results folder B (the variant)")
+    p.add_argument("--unpaired", action="store_true", help="compare runs with different "
+                   "seeds or replication counts (Welch intervals, less precise)")
+    p.add_argument("--out", help="folder for comparison.csv "
+                   "(default: results/compare-<A>-vs-<B>)")
+
+
+def _add_sweep_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                       func: Command, file_help: str) -> None:
+    doc = _doc(func)
+    p = _add_command(sub, name, func,
+                     help_text=doc if name == "sweep" else doc.split(";")[0] + ".")
+    p.add_argument("sweep", help=file_help)
+    where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", "-w", type=int, help="local worker processes (default: "
                        "the machine's cores); the results do not depend on it")
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. "
                        "tcp://host:8786 (default: the sweep file's 'scheduler', if any)")
     where.add_argument("--serial", action="store_true", help="run every task in this process")
-    sweep_p.add_argument("--out", help="results folder (default: results/<sweep name>); "
-                         "a rerun into the same folder resumes")
-    sens_doc = (cmd_sensitivity.__doc__ or "").strip().replace("%", "%%")
-    sens_p = sub.add_parser("sensitivity", help=sens_doc.split(";")[0] + ".",
-                            description=sens_doc)
-    sens_p.set_defaults(func=cmd_sensitivity)
-    sens_p.add_argument("sweep", help="sweep YAML file with design: {kind: sobol | morris}")
-    sens_where = sens_p.add_mutually_exclusive_group()
-    sens_where.add_argument("--workers", "-w", type=int, help="local worker processes "
-                            "(default: the machine's cores); the results do not depend on it")
-    sens_where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, "
-                            "e.g. tcp://host:8786 (default: the sweep file's 'scheduler')")
-    sens_where.add_argument("--serial", action="store_true",
-                            help="run every task in this process")
-    sens_p.add_argument("--out", help="results folder (default: results/<sweep name>); "
-                        "a rerun into the same folder resumes")
-    run_p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
-                       help="add replications until every route's 95%% CI half-width of the "
-                            "mean transit time is within this fraction of the mean (e.g. 0.05)")
-    run_p.add_argument("--max-replications", type=int, default=100,
-                       help="cap for --target-halfwidth (default 100)")
-    run_p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
-                       "(default: the machine's cores; 1 runs them one after another); "
-                       "the results do not depend on it")
-    return parser
+    p.add_argument("--out", help="results folder (default: results/<sweep name>); "
+                   "a rerun into the same folder resumes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

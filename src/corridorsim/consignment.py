@@ -57,6 +57,7 @@ class ConsignmentPart:
 
     @classmethod
     def whole(cls, consignment: Consignment) -> ConsignmentPart:
+        """The whole consignment as one part, its clock starting at the release."""
         return cls(consignment, consignment.teu, [0.0] * N_ACTIVITIES, consignment.released_at)
 
     def split(self, teu: int) -> ConsignmentPart:
@@ -80,12 +81,12 @@ class Train:
     """A train: parts that share the same remaining path, and where it is on that path.
 
     While a node handles the train it also carries that visit's bookkeeping: when it
-    arrived, the hours it waited for servers, the station it is at, and what to do
+    arrived, the hours it waited for servers, the node's stage it is at, and what to do
     when the node is done with it.
     """
 
     __slots__ = ("parts", "teu", "path", "index", "itinerary", "visit_started", "waited",
-                 "station", "after_visit")
+                 "stage", "after_visit")
 
     def __init__(self, parts: list[ConsignmentPart], path: tuple[str, ...], index: int = 0):
         self.parts = parts
@@ -97,7 +98,7 @@ class Train:
         """The facilities and lines of ``path`` (set by the journey that moves it)."""
         self.visit_started = 0.0
         self.waited = 0.0
-        self.station = 0
+        self.stage = 0
         self.after_visit: Callable[[Train], None] = _outside_a_visit
 
 

@@ -9,28 +9,29 @@ from typing import Any
 
 import simpy
 
-from corridorsim.scenario.schema import Flow
+from corridorsim.scenario.sections import Flow
 from corridorsim.sim.calendar import Calendar
-from corridorsim.sim.streams import RandomStreams
+from corridorsim.sim.streams import FLOW_ARRIVALS, FLOW_ROUTE, FLOW_SIZE, RandomStreams
 
 HOURS_PER_WEEK = 168.0
 
-ReleaseFn = Callable[[str, Flow, str, int], None]
+Release = Callable[[str, Flow, str, int], None]
+"""Receives each new consignment: flow name, flow, route, TEU."""
 
 
 class FlowReleases:
     """Releases one flow's consignments: when, how big, and on which route."""
 
     def __init__(self, env: simpy.Environment, name: str, flow: Flow, calendar: Calendar,
-                 streams: RandomStreams, release: ReleaseFn):
+                 streams: RandomStreams, release: Release):
         self.env = env
         self.name = name
         self.flow = flow
         self.calendar = calendar
         self.release = release
-        self.arrivals: random.Random = streams.get(f"flow.{name}.arrivals")
-        self.sizes: random.Random = streams.get(f"flow.{name}.size")
-        self.route_draw: random.Random = streams.get(f"flow.{name}.route")
+        self.arrivals: random.Random = streams.get(FLOW_ARRIVALS.format(flow=name))
+        self.sizes: random.Random = streams.get(FLOW_SIZE.format(flow=name))
+        self.route_draw: random.Random = streams.get(FLOW_ROUTE.format(flow=name))
         self.route_names = list(flow.routes)
         cumulative, total = [], 0.0
         for share in flow.routes.values():
@@ -45,12 +46,14 @@ class FlowReleases:
         return self.base_rate * (season[self.calendar.month_at(t) - 1] if season else 1.0)
 
     def size(self) -> int:
+        """The size of the next consignment in TEU."""
         size = self.flow.consignment_teu
         if isinstance(size, int):
             return size
         return self.sizes.randint(size.low, size.high)
 
     def route(self) -> str:
+        """The route of the next consignment, drawn by the flow's shares."""
         if len(self.route_names) == 1:
             return self.route_names[0]
         u = self.route_draw.random() * self.cumulative[-1]
@@ -60,6 +63,7 @@ class FlowReleases:
         return self.route_names[-1]
 
     def run(self) -> Generator[Any, Any, None]:
+        """The release process: consignments at the month's rate, month after month."""
         env = self.env
         poisson = self.flow.arrivals == "poisson"
         inf = float("inf")

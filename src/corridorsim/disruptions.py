@@ -8,44 +8,58 @@ when the last one ends.
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
 
-from corridorsim.scenario.schema import SeasonalClosure, WindowClosure
+from corridorsim.scenario.sections import SeasonalClosure, WindowClosure
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import Sampler, make_sampler
+from corridorsim.sim.streams import CLOSURE_DURATION, CLOSURE_STARTS, RandomStreams
 
 
 class ClosureState:
-    """Whether a node or leg is closed now, the event of its reopening, and closed hours."""
+    """Whether a node or leg is closed now, the event of its reopening, and closed hours.
 
-    __slots__ = ("env", "depth", "reopened", "closed_since", "hours_closed", "count_from")
+    ``when_open`` is the one way to wait for a reopening for callbacks (service points,
+    node holds, rail lines); a process (a vessel) yields ``reopened`` instead. Both wait
+    on the same event, so they resume in the order they began to wait.
+    """
+
+    __slots__ = ("env", "depth", "closed", "reopened", "closed_since", "hours_closed",
+                 "count_from")
 
     def __init__(self, env: simpy.Environment, count_from: float = 0.0):
         self.env = env
         self.depth = 0
+        """Closures in force (they nest: the place reopens when the last one ends)."""
+        self.closed = False
+        """Whether any closure is in force (read on the hot path: a plain attribute)."""
         self.reopened = env.event()
         self.closed_since = 0.0
         self.hours_closed = 0.0
         self.count_from = count_from
 
-    @property
-    def closed(self) -> bool:
-        return self.depth > 0
-
     def close(self) -> None:
+        """One more closure starts."""
         if self.depth == 0:
             self.closed_since = self.env.now
+            self.closed = True
         self.depth += 1
 
     def reopen(self) -> None:
+        """One closure ends; the place reopens when it was the last."""
         self.depth -= 1
         if self.depth == 0:
+            self.closed = False
             self._count(self.env.now)
             event, self.reopened = self.reopened, self.env.event()
             event.succeed()
+
+    def when_open(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the place reopens (it is closed now)."""
+        self.reopened.callbacks.append(lambda _event: callback())
 
     def _count(self, now: float) -> None:
         start = max(self.closed_since, self.count_from)
@@ -103,13 +117,15 @@ def _one_closure(env: simpy.Environment, state: ClosureState,
     state.reopen()
 
 
-def start_closure(env: simpy.Environment, state: ClosureState,
+def start_closure(env: simpy.Environment, state: ClosureState, name: str,
                   closure: SeasonalClosure | WindowClosure, calendar: Calendar,
-                  rng: random.Random, duration_rng: random.Random) -> None:
-    """Start the process that drives one configured closure."""
+                  streams: RandomStreams) -> None:
+    """Start the process that drives the closure called ``name``."""
     if isinstance(closure, WindowClosure):
         start = calendar.hours_since_start(closure.start)
         end = calendar.hours_since_start(closure.end)
         env.process(window_closure(env, state, max(start, 0.0), end))
     else:
-        env.process(seasonal_closures(env, state, closure, calendar, rng, duration_rng))
+        env.process(seasonal_closures(env, state, closure, calendar,
+                                      streams.get(CLOSURE_STARTS.format(closure=name)),
+                                      streams.get(CLOSURE_DURATION.format(closure=name))))

@@ -1,17 +1,54 @@
-"""The corridor network as a reader sees it: nodes, legs, routes and flows."""
+"""The corridor network as built from a scenario: the legs along a route, what a route
+costs and emits per TEU whatever the time, and its description for a reader."""
 
 from __future__ import annotations
 
-from corridorsim.scenario.schema import RailLeg, Scenario, SeaLeg
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from corridorsim.scenario.schema import Scenario
+from corridorsim.scenario.sections import Leg, RailLeg, SeaLeg
+
+
+def legs_along(scenario: Scenario, path: Iterable[str]) -> list[Leg]:
+    """The legs joining consecutive nodes of ``path`` (validated to exist)."""
+    path = list(path)
+    pairs = scenario.legs_by_pair
+    return [scenario.legs[pairs[(a, b)]] for a, b in zip(path, path[1:], strict=False)]
+
+
+@dataclass(frozen=True)
+class RouteEconomics:
+    """Per-TEU money and CO2 of a route that do not depend on time."""
+
+    fixed_cost_usd_per_teu: float
+    co2_kg_per_teu: float
+
+
+def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
+    """Tariffs, handling and customs fees, and CO2 along a path, per TEU."""
+    path = list(path)
+    factors = scenario.costs.co2_kg_per_teu_km
+    cost = 0.0
+    co2 = 0.0
+    for node in path:
+        config = (scenario.terminals.get(node) or scenario.borders.get(node)
+                  or scenario.ports.get(node))
+        cost += config.handling_fee_usd_per_teu  # type: ignore[union-attr]
+        cost += getattr(config, "customs_fee_usd_per_teu", 0.0)
+    for leg in legs_along(scenario, path):
+        cost += leg.tariff_usd_per_teu + leg.tariff_usd_per_teu_km * leg.distance_km
+        factor = leg.co2_kg_per_teu_km
+        if factor is None:
+            factor = factors.rail if isinstance(leg, RailLeg) else factors.sea
+        co2 += factor * leg.distance_km
+    return RouteEconomics(cost, co2)
 
 
 def route_length_km(scenario: Scenario, route: str) -> tuple[float, float]:
     """Rail and sea kilometres along a route."""
-    legs = {(leg.from_, leg.to): leg for leg in scenario.legs.values()}
-    nodes = scenario.routes[route]
     rail = sea = 0.0
-    for a, b in zip(nodes, nodes[1:], strict=False):
-        leg = legs[(a, b)]
+    for leg in legs_along(scenario, scenario.routes[route]):
         if isinstance(leg, SeaLeg):
             sea += leg.distance_km
         else:

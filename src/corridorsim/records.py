@@ -40,6 +40,7 @@ class Activity(enum.IntEnum):
 
     @property
     def column(self) -> str:
+        """The activity's column in the result tables (``days_rail_running``)."""
         return f"days_{self.name.lower()}"
 
 
@@ -70,6 +71,7 @@ class ShipmentRecord(NamedTuple):
 
     @property
     def transit_hours(self) -> float | None:
+        """Hours from release to delivery, or None while still in the system."""
         return None if self.delivered_at is None else self.delivered_at - self.released_at
 
 
@@ -93,6 +95,24 @@ class NodeRecord:
     hours_closed: float
     mean_yard_teu: float | None
     max_yard_teu: float | None
+
+
+@dataclass(frozen=True)
+class ReplicationOutcome:
+    """Everything one replication reports."""
+
+    replication: int
+    shipments: tuple[ShipmentRecord, ...]
+    nodes: tuple[NodeRecord, ...]
+    backlog: dict[str, tuple[int, int]]
+    """Per China-Europe route: consignments released before the horizon (including those
+    released during warm-up) not yet delivered at the end of the run (horizon + drain),
+    and their TEU not yet delivered."""
+    released_teu: int
+    delivered_teu: int
+    in_system_teu: int
+    streams: tuple[str, ...] = ()
+    """Names of the random streams the replication drew from (for the manifest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +139,7 @@ class LevelMonitor:
         self.maximum = 0.0
 
     def change(self, now: float, delta: float) -> None:
+        """The level changes by ``delta`` at ``now`` (the area up to ``now`` is added first)."""
         if now > self.start:
             if self.last <= self.start and self.level > self.maximum:
                 self.maximum = self.level  # the level carried in at the end of warm-up

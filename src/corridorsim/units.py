@@ -52,7 +52,3 @@ def parse_duration(value: object) -> float:
             raise ValueError(f"unknown time unit {unit!r} in {value!r}; use one of {units}")
     raise ValueError(f"expected a duration such as '36h', '2.5d' or '45min', got {value!r}")
 
-
-def hours_to_days(hours: float) -> float:
-    """Days from hours: transit times are reported in days, the clock runs in hours."""
-    return hours / 24.0

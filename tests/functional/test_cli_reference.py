@@ -50,7 +50,7 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
         header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]
-        assert header.split(",") == columns
+        assert tuple(header.split(",")) == columns
     manifest = json.loads((baseline_run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scenario"] == "baseline-2024"
     assert manifest["seed"] == 3 and manifest["replications"] == 2

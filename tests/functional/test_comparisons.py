@@ -8,13 +8,13 @@ import pytest
 
 import corridorsim as cs
 from corridorsim.cli import main
-from corridorsim.sim.model import Replication
+from corridorsim.model import CorridorModel
 
 
 def test_changing_one_border_leaves_every_other_stream_unchanged(mini_scenario):
     """Common random numbers: demand and the other border draw the same numbers."""
-    base = Replication(mini_scenario, 0)
-    changed = Replication(mini_scenario.with_overrides(
+    base = CorridorModel(mini_scenario, 0)
+    changed = CorridorModel(mini_scenario.with_overrides(
         {"borders.east_border.customs.exit.lanes": 5,
          "borders.east_border.gauge_change.tracks": 4}), 0)
     base_out, changed_out = base.run(), changed.run()
@@ -22,9 +22,9 @@ def test_changing_one_border_leaves_every_other_stream_unchanged(mini_scenario):
                           for c in r.consignments]
     assert released(base) == released(changed)
     # The untouched west border's streams start from the same state in both scenarios.
-    fresh_a = Replication(mini_scenario, 0).streams.get("west_border.joint_customs.paper"
+    fresh_a = CorridorModel(mini_scenario, 0).streams.get("west_border.joint_customs.paper"
                                                         ".document_check")
-    fresh_b = Replication(changed.scenario, 0).streams.get("west_border.joint_customs.paper"
+    fresh_b = CorridorModel(changed.scenario, 0).streams.get("west_border.joint_customs.paper"
                                                            ".document_check")
     assert [fresh_a.random() for _ in range(5)] == [fresh_b.random() for _ in range(5)]
     assert base_out.released_teu == changed_out.released_teu

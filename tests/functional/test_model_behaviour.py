@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 import corridorsim as cs
-from corridorsim.scenario.loader import validate_document
+from corridorsim.scenario.schema import Scenario
 
 ROUNDING = 1e-4  # CSV values are rounded to 4 decimals
 
@@ -32,7 +32,7 @@ def sea_only(**changes) -> cs.Scenario:
                         "routes": {"middle_sea": 1.0}}},
     }
     doc.update(changes)
-    return validate_document(doc)
+    return Scenario.from_document(doc)
 
 
 def test_timetabled_vessel_wait_equals_the_hand_computation():
@@ -125,7 +125,7 @@ def test_opening_hours_delay_the_start_of_handling():
     }
     # Released at midnight (24 h), handled from 08:00 to 10:00, 2 h on the line,
     # unloaded in 1 h: 13 h in transit, 11 h of it at terminals.
-    (row,) = cs.run(validate_document(doc), replications=1).shipments
+    (row,) = cs.run(Scenario.from_document(doc), replications=1).shipments
     assert row["delivered_at"] == "2024-01-02T13:00"
     assert row["days_terminal"] == pytest.approx(11 / 24, abs=ROUNDING)
     assert row["days_rail_running"] == pytest.approx(2 / 24, abs=ROUNDING)
@@ -151,7 +151,7 @@ def test_node_waits_and_train_counts_describe_the_same_visits_across_the_warmup(
         "closures": {"c": {"kind": "window", "at": "x", "start": "2024-01-02T16:00",
                            "end": "2024-01-03T12:00"}},
     }
-    result = cs.run(validate_document(doc), replications=1)
+    result = cs.run(Scenario.from_document(doc), replications=1)
     (node,) = [r for r in result.nodes if r["node"] == "x"]
     delivered = [r for r in result.shipments if r["transit_days"] is not None]
     waits = [(r["days_border_queue"] + r["days_closure_hold"]) * 24 for r in delivered]

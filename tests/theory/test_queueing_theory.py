@@ -54,7 +54,9 @@ import pytest
 
 import corridorsim as cs
 from corridorsim.cli import main as cli_main
-from corridorsim.scenario.schema import Exponential, Fixed, RailLeg, Scenario
+from corridorsim.scenario.distributions import Exponential, Fixed
+from corridorsim.scenario.schema import Scenario
+from corridorsim.scenario.sections import RailLeg
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 HOURS_PER_WEEK = 168.0

@@ -11,10 +11,10 @@ import simpy
 from corridorsim.consignment import Consignment, ConsignmentPart
 from corridorsim.demand import FlowReleases
 from corridorsim.disruptions import ClosureState, start_closure
-from corridorsim.scenario.schema import Flow, SeasonalClosure, TrainFormation, WindowClosure
+from corridorsim.facilities.train_formation import TrainFormationYard
+from corridorsim.scenario.sections import Flow, SeasonalClosure, TrainFormation, WindowClosure
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.streams import RandomStreams
-from corridorsim.transport.consolidation import TrainFormationYard
 
 YEAR = 366 * 24.0  # 2024 is a leap year
 
@@ -70,7 +70,7 @@ def fraction_closed(closure, seed: int = 1) -> tuple[float, ClosureState]:
     cal = Calendar(dt.date(2024, 1, 1), YEAR)
     state = ClosureState(env)
     streams = RandomStreams(seed, 0)
-    start_closure(env, state, closure, cal, streams.get("c"), streams.get("d"))
+    start_closure(env, state, "c", closure, cal, streams)
     env.run(until=YEAR)
     return state.closed_hours(YEAR) / YEAR, state
 
@@ -100,8 +100,7 @@ def test_no_closures_in_months_with_no_events():
     env = simpy.Environment()
     cal = Calendar(dt.date(2024, 1, 1), YEAR)
     state = ClosureState(env)
-    start_closure(env, state, closure, cal, RandomStreams(1, 0).get("c"),
-                  RandomStreams(1, 0).get("d"))
+    start_closure(env, state, "c", closure, cal, RandomStreams(1, 0))
     november = cal.hours_since_start(dt.date(2024, 11, 1))
     env.run(until=november)
     assert state.closed_hours(november) == 0 and not state.closed

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 import corridorsim as cs
-from corridorsim.scenario.loader import apply_overrides, deep_merge, parse_override
+from corridorsim.scenario.overrides import apply_overrides, deep_merge, parse_override
 
 from ..conftest import MINI
 

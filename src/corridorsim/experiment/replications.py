@@ -15,8 +15,15 @@ from typing import Any
 
 from corridorsim.errors import RunError
 from corridorsim.experiment.executors import open_executor
+from corridorsim.model import few_garbage_collections, run_replication
+from corridorsim.records import ReplicationOutcome
+from corridorsim.report.manifest import run_manifest
+from corridorsim.report.scenario_comparison import check_pairable, compare_route_tables
+from corridorsim.report.summaries import add_summaries
+from corridorsim.report.tables import Tables, merge_tables, replication_tables
+from corridorsim.report.writer import write_run
 from corridorsim.scenario.schema import Scenario
-from corridorsim.sim.model import ReplicationOutcome, few_garbage_collections, run_replication
+from corridorsim.stats import estimate, mser5
 
 Mapper = Callable[..., Iterator[Any]]
 """A ``map``-like callable: ``mapper(function, scenarios, replications, seeds)``."""
@@ -66,16 +73,14 @@ class RunResult:
         return self.tables["summary"]
 
     def manifest(self) -> dict[str, Any]:
-        from corridorsim.report.manifest import build_manifest
-
-        return build_manifest(self)
+        """The contents of ``manifest.json``: what reproduces this run."""
+        return run_manifest(self.scenario, self.seed, self.outcomes, self.wall_seconds,
+                            self.precision, self.warmup_choice)
 
     def write(self, directory: str | Path, extra: dict[str, str] | None = None) -> Path:
         """Write every CSV and ``manifest.json`` (and ``extra`` name -> text files) into
         ``directory``, atomically."""
-        from corridorsim.report.writer import write_run
-
-        return write_run(self, Path(directory), extra)
+        return write_run(Path(directory), self.tables, self.manifest(), extra)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -84,17 +89,12 @@ def _whole(name: str, value: object, minimum: int) -> int:
     return value
 
 
-Tables = dict[str, list[dict[str, Any]]]
-
-
 def replicate(scenario: Scenario, replication: int, seed: int
               ) -> tuple[ReplicationOutcome, Tables]:
     """One replication and its table rows, both built where it runs (a worker process),
     so that only the merge is left to the parent. The per-consignment records travel
     back as table rows only: the outcome returned keeps its bookkeeping (backlog, TEU
     balance, node records) without its shipment records, which halves what is pickled."""
-    from corridorsim.report.tables import replication_tables
-
     with few_garbage_collections():
         outcome = run_replication(scenario, replication, seed)
         tables = replication_tables(scenario, outcome)
@@ -132,8 +132,6 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     transit time is within that fraction of its mean, or ``max_replications`` is
     reached; ``RunResult.precision`` says what was reached.
     """
-    from corridorsim.report.tables import add_summaries, merge_tables
-
     n = _whole("replications", scenario.replications if replications is None
                else replications, 1)
     base_seed = _whole("seed", scenario.seed if seed is None else seed, 0)
@@ -166,7 +164,7 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
                        outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
                        precision=precision, warmup_choice=warmup_choice)
-    add_summaries(result.tables, result)
+    add_summaries(result.tables, len(result.outcomes))
     result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
     return result
 
@@ -175,8 +173,6 @@ def relative_precision(shipments: list[dict[str, Any]], replications: int,
                        target: float) -> dict[str, Any]:
     """Relative 95% half-width of each China-Europe route's mean transit time, from the
     rows of ``shipments.csv`` of ``replications`` replications."""
-    from corridorsim.stats import estimate
-
     sums: dict[tuple[str, int], list[float]] = {}
     for row in shipments:
         if row["transit_days"] is not None:
@@ -197,8 +193,6 @@ def relative_precision(shipments: list[dict[str, Any]], replications: int,
 def choose_warmup(pilot: tuple[ReplicationOutcome, ...], horizon: float) -> dict[str, Any]:
     """MSER-5 on the daily mean transit time of China-Europe consignments by release day,
     averaged over the pilot replications. Returns the method, hours and days chosen."""
-    from corridorsim.stats import mser5
-
     days = int(horizon // 24)
     sums = [0.0] * days
     counts = [0] * days
@@ -216,3 +210,19 @@ def choose_warmup(pilot: tuple[ReplicationOutcome, ...], horizon: float) -> dict
     drop = mser5(series)
     return {"method": "MSER-5", "series": "daily mean transit days by release day",
             "pilot_replications": len(pilot), "days": drop, "hours": drop * 24.0}
+
+
+def compare(result_a: RunResult, result_b: RunResult,
+            unpaired: bool = False) -> list[dict[str, Any]]:
+    """Per route and KPI: B minus A with a 95% interval (rows of ``comparison.csv``).
+
+    Runs with the same seed and replication count share random streams replication by
+    replication, so the difference is estimated from paired differences; others are
+    refused unless ``unpaired`` (a Welch interval).
+    """
+    if not unpaired:
+        check_pairable({"seed": result_a.seed, "replications": len(result_a.outcomes)},
+                       {"seed": result_b.seed, "replications": len(result_b.outcomes)},
+                       f"run A ({result_a.scenario.name})",
+                       f"run B ({result_b.scenario.name})")
+    return compare_route_tables(result_a.routes, result_b.routes, paired=not unpaired)

@@ -19,31 +19,29 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    PositiveInt,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, model_validator
+from scipy.stats import qmc
 
-from corridorsim.errors import ScenarioError
+from corridorsim.corridors import corridor_of
+from corridorsim.errors import KeyPathError, ScenarioError
+from corridorsim.experiment.sensitivity_designs import (
+    SENSITIVITY_KINDS,
+    SensitivityDesign,
+    unit_sample,
+)
+from corridorsim.scenario.distributions import Model
 from corridorsim.scenario.loader import load_scenario, read_yaml_mapping
+from corridorsim.scenario.messages import error_from_validation
 from corridorsim.scenario.schema import Scenario
 
 Scalar = bool | int | float | str
-RESERVED_COLUMNS = {"point", "scope", "name", "kpi", "n", "mean", "ci_low", "ci_high",
+RESERVED_COLUMNS = frozenset({"point", "scope", "name", "kpi", "n", "mean", "ci_low", "ci_high",
                     "factor", "criterion", "middle_median_days", "reference_median_days",
-                    "gap_days", "gap_ci_low", "gap_ci_high", "note"}
+                    "gap_days", "gap_ci_low", "gap_ci_high", "note"})
+"""Column names of ``sweep.csv`` and ``frontier.csv`` a factor may not take."""
 
 
-class SweepModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-
-class KeyTarget(SweepModel):
+class KeyTarget(Model):
     """A key path set to a linear function of the factor's value: ``offset + scale * value``
     (e.g. a route share that moves against another)."""
 
@@ -55,7 +53,7 @@ class KeyTarget(SweepModel):
     """Added after scaling."""
 
 
-class Factor(SweepModel):
+class Factor(Model):
     """One factor: the key paths it sets, and its values (grid) or range (Latin hypercube)."""
 
     keys: Annotated[list[str | KeyTarget], Field(min_length=1)]
@@ -86,14 +84,11 @@ class Factor(SweepModel):
         return self
 
     def targets(self) -> list[KeyTarget]:
+        """Every key path the factor sets, as ``KeyTarget``."""
         return [KeyTarget(key=k) if isinstance(k, str) else k for k in self.keys]
 
 
-SENSITIVITY_KINDS = ("sobol", "morris")
-"""Design kinds that end in a sensitivity analysis (``sensitivity.csv``)."""
-
-
-class Design(SweepModel):
+class Design(Model):
     """How points are chosen from the factors."""
 
     kind: Literal["grid", "latin_hypercube", "sobol", "morris"] = "grid"
@@ -114,8 +109,6 @@ class Design(SweepModel):
 
     @model_validator(mode="after")
     def _keys_of_kind(self) -> Design:
-        from corridorsim.errors import KeyPathError
-
         uses = {"grid": set(), "latin_hypercube": {"samples"}, "sobol": {"samples", "resamples"},
                 "morris": {"trajectories", "levels", "resamples"}}[self.kind]
         for key in ("samples", "trajectories", "levels", "resamples"):
@@ -139,12 +132,12 @@ class Design(SweepModel):
         return self
 
     @property
-    def sensitivity(self) -> bool:
+    def is_sensitivity_analysis(self) -> bool:
         """Whether this design ends in a sensitivity analysis."""
         return self.kind in SENSITIVITY_KINDS
 
 
-class SweepFile(SweepModel):
+class SweepFile(Model):
     """A policy sweep: a base scenario, factors, a design, replications and a seed."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -172,8 +165,6 @@ class SweepFile(SweepModel):
 
     @model_validator(mode="after")
     def _design_matches_factors(self) -> SweepFile:
-        from corridorsim.errors import KeyPathError
-
         for name, factor in self.factors.items():
             if name in RESERVED_COLUMNS:
                 raise KeyPathError(f"factors.{name}", "this factor name is a column of "
@@ -187,6 +178,13 @@ class SweepFile(SweepModel):
                 raise KeyPathError(f"factors.{name}", f"{what} needs 'range: [low, high]' "
                                    "(a list of 'values' is for a grid design)")
         return self
+
+    def sensitivity_design(self) -> SensitivityDesign:
+        """What SALib needs of this file (a Sobol' or Morris design)."""
+        d = self.design
+        return SensitivityDesign(kind=d.kind, factors=tuple(self.factors), seed=self.seed,
+                                 samples=d.samples, trajectories=d.trajectories,
+                                 levels=d.levels, resamples=d.resamples)
 
 
 @dataclass(frozen=True)
@@ -210,6 +208,7 @@ class Sweep:
 
     @property
     def factor_names(self) -> list[str]:
+        """The factors, in file order (columns of ``sweep.csv``)."""
         return list(self.spec.factors)
 
 
@@ -220,7 +219,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(document)
     except ValidationError as exc:
-        raise _sweep_error(exc, path) from None
+        raise error_from_validation(exc, SweepFile, path, document, "sweep file") from None
     return build_sweep(spec, path)
 
 
@@ -252,13 +251,9 @@ def design_points(spec: SweepFile, source: Path | None = None) -> list[dict[str,
     if spec.design.kind == "grid":
         lists = [spec.factors[n].values or [] for n in names]
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
-    if spec.design.sensitivity:
-        from corridorsim.experiment.sensitivity import unit_sample
-
-        unit = unit_sample(spec, source)
+    if spec.design.is_sensitivity_analysis:
+        unit = unit_sample(spec.sensitivity_design(), source)
     else:
-        from scipy.stats import qmc
-
         assert spec.design.samples is not None
         rng = np.random.default_rng(spec.seed)
         try:
@@ -343,46 +338,17 @@ def _check_key_path(document: Any, key_path: str, source: Path | None, where: st
 def _northern_route(spec: SweepFile, base: Scenario, source: Path | None) -> str:
     """The Northern route to compare with: named, or the one ending where Middle routes end."""
     used = sorted({r for f in base.flows.values() if not f.background for r in f.routes})
-    northern = [r for r in used if r.startswith("northern_")]
+    northern = [r for r in used if corridor_of(r) == "northern"]
     if spec.northern_route is not None:
         if spec.northern_route not in northern:
             raise ScenarioError(f"{spec.northern_route!r} is not a Northern route of the base "
                                 f"scenario; expected one of {', '.join(northern) or '(none)'}",
                                 source=source, key_path="northern_route")
         return spec.northern_route
-    ends = {base.routes[r][-1] for r in used if r.startswith("middle_")}
+    ends = {base.routes[r][-1] for r in used if corridor_of(r) == "middle"}
     matches = [r for r in northern if base.routes[r][-1] in ends]
     if len(matches) != 1:
         raise ScenarioError("cannot choose the Northern route to compare with (candidates: "
                             f"{', '.join(matches) or 'none'}); name it in 'northern_route'",
                             source=source, key_path="northern_route")
     return matches[0]
-
-
-def _sweep_error(exc: ValidationError, source: Path) -> ScenarioError:
-    from corridorsim.errors import KeyPathError
-
-    errors = exc.errors(include_url=False)
-    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    original = (first.get("ctx") or {}).get("error")
-    if isinstance(original, KeyPathError):
-        return ScenarioError(original.message, source=source, key_path=original.key_path)
-    loc = [str(p) for p in first["loc"] if p not in ("str", "KeyTarget")
-           and not str(p).startswith(("function-", "constrained-"))]
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        allowed = _allowed_keys(first["loc"][:-1])
-        close = difflib.get_close_matches(str(first["loc"][-1]), allowed, n=1)
-        message = (f"unknown key; did you mean {close[0]!r}?" if close else
-                   "unknown key; expected one of " + ", ".join(repr(k) for k in allowed))
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    return ScenarioError(message, source=source, key_path=".".join(loc))
-
-
-def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
-    model: type[SweepModel] = SweepFile
-    models = {"factors": Factor, "design": Design, "keys": KeyTarget}
-    for part in parent:
-        model = models.get(str(part), model)
-    return sorted(model.model_fields)

@@ -16,12 +16,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from corridorsim.model import few_garbage_collections, run_replication
+from corridorsim.report.tables import replication_tables
 from corridorsim.report.writer import write_atomically
 from corridorsim.scenario.schema import Scenario
+from corridorsim.version import VERSION
 
-TASK_KPIS = ["consignments_delivered", "mean_transit_days", "median_transit_days",
+TASK_KPIS = ("consignments_delivered", "mean_transit_days", "median_transit_days",
              "p90_transit_days", "p95_transit_days", "mean_cost_usd_per_teu",
-             "mean_co2_kg_per_teu", "backlog_consignments"]
+             "mean_co2_kg_per_teu", "backlog_consignments")
 """The KPIs a task keeps, per route and per corridor (columns of ``routes.csv``)."""
 
 
@@ -38,15 +41,14 @@ def engine_fingerprint() -> str:
 
 
 def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON data, the same for equal scenarios (for task keys)."""
     return scenario.model_dump(mode="json", by_alias=True)
 
 
 def task_key(scenario_json: dict[str, Any], seed: int, replication: int) -> str:
     """Hex SHA-256 naming a task's result file."""
-    from corridorsim import __version__
-
     identity = {"scenario": scenario_json, "seed": seed, "replication": replication,
-                "corridorsim": __version__, "engine": engine_fingerprint(),
+                "corridorsim": VERSION, "engine": engine_fingerprint(),
                 "kpis": TASK_KPIS}
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -58,9 +60,6 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
     Rows: ``{"scope": "route"|"corridor", "name": ..., <kpi>: value}``, with values
     rounded by ``report.tables`` exactly as in ``routes.csv`` and ``summary.csv``.
     """
-    from corridorsim.report.tables import replication_tables
-    from corridorsim.sim.model import few_garbage_collections, run_replication
-
     with few_garbage_collections():
         tables = replication_tables(scenario, run_replication(scenario, replication, seed))
     rows: list[dict[str, Any]] = []
@@ -75,10 +74,9 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
 
 
 def task_text(key: str, seed: int, replication: int, rows: list[dict[str, Any]]) -> str:
-    from corridorsim import __version__
-
+    """The contents of a task's result file."""
     document = {"task": key, "seed": seed, "replication": replication,
-                "corridorsim": __version__, "rows": rows}
+                "corridorsim": VERSION, "rows": rows}
     return json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
 
 

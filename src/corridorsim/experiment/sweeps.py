@@ -20,12 +20,19 @@ import platform
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from corridorsim.errors import CorridorsimError, RunError
 from corridorsim.experiment.executors import open_executor
 from corridorsim.experiment.progress import Progress
+from corridorsim.experiment.sensitivity_designs import (
+    CONFIDENCE,
+    INDICES,
+    RANKED_BY,
+    analyze,
+)
 from corridorsim.experiment.sweep_files import Sweep, SweepFile, build_sweep, load_sweep
 from corridorsim.experiment.sweep_tasks import (
     TASK_KPIS,
@@ -34,13 +41,26 @@ from corridorsim.experiment.sweep_tasks import (
     run_task,
     task_key,
     task_text,
-    write_atomically,
     write_task,
 )
+from corridorsim.report.manifest import package_versions, scenario_hash
+from corridorsim.report.sensitivity_tables import (
+    SENSITIVITY_COLUMNS,
+    output_name,
+    sensitivity_rows,
+)
+from corridorsim.report.sweep_tables import (
+    frontier_columns,
+    frontier_rows,
+    point_gap,
+    point_rows,
+    sweep_columns,
+)
+from corridorsim.report.writer import csv_text, write_atomically
 
-SWEEP_FOLDER_ENTRIES = {"sweep.csv", "frontier.csv", "sensitivity.csv", "manifest.json",
-                        "tasks"}
-
+SWEEP_FOLDER_ENTRIES = frozenset({"sweep.csv", "frontier.csv", "sensitivity.csv",
+                                  "manifest.json", "tasks"})
+"""What a sweep's results folder may hold."""
 
 SAMPLE_NAMES = {"latin_hypercube": "Latin hypercube sample", "sobol": "Sobol' sample",
                 "morris": "Morris sample"}
@@ -202,16 +222,6 @@ def _result(future: Future[Any], point: int, replication: int) -> list[dict[str,
 
 def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run: int,
            reused: int, wall: float) -> SweepResult:
-    from corridorsim.report.manifest import package_versions, scenario_hash
-    from corridorsim.report.sensitivity_tables import SENSITIVITY_COLUMNS
-    from corridorsim.report.sweep_tables import (
-        frontier_columns,
-        frontier_rows,
-        point_rows,
-        sweep_columns,
-    )
-    from corridorsim.report.writer import csv_text
-
     factors = spec.factor_names
     tasks = folder / "tasks"
     rows: list[dict[str, Any]] = []
@@ -254,7 +264,7 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
     write_atomically(folder / "sweep.csv", csv_text(rows, sweep_columns(factors)))
     write_atomically(folder / "frontier.csv", csv_text(frontier, frontier_columns(factors)))
     indices: list[dict[str, Any]] = []
-    if design.sensitivity:  # after sweep.csv: if the analysis fails, the points are there
+    if design.is_sensitivity_analysis:  # after sweep.csv: if it fails, the points are there
         indices, manifest["sensitivity"] = _sensitivity(spec, by_point)
         write_atomically(folder / "sensitivity.csv", csv_text(indices, SENSITIVITY_COLUMNS))
     else:  # a design changed from a sensitivity one: its indices are no longer the folder's
@@ -267,31 +277,19 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
 def _sensitivity(spec: Sweep, by_point: dict[int, list[dict[str, Any]]]
                  ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The rows of ``sensitivity.csv`` and the manifest's ``sensitivity`` entry."""
-    from importlib.metadata import version as _version
-
-    from corridorsim.experiment.sensitivity import (
-        CONFIDENCE,
-        DEFAULT_LEVELS,
-        DEFAULT_RESAMPLES,
-        INDICES,
-        RANKED_BY,
-        analyze,
-    )
-    from corridorsim.report.sensitivity_tables import output_name, sensitivity_rows
-    from corridorsim.report.sweep_tables import point_gap
-
     design, target = spec.spec.design, spec.spec.target_days
+    method = spec.spec.sensitivity_design()
     outputs = [point_gap(by_point[p.index], spec.northern_route, target)["gap_days"]
                for p in spec.points]
-    found = analyze(spec.spec, outputs, spec.source)
+    found = analyze(method, outputs, spec.source)
     output = output_name(spec.northern_route, target)
     rows = sensitivity_rows(design.kind, found, INDICES[design.kind], RANKED_BY[design.kind],
                             output, len(spec.points), spec.spec.replications)
     entry = {"method": design.kind, "output": output, "ranked_by": RANKED_BY[design.kind],
              "confidence": CONFIDENCE,
-             "resamples": design.resamples or DEFAULT_RESAMPLES,
+             "resamples": method.bootstrap_resamples,
              "sampler": ("SALib sobol.sample (Saltelli, scrambled Sobol' sequence, "
                          "first and total order)" if design.kind == "sobol" else
-                         f"SALib morris.sample ({design.levels or DEFAULT_LEVELS} levels)"),
-             "sample_seed": spec.spec.seed, "salib": _version("SALib")}
+                         f"SALib morris.sample ({method.morris_levels} levels)"),
+             "sample_seed": spec.spec.seed, "salib": metadata.version("SALib")}
     return rows, entry

@@ -2,12 +2,32 @@
 a minimum headway, and the per-node monitors that feed ``nodes.csv``.
 
 Extension points: a facility (terminal, border, port) composes one or more
-``ServicePoint`` objects and lists its ``stations``, the callbacks the journey runs
-(``pass_train`` for a train passing through, ``receive_train`` for a train ending
-its journey here; ports override both). Service times come from the facility's
+``ServicePoint`` objects and lists its ``stages``, the service steps a train passes
+through in order (exit customs, gauge change, entry customs). The journey calls
+``pass_train`` for a train passing through and ``receive_train`` for a train ending
+its journey here; ports override both. Service times come from the facility's
 configuration; admission rules (yard space) and closures are enforced by the
-facility before a service point is used. Behaviour varies through these
-methods, never through checks on a class's name.
+facility before a service point is used. Behaviour varies through these methods,
+never through checks on a class's name.
+
+The continuation protocol. Trains move by callbacks, not processes: every call that
+moves a train (``pass_train``, a stage, ``ServicePoint.serve``, ``RailLine.traverse``)
+takes the train and ``then``, a function to call with the train when this step is
+done. A step that takes time schedules a ``ScheduledCall`` on the SimPy clock and
+returns at once; a step that takes no time calls ``then`` directly, so the stack
+grows by a few frames per step and unwinds when a step waits. Two rules keep that
+stack bounded: a freed server is handed to the next train in line by a loop
+(``ServicePoint._hand_over``), never by nesting, and a journey breaks its chain after
+``MAX_NESTED_NODES`` node visits (``journeys.py``). A train goes on (``then``) before
+its server is handed over, which is the order a process per train had, so results
+did not change when processes were replaced. Why callbacks: a process costs a
+generator, an ``Initialize`` event and a resumption per step, and on the peer
+benchmark that chain was the largest cost per consignment; replacing it (with the
+other hot-path work of the same change) took the five-station tandem from 15,800 to
+27,300 customers/s, from 0.59x to 1.02-1.10x idiomatic SimPy (benchmarks/README.md).
+For the same reason the hot paths write out small steps in place instead of calling
+them: ``charge`` of a train's parts, the end of a one-step service, the arrival over
+an open leg that takes no time. Vessels and closures stay processes: they are few.
 """
 
 from __future__ import annotations
@@ -21,10 +41,14 @@ import simpy
 from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.records import Activity, LevelMonitor, NodeRecord, ObservationWindow
-from corridorsim.scenario.schema import OpeningHours
+from corridorsim.scenario.sections import OpeningHours
 from corridorsim.sim.scheduled_call import ScheduledCall
 
 Step = tuple[Activity, float]
+"""One step of a service: the activity it is charged to and its hours."""
+
+Stage = Callable[[Train, Continuation], None]
+"""A node's service stage: serves a train, then calls ``then(train)``."""
 
 
 class NodeStatistics:
@@ -99,7 +123,7 @@ class ServicePoint:
         now = self.env.now
         if self.free > 0 and not self.queue:
             self.free -= 1
-            if (self.closure.depth == 0 and self.opening is None
+            if (not self.closure.closed and self.opening is None
                     and (self.headway is None or now >= self.next_start)):
                 # The common case: a free server and nothing to wait for.
                 if self.headway is not None:
@@ -117,10 +141,10 @@ class ServicePoint:
         now = self.env.now
         self.stats.waiting.change(now, -1)
         activity = self.queue_activity
-        for part in train.parts:  # ``charge``, inlined
+        for part in train.parts:
             part.hours[activity] += now - part.mark
             part.mark = now
-        if (self.closure.depth == 0 and self.opening is None
+        if (not self.closure.closed and self.opening is None
                 and (self.headway is None or now >= self.next_start)):
             train.waited += now - arrived
             if self.headway is not None:
@@ -132,6 +156,13 @@ class ServicePoint:
     def _start(self, train: Train, steps: Sequence[Step], arrived: float,
                then: Continuation) -> None:
         """With a server held: wait for what still stops a start, then start."""
+        if self.closure.closed:
+            def reopened() -> None:
+                charge(train.parts, Activity.CLOSURE_HOLD, self.env.now)
+                self._start(train, steps, arrived, then)
+
+            self.closure.when_open(reopened)
+            return
         hold = self.hold()
         if hold is not None:
             event, activity = hold
@@ -151,7 +182,7 @@ class ServicePoint:
     def _run_steps(self, train: Train, steps: Sequence[Step], now: float,
                    then: Continuation) -> None:
         """Start a service at ``now``: count its busy time, then run its steps."""
-        if len(steps) == 1:  # the common case, inlined
+        if len(steps) == 1:
             activity, hours = steps[0]
         else:
             activity, hours = steps[-1][0], 0.0  # activity unused: several steps
@@ -173,10 +204,10 @@ class ServicePoint:
     def _served(self, train: Train, activity: Activity, then: Continuation) -> None:
         """The end of a one-step service: charge it, hand the server on, go on."""
         now = self.env.now
-        for part in train.parts:  # ``charge``, inlined
+        for part in train.parts:
             part.hours[activity] += now - part.mark
             part.mark = now
-        if self.queue:  # ``_finish``, inlined
+        if self.queue:
             self.ended += 1
             then(train)
             self._hand_over()
@@ -201,7 +232,7 @@ class ServicePoint:
     def _step_done(self, train: Train, steps: Sequence[Step], i: int, activity: Activity,
                    then: Continuation) -> None:
         now = self.env.now
-        for part in train.parts:  # ``charge``, inlined
+        for part in train.parts:
             part.hours[activity] += now - part.mark
             part.mark = now
         if i < len(steps):
@@ -272,7 +303,7 @@ class ServicePoint:
         """What stops a service starting now (a closure, closing time, the headway since
         the last start) as the event that ends it and the activity the wait counts as;
         None when a service can start."""
-        if self.closure.depth > 0:
+        if self.closure.closed:
             return self.closure.reopened, Activity.CLOSURE_HOLD
         env = self.env
         if self.opening is not None:
@@ -304,9 +335,9 @@ class NodeFacility:
     """Base of terminals, borders and ports: name, kind, closure state, statistics.
 
     A train passing through by rail calls ``pass_train``; a train ending its journey
-    here calls ``receive_train``. Both run the node's ``stations`` in order (each a
+    here calls ``receive_train``. Both run the node's ``stages`` in order (each a
     function ``(train, then)`` that serves the train and calls ``then(train)``), count
-    the visit with its waits, and hand the train on. Subclasses fill ``stations``,
+    the visit with its waits, and hand the train on. Subclasses fill ``stages``,
     list their service points in ``service_points`` for utilisation, and may override
     the two entry points (ports do).
     """
@@ -319,34 +350,33 @@ class NodeFacility:
         self.closure = ClosureState(env, count_from=window.start)
         self.stats = NodeStatistics(window)
         self.service_points: list[ServicePoint] = []
-        self.stations: tuple[Callable[[Train, Continuation], None], ...] = (
-            self.hold_while_closed,)
+        self.stages: tuple[Stage, ...] = (self.hold_while_closed,)
 
     def pass_train(self, train: Train, then: Continuation) -> None:
         """Handle a train that continues by rail after this node, then call ``then``."""
         train.visit_started = self.env.now
         train.waited = 0.0
         train.after_visit = then
-        if len(self.stations) == 1:
-            self.stations[0](train, self._visit_done)
+        if len(self.stages) == 1:
+            self.stages[0](train, self._visit_done)
             return
-        train.station = 0
-        self._next_station(train)
+        train.stage = 0
+        self._next_stage(train)
 
     def receive_train(self, train: Train, then: Continuation) -> None:
         """Handle a train whose journey ends here, then call ``then`` (delivery)."""
         self.pass_train(train, then)
 
-    def _next_station(self, train: Train) -> None:
-        k = train.station
-        if k < len(self.stations):
-            train.station = k + 1
-            self.stations[k](train, self._next_station)
+    def _next_stage(self, train: Train) -> None:
+        k = train.stage
+        if k < len(self.stages):
+            train.stage = k + 1
+            self.stages[k](train, self._next_stage)
             return
         self._visit_done(train)
 
     def _visit_done(self, train: Train) -> None:
-        """Count the visit with its waits (``count_train``, inlined) and hand it on."""
+        """Count the visit with its waits (as ``count_train`` does) and hand it on."""
         st = self.stats
         if train.visit_started >= st.warmup:
             st.trains += 1
@@ -355,17 +385,17 @@ class NodeFacility:
         train.after_visit(train)
 
     def hold_while_closed(self, train: Train, then: Continuation) -> None:
-        """The station of a node without service points: a closure still stops trains."""
-        if self.closure.depth > 0:
+        """The stage of a node without service points: a closure still stops trains."""
+        if self.closure.closed:
             arrived = self.env.now
 
-            def reopened(_event: Any) -> None:
+            def reopened() -> None:
                 now = self.env.now
                 charge(train.parts, Activity.CLOSURE_HOLD, now)
                 train.waited += now - arrived
                 self.hold_while_closed(train, then)
 
-            self.closure.reopened.callbacks.append(reopened)
+            self.closure.when_open(reopened)
             return
         then(train)
 

@@ -9,15 +9,14 @@ for their own exit and entry checks.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 
 import simpy
 
 from corridorsim.consignment import Continuation, Train
 from corridorsim.disruptions import ClosureState
-from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
+from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint, Stage
 from corridorsim.records import Activity, ObservationWindow
-from corridorsim.scenario.schema import (
+from corridorsim.scenario.sections import (
     Border,
     Customs,
     CustomsCheck,
@@ -27,7 +26,14 @@ from corridorsim.scenario.schema import (
     OpeningHours,
 )
 from corridorsim.sim.sampling import Sampler, make_sampler
-from corridorsim.sim.streams import RandomStreams
+from corridorsim.sim.streams import (
+    CUSTOMS_DOCUMENT_CHECK,
+    CUSTOMS_INSPECTION,
+    CUSTOMS_INSPECTION_TIME,
+    CUSTOMS_REGIME,
+    GAUGE_CHANGE,
+    RandomStreams,
+)
 
 CUSTOMS = Activity.CUSTOMS
 INSPECTION = Activity.INSPECTION
@@ -46,12 +52,15 @@ class RegimeTimes:
 
     __slots__ = ("document_check", "inspection_probability", "inspection_time")
 
-    def __init__(self, regime: CustomsRegime, streams: RandomStreams, prefix: str):
-        self.document_check: Sampler = make_sampler(regime.document_check,
-                                                    streams.get(f"{prefix}.document_check"))
+    def __init__(self, regime: CustomsRegime, streams: RandomStreams, check: str,
+                 kind: str):
+        self.document_check: Sampler = make_sampler(
+            regime.document_check,
+            streams.get(CUSTOMS_DOCUMENT_CHECK.format(check=check, regime=kind)))
         self.inspection_probability = regime.inspection_probability
-        self.inspection_time: Sampler = make_sampler(regime.inspection_time,
-                                                     streams.get(f"{prefix}.inspection_time"))
+        self.inspection_time: Sampler = make_sampler(
+            regime.inspection_time,
+            streams.get(CUSTOMS_INSPECTION_TIME.format(check=check, regime=kind)))
 
 
 class CustomsPoint:
@@ -66,11 +75,12 @@ class CustomsPoint:
         self.lanes = ServicePoint(env, name, check.lanes, stats, closure, opening=opening,
                                   queue_activity=queue_activity)
         self.paper = RegimeTimes(effective_regime(regimes.paper, check.paper), streams,
-                                 f"{name}.paper")
+                                 name, "paper")
         self.digital = RegimeTimes(effective_regime(regimes.digital, check.digital), streams,
-                                   f"{name}.digital")
-        self.regime_draw: random.Random = streams.get(f"{name}.regime")
-        self.inspection_draw: random.Random = streams.get(f"{name}.inspection")
+                                   name, "digital")
+        self.regime_draw: random.Random = streams.get(CUSTOMS_REGIME.format(check=name))
+        self.inspection_draw: random.Random = streams.get(
+            CUSTOMS_INSPECTION.format(check=name))
         self.regime: RegimeTimes | None = (self.paper if digitization <= 0.0 else
                                            self.digital if digitization >= 1.0 else None)
         """The only regime that can occur, or None when it is drawn per train."""
@@ -130,7 +140,6 @@ class BorderFacility(NodeFacility):
                  window: ObservationWindow,
                  regimes: CustomsRegimes, digitization: float, streams: RandomStreams):
         super().__init__(env, name, window)
-        self.config = config
         self.exit, self.entry = customs_points(
             env, name, config.customs, regimes, digitization, streams, self.stats,
             self.closure, config.opening_hours, Activity.BORDER_QUEUE)
@@ -142,17 +151,18 @@ class BorderFacility(NodeFacility):
             self.gauge = ServicePoint(env, f"{name}.gauge_change", gc.tracks, self.stats,
                                       self.closure, headway=headway,
                                       opening=config.opening_hours)
-            self.gauge_time = make_sampler(gc.service_time, streams.get(f"{name}.gauge_change"))
-        stations: list[Callable[[Train, Continuation], None]] = []
+            self.gauge_time = make_sampler(gc.service_time,
+                                           streams.get(GAUGE_CHANGE.format(node=name)))
+        stages: list[Stage] = []
         for point in (self.exit, self.gauge, self.entry):
             if isinstance(point, CustomsPoint):
                 self.service_points.append(point.lanes)
-                stations.append(point.clear)
+                stages.append(point.clear)
             elif point is not None:
                 self.service_points.append(point)
-                stations.append(self.change_gauge)
-        if stations:
-            self.stations = tuple(stations)
+                stages.append(self.change_gauge)
+        if stages:
+            self.stages = tuple(stages)
 
     def change_gauge(self, train: Train, then: Continuation) -> None:
         """Transship or re-bogie the train (draws its time now)."""

@@ -17,7 +17,8 @@ handling continues.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 import simpy
 
@@ -25,16 +26,23 @@ from corridorsim.consignment import ConsignmentPart, Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
 from corridorsim.facilities.border import customs_points
+from corridorsim.facilities.train_formation import TrainFormationYard
 from corridorsim.records import Activity, LevelMonitor, NodeRecord, ObservationWindow
-from corridorsim.scenario.schema import CustomsRegimes, Port
+from corridorsim.scenario.sections import CustomsRegimes, Port
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
-from corridorsim.sim.streams import RandomStreams
-from corridorsim.transport.consolidation import TrainFormationYard
+from corridorsim.sim.streams import PORT_TRAIN_HANDLING, RandomStreams
 
-if TYPE_CHECKING:
-    from corridorsim.sim.model import Replication
-    from corridorsim.transport.vessels import VesselServiceOperator
+
+class OutboundService(Protocol):
+    """What a port needs of a vessel service that sails from it: somewhere to put cargo."""
+
+    def enqueue(self, port: str, parts: list[ConsignmentPart]) -> None:
+        """Cargo at ``port`` waiting for this service's next vessel."""
+
+
+Delivery = Callable[[Iterable[ConsignmentPart]], None]
+"""Parts that reached their destination."""
 
 
 class Yard:
@@ -50,6 +58,7 @@ class Yard:
         self.waiting: deque[tuple[int, simpy.Event]] = deque()
 
     def _fits(self, teu: int) -> bool:
+        # An empty yard takes any train, so a train larger than the yard cannot block it.
         return self.capacity is None or self.level + teu <= self.capacity or self.level == 0
 
     def admit(self, teu: int) -> simpy.Event | None:
@@ -62,10 +71,12 @@ class Yard:
         return event
 
     def add(self, teu: int) -> None:
+        """``teu`` more in the yard now."""
         self.level += teu
         self.monitor.change(self.env.now, teu)
 
     def remove(self, teu: int) -> None:
+        """``teu`` leave the yard; trains waiting at the gate are let in as they fit."""
         self.level -= teu
         self.monitor.change(self.env.now, -teu)
         while self.waiting and self._fits(self.waiting[0][0]):
@@ -75,17 +86,23 @@ class Yard:
 
 
 class PortFacility(NodeFacility):
-    """A port node. Its queue statistics are those of vessels waiting for a berth."""
+    """A port node. Its queue statistics are those of vessels waiting for a berth.
+
+    A port is built before the vessel services that call at it, so what it hands cargo
+    to is given afterwards with ``connect``: the services that sail from it (by the
+    port they sail to), where delivered cargo goes, and where a formed train starts its
+    journey.
+    """
 
     kind = "port"
 
     def __init__(self, env: simpy.Environment, name: str, config: Port,
                  window: ObservationWindow,
-                 regimes: CustomsRegimes, digitization: float, streams: RandomStreams,
-                 replication: Replication):
+                 regimes: CustomsRegimes, digitization: float, streams: RandomStreams):
         super().__init__(env, name, window)
-        self.config = config
-        self.replication = replication
+        self.outbound: Mapping[str, OutboundService] = {}
+        self.deliver: Delivery = _not_connected
+        self.start_train: Continuation = _not_connected
         self.rate = config.handling_teu_per_hour
         self.berths = ServicePoint(env, f"{name}.berths", config.berths, self.stats,
                                    self.closure, queue_activity=Activity.PORT_DWELL)
@@ -96,8 +113,8 @@ class PortFacility(NodeFacility):
                                    self.rail_stats, self.rail_open,
                                    queue_activity=Activity.PORT_DWELL)
         self.service_points.extend([self.berths, self.tracks])
-        self.train_handling: Sampler = make_sampler(config.train_handling_time,
-                                                    streams.get(f"{name}.train_handling"))
+        self.train_handling: Sampler = make_sampler(
+            config.train_handling_time, streams.get(PORT_TRAIN_HANDLING.format(node=name)))
         self.exit, self.entry = customs_points(
             env, name, config.customs, regimes, digitization, streams, self.rail_stats,
             self.rail_open, None, Activity.PORT_DWELL)
@@ -107,6 +124,15 @@ class PortFacility(NodeFacility):
         self.formation = (TrainFormationYard(env, config.train_formation, self._outbound)
                           if config.train_formation is not None else None)
         self.quay_teu = 0.0
+
+    def connect(self, outbound: Mapping[str, OutboundService], deliver: Delivery,
+                start_train: Continuation) -> None:
+        """Where cargo goes from here: ``outbound`` vessel services by the port they sail
+        to, ``deliver`` for cargo whose destination this is, ``start_train`` for a train
+        formed here (it leaves by rail without being handled again)."""
+        self.outbound = outbound
+        self.deliver = deliver
+        self.start_train = start_train
 
     # --- rail side -----------------------------------------------------------------------
 
@@ -123,7 +149,7 @@ class PortFacility(NodeFacility):
 
         self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),), unloaded)
 
-    def ship_out(self, train: Train, service: VesselServiceOperator) -> None:
+    def ship_out(self, train: Train, service: OutboundService) -> None:
         """A train bringing cargo for a vessel service: yard gate, exit check, unloading."""
         arrived = self.env.now
 
@@ -172,7 +198,7 @@ class PortFacility(NodeFacility):
         def loaded(train: Train) -> None:
             self.yard.remove(train.teu)
             self.stats.count_train(formed, train.teu, 0.0)
-            self.replication.start_journey(train, handle_first=False)
+            self.start_train(train)
 
         if self.entry is not None and not cleared:
             self.entry.clear(train, load)
@@ -181,24 +207,22 @@ class PortFacility(NodeFacility):
 
     # --- sea side ------------------------------------------------------------------------
 
-    def release_to_sea(self, parts: list[ConsignmentPart],
-                       service: VesselServiceOperator) -> None:
+    def release_to_sea(self, parts: list[ConsignmentPart], service: OutboundService) -> None:
         """Cargo that starts its journey in this port's yard (background cargo)."""
         self.yard.add(sum(p.teu for p in parts))
         service.enqueue(self.name, parts)
 
     def land(self, parts: list[ConsignmentPart]) -> None:
         """Cargo unloaded from a vessel: deliver it, tranship it, or form trains."""
-        replication = self.replication
         for part in parts:
             path = part.consignment.path
             i = path.index(self.name)
             if i == len(path) - 1:
-                replication.deliver((part,))
+                self.deliver((part,))
                 continue
             nxt = path[i + 1]
             self.yard.add(part.teu)
-            service = replication.sea_services.get((self.name, nxt))
+            service = self.outbound.get(nxt)
             if service is not None:
                 part.cleared_for = None  # transhipped: the joint check was for this port
                 service.enqueue(self.name, [part])
@@ -207,6 +231,7 @@ class PortFacility(NodeFacility):
                 self.formation.add(part, path[i:])
 
     def loaded_onto_vessel(self, teu: int) -> None:
+        """``teu`` left the yard on a vessel."""
         self.yard.remove(teu)
 
     def count_vessel_call(self, arrived: float, waited: float, teu_moved: float) -> None:
@@ -226,3 +251,7 @@ class PortFacility(NodeFacility):
             throughput_teu=self.quay_teu, throughput_trains=st.trains,
             vessel_calls=st.vessel_calls, hours_closed=self.closure.closed_hours(end),
             mean_yard_teu=self.yard.monitor.mean(end), max_yard_teu=self.yard.monitor.peak())
+
+
+def _not_connected(*_args: Any) -> None:
+    raise RuntimeError("a port handed on cargo before it was connected")

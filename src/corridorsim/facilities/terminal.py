@@ -7,7 +7,8 @@ import simpy
 from corridorsim.consignment import Continuation, Train
 from corridorsim.facilities.base import NodeFacility, ServicePoint
 from corridorsim.records import Activity, ObservationWindow
-from corridorsim.scenario.schema import Fixed, Terminal
+from corridorsim.scenario.distributions import Fixed
+from corridorsim.scenario.sections import Terminal
 from corridorsim.sim.sampling import Sampler
 
 
@@ -20,13 +21,12 @@ class TerminalFacility(NodeFacility):
                  window: ObservationWindow,
                  handling_time: Sampler):
         super().__init__(env, name, window)
-        self.config = config
         self.handling_time = handling_time
         self.tracks = ServicePoint(env, f"{name}.tracks", config.tracks, self.stats,
                                    self.closure, opening=config.opening_hours,
                                    queue_activity=Activity.TERMINAL)
         self.service_points.append(self.tracks)
-        self.stations = (self.handle,)
+        self.stages = (self.handle,)
         self.fixed_steps = (((Activity.TERMINAL, config.handling_time.value),)
                             if isinstance(config.handling_time, Fixed) else None)
         """The service of every train when the handling time is fixed (no draw to make)."""

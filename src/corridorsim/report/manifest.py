@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from collections.abc import Sequence
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from corridorsim.experiment.replications import RunResult
-    from corridorsim.scenario.schema import Scenario
+from corridorsim.records import ReplicationOutcome
+from corridorsim.scenario.schema import Scenario
+from corridorsim.sim.streams import STREAM_PATTERNS
+from corridorsim.version import VERSION
 
 DEPENDENCIES = ("simpy", "numpy", "pyyaml", "pydantic")
 
@@ -23,8 +25,9 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in ("corridorsim", *DEPENDENCIES):
+    """Versions of corridorsim and the dependencies that decide its results."""
+    versions = {"corridorsim": VERSION}
+    for name in DEPENDENCIES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -32,27 +35,34 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def build_manifest(result: RunResult) -> dict[str, Any]:
-    scenario = result.scenario
+def run_manifest(scenario: Scenario, seed: int, outcomes: Sequence[ReplicationOutcome],
+                 wall_seconds: float, precision: dict[str, Any] | None,
+                 warmup_choice: dict[str, Any] | None) -> dict[str, Any]:
+    """The manifest of a run of ``scenario``: what reproduces it and its TEU balance."""
     return {
         "scenario": scenario.name,
         "scenario_file": scenario.source.name if scenario.source is not None else None,
         "scenario_sha256": scenario_hash(scenario),
         "overrides": [{"key": k, "value": v} for k, v in scenario.overrides],
-        "seed": result.seed,
-        "replications": len(result.outcomes),
+        "seed": seed,
+        "replications": len(outcomes),
         "start_date": scenario.start_date.isoformat(),
         "horizon_hours": scenario.horizon,
         "drain_hours": scenario.drain,
         "warmup_hours": scenario.warmup,
         "python": platform.python_version(),
         "versions": package_versions(),
-        "wall_seconds": round(result.wall_seconds, 3),
-        "precision": result.precision,
-        "warmup_choice": result.warmup_choice,
+        "wall_seconds": round(wall_seconds, 3),
+        "precision": precision,
+        "warmup_choice": warmup_choice,
+        "random_streams": {
+            "seeded_by": "SeedSequence([seed, replication, first 8 bytes of sha256(name)])",
+            "patterns": list(STREAM_PATTERNS),
+            "names": list(outcomes[0].streams) if outcomes else [],
+        },
         "teu_balance": [
             {"replication": o.replication, "released_teu": o.released_teu,
              "delivered_teu": o.delivered_teu, "in_system_teu": o.in_system_teu}
-            for o in result.outcomes
+            for o in outcomes
         ],
     }

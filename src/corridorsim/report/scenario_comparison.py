@@ -11,19 +11,16 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corridorsim.errors import RunError
-from corridorsim.report.summaries import ROUTE_KPIS, _yes_no
+from corridorsim.report.summaries import ROUTE_KPIS, yes_no
 from corridorsim.report.tables import rounded
 from corridorsim.stats import estimate, paired_difference, welch_difference
 
-if TYPE_CHECKING:
-    from corridorsim.experiment.replications import RunResult
-
-SCENARIO_COMPARISON_COLUMNS = ["route", "kpi", "a_mean", "b_mean", "difference", "ci_low",
+SCENARIO_COMPARISON_COLUMNS = ("route", "kpi", "a_mean", "b_mean", "difference", "ci_low",
                                "ci_high", "half_width", "replications", "method",
-                               "significant"]
+                               "significant")
 
 
 def compare_route_tables(routes_a: list[dict[str, Any]], routes_b: list[dict[str, Any]],
@@ -49,7 +46,7 @@ def compare_route_tables(routes_a: list[dict[str, Any]], routes_b: list[dict[str
                 "ci_low": rounded(diff.low), "ci_high": rounded(diff.high),
                 "half_width": rounded(diff.half_width), "replications": diff.n,
                 "method": "paired" if paired else "welch",
-                "significant": _yes_no(diff.significant)})
+                "significant": yes_no(diff.significant)})
     return rows
 
 
@@ -68,17 +65,6 @@ def check_pairable(manifest_a: dict[str, Any], manifest_b: dict[str, Any], where
                            f"({manifest_a.get(key)} and {manifest_b.get(key)}), so their "
                            "replications are not paired; rerun one with the same --seed and "
                            "--replications, or pass --unpaired for a Welch comparison")
-
-
-def compare(result_a: RunResult, result_b: RunResult,
-            unpaired: bool = False) -> list[dict[str, Any]]:
-    """Per route and KPI: B minus A with a 95% interval (rows of ``comparison.csv``)."""
-    if not unpaired:
-        check_pairable({"seed": result_a.seed, "replications": len(result_a.outcomes)},
-                       {"seed": result_b.seed, "replications": len(result_b.outcomes)},
-                       f"run A ({result_a.scenario.name})",
-                       f"run B ({result_b.scenario.name})")
-    return compare_route_tables(result_a.routes, result_b.routes, paired=not unpaired)
 
 
 def read_results(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -11,8 +11,8 @@ from typing import Any
 
 from corridorsim.report.tables import rounded
 
-SENSITIVITY_COLUMNS = ["factor", "method", "index", "value", "ci_low", "ci_high", "rank",
-                       "output", "points", "replications"]
+SENSITIVITY_COLUMNS = ("factor", "method", "index", "value", "ci_low", "ci_high", "rank",
+                       "output", "points", "replications")
 
 
 def output_name(northern_route: str, target_days: float | None) -> str:

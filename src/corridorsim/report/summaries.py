@@ -4,23 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from corridorsim.report.tables import TRANSIT_KPIS, rounded
+from corridorsim.report.tables import TRANSIT_KPIS, Tables, rounded
 from corridorsim.stats import Estimate, estimate, paired_difference
 
-if TYPE_CHECKING:
-    from corridorsim.experiment.replications import RunResult
+ROUTE_KPIS = (*TRANSIT_KPIS, "backlog_consignments", "backlog_teu")
+CORRIDOR_KPIS = (*TRANSIT_KPIS, "backlog_consignments")
+NODE_KPIS = ("utilisation", "mean_queue", "max_queue", "mean_wait_hours", "throughput_teu",
+             "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu")
 
-ROUTE_KPIS = [*TRANSIT_KPIS, "backlog_consignments", "backlog_teu"]
-CORRIDOR_KPIS = [*TRANSIT_KPIS, "backlog_consignments"]
-NODE_KPIS = ["utilisation", "mean_queue", "max_queue", "mean_wait_hours", "throughput_teu",
-             "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu"]
-
-SUMMARY_COLUMNS = ["scope", "name", "kpi", "mean", "std", "ci_low", "ci_high", "half_width",
-                   "replications"]
-COMPARISON_COLUMNS = ["scope", "name", "kpi", "middle_mean", "northern_mean", "difference",
-                      "ci_low", "ci_high", "half_width", "replications", "significant"]
+SUMMARY_COLUMNS = ("scope", "name", "kpi", "mean", "std", "ci_low", "ci_high", "half_width",
+                   "replications")
+COMPARISON_COLUMNS = ("scope", "name", "kpi", "middle_mean", "northern_mean", "difference",
+                      "ci_low", "ci_high", "half_width", "replications", "significant")
 
 
 def _by_replication(rows: Iterable[dict[str, Any]], kpi: str, n: int) -> list[Any]:
@@ -43,41 +40,48 @@ def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[st
     return groups
 
 
-def summary_rows(result: RunResult) -> list[dict[str, Any]]:
-    """Mean, standard deviation and 95% t-interval of every KPI across replications."""
-    n = len(result.outcomes)
+def add_summaries(tables: Tables, replications: int) -> None:
+    """Add ``summary`` and ``comparison`` to the merged per-replication tables."""
+    tables["summary"] = summary_rows(tables, replications)
+    tables["comparison"] = comparison_rows(tables, replications)
+
+
+def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
+    """Mean, standard deviation and 95% t-interval of every KPI across the replications
+    of the merged per-replication ``tables``."""
+    n = replications
     out: list[dict[str, Any]] = []
-    corridors = [g for g in result.tables["groups"] if g["scope"] == "corridor"]
+    corridors = [g for g in tables["groups"] if g["scope"] == "corridor"]
     for name, rows in sorted(_grouped(corridors, "name").items()):
         for kpi in CORRIDOR_KPIS:
             out.append(_estimate_row("corridor", name, kpi,
                                      estimate(_by_replication(rows, kpi, n))))
-    for name, rows in sorted(_grouped(result.routes, "route").items()):
+    for name, rows in sorted(_grouped(tables["routes"], "route").items()):
         for kpi in ROUTE_KPIS:
             out.append(_estimate_row("route", name, kpi, estimate(_by_replication(rows, kpi, n))))
     flows: dict[str, list[dict[str, Any]]] = {}
-    for row in result.tables["groups"]:
+    for row in tables["groups"]:
         if row["scope"] == "flow":
             flows.setdefault(f"{row['name']}:{row['corridor']}", []).append(row)
     for name, rows in sorted(flows.items()):
         for kpi in TRANSIT_KPIS:
             out.append(_estimate_row("flow", name, kpi, estimate(_by_replication(rows, kpi, n))))
-    for name, rows in _grouped(result.nodes, "node").items():
+    for name, rows in _grouped(tables["nodes"], "node").items():
         for kpi in NODE_KPIS:
             out.append(_estimate_row("node", name, kpi, estimate(_by_replication(rows, kpi, n))))
     return out
 
 
-def comparison_rows(result: RunResult) -> list[dict[str, Any]]:
+def comparison_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     """Middle minus Northern for every KPI, paired by replication (common random numbers).
 
     Compared like for like within each flow that uses both corridors (same origin and
     destination), and for the corridors pooled over all flows (scope ``all``).
     """
-    n = len(result.outcomes)
-    groups = result.tables["groups"]
+    n = replications
+    groups = tables["groups"]
     out: list[dict[str, Any]] = []
-    scopes: list[tuple[str, str, list[dict[str, Any]], list[str]]] = [
+    scopes: list[tuple[str, str, list[dict[str, Any]], tuple[str, ...]]] = [
         ("all", "all", [g for g in groups if g["scope"] == "corridor"], CORRIDOR_KPIS)]
     flows = _grouped([g for g in groups if g["scope"] == "flow"], "name")
     for flow, rows in sorted(flows.items()):
@@ -98,9 +102,10 @@ def comparison_rows(result: RunResult) -> list[dict[str, Any]]:
                 "northern_mean": rounded(estimate(no).mean), "difference": rounded(diff.mean),
                 "ci_low": rounded(diff.low), "ci_high": rounded(diff.high),
                 "half_width": rounded(diff.half_width), "replications": diff.n,
-                "significant": _yes_no(diff.significant)})
+                "significant": yes_no(diff.significant)})
     return out
 
 
-def _yes_no(flag: bool | None) -> str | None:
+def yes_no(flag: bool | None) -> str | None:
+    """A flag as the tables write it: ``yes``, ``no`` or an empty cell."""
     return None if flag is None else ("yes" if flag else "no")

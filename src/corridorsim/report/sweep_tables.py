@@ -13,24 +13,27 @@ from typing import Any
 from corridorsim.report.tables import rounded
 from corridorsim.stats import Estimate, estimate, paired_difference
 
-SWEEP_STAT_COLUMNS = ["scope", "name", "kpi", "n", "mean", "ci_low", "ci_high"]
-GAP_KPIS = ["median_transit_days", "p90_transit_days"]
-FRONTIER_STAT_COLUMNS = ["point", "criterion", "middle_median_days", "reference_median_days",
-                         "gap_days", "gap_ci_low", "gap_ci_high", "note"]
+SWEEP_STAT_COLUMNS = ("scope", "name", "kpi", "n", "mean", "ci_low", "ci_high")
+GAP_KPIS = ("median_transit_days", "p90_transit_days")
+FRONTIER_STAT_COLUMNS = ("point", "criterion", "middle_median_days", "reference_median_days",
+                         "gap_days", "gap_ci_low", "gap_ci_high", "note")
 
 Replications = Sequence[Sequence[dict[str, Any]]]
 """A point's task rows, one list per replication in replication order."""
 
 
 def sweep_columns(factors: Sequence[str]) -> list[str]:
+    """Columns of ``sweep.csv``: the point, one per factor, then the statistics."""
     return ["point", *factors, *SWEEP_STAT_COLUMNS]
 
 
 def frontier_columns(factors: Sequence[str]) -> list[str]:
+    """Columns of ``frontier.csv``: the factor, one per factor's value, then the gap."""
     return ["factor", *factors, *FRONTIER_STAT_COLUMNS]
 
 
 def gap_name(northern_route: str) -> str:
+    """The name of the gap rows of ``sweep.csv`` (``middle-northern_duisburg``)."""
     return f"middle-{northern_route}"
 
 

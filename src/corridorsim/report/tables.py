@@ -7,42 +7,35 @@ for the same scenario, seed and version wherever they are produced.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from corridorsim.records import ACTIVITIES, NodeRecord
+from corridorsim.corridors import corridor_of
+from corridorsim.records import ACTIVITIES, NodeRecord, ReplicationOutcome
+from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.calendar import Calendar
 
-if TYPE_CHECKING:
-    from corridorsim.experiment.replications import RunResult
-    from corridorsim.scenario.schema import Scenario
-    from corridorsim.sim.model import ReplicationOutcome
+Tables = dict[str, list[dict[str, Any]]]
+"""Rows by table name (``shipments``, ``routes``, ``nodes``, ``groups``, and after the
+merge ``summary`` and ``comparison``)."""
 
-ACTIVITY_COLUMNS = [a.column for a in ACTIVITIES]
+ACTIVITY_COLUMNS = tuple(a.column for a in ACTIVITIES)
 
-SHIPMENT_COLUMNS = ["replication", "consignment_id", "flow", "route", "corridor", "teu",
+SHIPMENT_COLUMNS = ("replication", "consignment_id", "flow", "route", "corridor", "teu",
                     "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
-                    "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu"]
+                    "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu")
 
-NODE_COLUMNS = ["replication", "node", "kind", "utilisation", "mean_queue", "max_queue",
+NODE_COLUMNS = ("replication", "node", "kind", "utilisation", "mean_queue", "max_queue",
                 "mean_wait_hours", "throughput_teu", "throughput_trains", "vessel_calls",
-                "hours_closed", "mean_yard_teu", "max_yard_teu"]
+                "hours_closed", "mean_yard_teu", "max_yard_teu")
 
-ROUTE_COLUMNS = ["replication", "route", "corridor", "consignments_released",
+ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
                  "consignments_delivered", "teu_delivered", "mean_transit_days",
                  "std_transit_days", "median_transit_days", "p90_transit_days",
                  "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
-                 "mean_co2_kg_per_teu", *[f"mean_{c}" for c in ACTIVITY_COLUMNS],
-                 "backlog_consignments", "backlog_teu"]
-
-
-def corridor_of(route: str) -> str:
-    """``northern`` or ``middle`` from the route's name (the naming rule of the schema)."""
-    for family in ("northern", "middle"):
-        if route.startswith(family + "_"):
-            return family
-    return "other"
+                 "mean_co2_kg_per_teu", *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
+                 "backlog_consignments", "backlog_teu")
 
 
 def rounded(x: float | None, digits: int = 4) -> float | None:
@@ -53,10 +46,9 @@ def rounded(x: float | None, digits: int = 4) -> float | None:
 TABLES = ("shipments", "routes", "nodes", "groups")
 
 
-def merge_tables(pieces: Iterable[dict[str, list[dict[str, Any]]]]
-                 ) -> dict[str, list[dict[str, Any]]]:
+def merge_tables(pieces: Iterable[Tables]) -> Tables:
     """Concatenate per-replication tables (given in replication order)."""
-    merged: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    merged: Tables = {name: [] for name in TABLES}
     for piece in pieces:
         for name in TABLES:
             merged[name].extend(piece[name])
@@ -88,8 +80,7 @@ def _column(values: np.ndarray, present: np.ndarray) -> list[Any]:
     return out
 
 
-def replication_tables(scenario: Scenario, outcome: ReplicationOutcome
-                       ) -> dict[str, list[dict[str, Any]]]:
+def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Tables:
     """Rows of shipments, routes, nodes and groups of one replication.
 
     Built where the replication ran (a worker process), so that table building runs in
@@ -175,23 +166,15 @@ class ShipmentColumns:
         self.teu = teu
 
 
-def add_summaries(tables: dict[str, list[dict[str, Any]]], result: RunResult) -> None:
-    """Add the across-replication tables (needs the per-replication ones first)."""
-    from corridorsim.report.summaries import comparison_rows, summary_rows
-
-    tables["summary"] = summary_rows(result)
-    tables["comparison"] = comparison_rows(result)
-
-
-TRANSIT_KPIS = ["consignments_released", "consignments_delivered", "teu_delivered",
+TRANSIT_KPIS = ("consignments_released", "consignments_delivered", "teu_delivered",
                 "mean_transit_days", "std_transit_days", "median_transit_days",
                 "p90_transit_days", "p95_transit_days", "share_within_promise",
                 "mean_cost_usd_per_teu", "mean_co2_kg_per_teu",
-                *[f"mean_{c}" for c in ACTIVITY_COLUMNS]]
+                *(f"mean_{c}" for c in ACTIVITY_COLUMNS))
 
 
 def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None,
-                 horizon: float) -> dict[str, Any]:
+                 end: float) -> dict[str, Any]:
     """Transit-time, cost and CO2 figures of the shipments ``rows`` (one replication)."""
     done = rows[table.delivered[rows]]
     kpis: dict[str, Any] = {"consignments_released": len(rows),
@@ -206,7 +189,7 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
         "median_transit_days": rounded(np.percentile(days, 50)),
         "p90_transit_days": rounded(np.percentile(days, 90)),
         "p95_transit_days": rounded(np.percentile(days, 95)),
-        "share_within_promise": _share_within_promise(table, rows, promise, horizon),
+        "share_within_promise": _share_within_promise(table, rows, promise, end),
         "mean_cost_usd_per_teu": rounded(np.mean(table.cost[done]), 2),
         "mean_co2_kg_per_teu": rounded(np.mean(table.co2[done]), 2),
     })
@@ -217,7 +200,7 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
 
 def _group_rows(replication: int, table: ShipmentColumns, per_route: dict[str, list[int]],
                 backlog: dict[str, tuple[int, int]], promise: float | None,
-                horizon: float) -> list[dict[str, Any]]:
+                end: float) -> list[dict[str, Any]]:
     """Per replication: KPIs of each corridor, and of each flow on each corridor.
 
     Flow-level groups make route comparisons like for like (same origin and
@@ -237,7 +220,7 @@ def _group_rows(replication: int, table: ShipmentColumns, per_route: dict[str, l
     for (scope, name, corridor), (rows, stuck) in sorted(buckets.items()):
         entry = {"replication": replication, "scope": scope, "name": name,
                  "corridor": corridor,
-                 **transit_kpis(table, np.array(rows, dtype=np.int64), promise, horizon)}
+                 **transit_kpis(table, np.array(rows, dtype=np.int64), promise, end)}
         if scope == "corridor":
             entry["backlog_consignments"] = stuck
         out.append(entry)
@@ -245,7 +228,7 @@ def _group_rows(replication: int, table: ShipmentColumns, per_route: dict[str, l
 
 
 def _share_within_promise(table: ShipmentColumns, rows: np.ndarray,
-                          promise_hours: float | None, horizon: float) -> float | None:
+                          promise_hours: float | None, end: float) -> float | None:
     """Share of consignments whose promise fell due by the end that were delivered in time.
 
     Consignments still travelling past their promise count as late; those whose promise
@@ -253,7 +236,7 @@ def _share_within_promise(table: ShipmentColumns, rows: np.ndarray,
     """
     if promise_hours is None:
         return None
-    due = table.released_hours[rows] + promise_hours <= horizon
+    due = table.released_hours[rows] + promise_hours <= end
     n_due = int(due.sum())
     if not n_due:
         return None

@@ -16,14 +16,11 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corridorsim.errors import RunError
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
-from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS
-
-if TYPE_CHECKING:
-    from corridorsim.experiment.replications import RunResult
+from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS, Tables
 
 TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
                "nodes": ("nodes.csv", NODE_COLUMNS),
@@ -123,11 +120,12 @@ def write_folder_atomically(directory: Path, files: dict[str, str]) -> Path:
     return directory
 
 
-def write_run(result: RunResult, directory: Path,
+def write_run(directory: Path, tables: Tables, manifest: dict[str, Any],
               extra: dict[str, str] | None = None) -> Path:
-    """Write every table of ``TABLE_FILES``, ``manifest.json`` and any ``extra`` files."""
-    files = {filename: csv_text(result.tables[table], columns)
+    """Write every table of ``TABLE_FILES``, ``manifest.json`` and any ``extra`` files
+    (name -> text) into ``directory``, atomically."""
+    files = {filename: csv_text(tables[table], columns)
              for table, (filename, columns) in TABLE_FILES.items()}
     files.update(extra or {})
-    files["manifest.json"] = json.dumps(result.manifest(), indent=2, sort_keys=True) + "\n"
+    files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return write_folder_atomically(directory, files)

@@ -1,427 +1,40 @@
-"""The scenario schema: typed, frozen models that validate a scenario before anything runs.
+"""The scenario root: the sections put together, and the checks of names across them.
 
-Every field has a docstring because this module is also the reference for
-scenario authors. Durations are written with units (``36h``, ``2.5d``,
-``45min``) and stored in hours. ``extra="forbid"`` everywhere: a misspelt key
-is an error, never a silently ignored setting. Cross-references (a route
-through a missing leg, a vessel service between non-ports) are checked in
-``Scenario``'s model validator (see ``references.py``), so ``corridorsim
-validate`` fails before a run.
+``Scenario`` validates a whole file: every section by its own type (``sections.py``),
+then every name one section uses of another (a route through a missing leg, a vessel
+service between non-ports, a closure of an unknown place), so ``corridorsim validate``
+fails before a run. Each cross-reference problem is a ``KeyPathError`` naming the key
+it concerns, which the error translator (``messages.py``) keeps as the key path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    Field,
-    NonNegativeFloat,
-    PositiveFloat,
-    PositiveInt,
-    PrivateAttr,
-    model_validator,
+from pydantic import Field, PositiveInt, PrivateAttr, ValidationError, model_validator
+
+from corridorsim.corridors import OTHER, corridor_of
+from corridorsim.errors import KeyPathError
+from corridorsim.scenario.distributions import Hours, Model, PositiveHours, Probability
+from corridorsim.scenario.messages import error_from_validation
+from corridorsim.scenario.overrides import apply_overrides, override_value
+from corridorsim.scenario.sections import (
+    Border,
+    Closure,
+    Costs,
+    CustomsRegimes,
+    Flow,
+    Leg,
+    Port,
+    RailLeg,
+    SeaLeg,
+    Terminal,
+    VesselService,
 )
 
-from corridorsim.scenario.distributions import (  # noqa: F401  (re-exported)
-    ZERO,
-    Distribution,
-    Empirical,
-    Exponential,
-    Fixed,
-    Hours,
-    Lognormal,
-    Model,
-    MonthlyValues,
-    PositiveHours,
-    Probability,
-    TimeOfDay,
-    Triangular,
-    Uniform,
-)
-
-ROUTE_FAMILIES = ("northern_", "middle_")
-
-
-# --- customs -------------------------------------------------------------------------------
-
-
-class CustomsRegime(Model):
-    """How long a check takes and how often it inspects, for one documentary regime."""
-
-    document_check: Distribution
-    """Time to check the documents of one train (declaration to release)."""
-    inspection_probability: Probability = 0.0
-    """Share of trains selected for physical inspection."""
-    inspection_time: Distribution = ZERO
-    """Time of a physical inspection, on top of the document check."""
-
-
-class CustomsRegimes(Model):
-    """The two regimes: paper documents, or electronic pre-arrival data (e-TIR, e-transit)."""
-
-    paper: CustomsRegime
-    """Trains without electronic pre-arrival data."""
-    digital: CustomsRegime
-    """Trains with electronic pre-arrival data."""
-
-
-class CustomsRegimePatch(Model):
-    """A partial regime: only the keys given replace the scenario-wide regime."""
-
-    document_check: Distribution | None = None
-    """Replaces the scenario-wide document check time."""
-    inspection_probability: Probability | None = None
-    """Replaces the scenario-wide inspection share (e.g. sanctions checks)."""
-    inspection_time: Distribution | None = None
-    """Replaces the scenario-wide inspection time."""
-
-
-class CustomsCheck(Model):
-    """One customs check (exit or entry) with its lanes and optional regime overrides."""
-
-    lanes: PositiveInt = 1
-    """Trains checked at the same time."""
-    paper: CustomsRegimePatch | None = None
-    """Overrides of the scenario-wide paper regime at this check."""
-    digital: CustomsRegimePatch | None = None
-    """Overrides of the scenario-wide digital regime at this check."""
-
-
-class Customs(Model):
-    """Customs at a border or port: an exit check, an entry check, or one joint control."""
-
-    exit: CustomsCheck | None = None
-    """Export/transit-exit check of the country being left."""
-    entry: CustomsCheck | None = None
-    """Import/transit-entry check of the country being entered."""
-    joint_control: bool = False
-    """One joint check instead of two: the exit check is skipped and the entry check
-    (or the exit check where there is no entry check) is done once."""
-    joint_control_with: str | None = None
-    """Ports only: the port across the sea whose entry check is done here, jointly with
-    this port's exit check (both countries' officers at the departure port). A train
-    formed there passes its entry check without stopping when all its cargo was
-    cleared here."""
-    digitization: Probability | None = None
-    """Share of trains with electronic pre-arrival data here; the scenario-wide
-    ``digitization`` applies when omitted."""
-
-    @model_validator(mode="after")
-    def _has_a_check(self) -> Customs:
-        if self.exit is None and self.entry is None:
-            raise ValueError("customs needs an 'exit' or an 'entry' check (or both)")
-        return self
-
-
-# --- nodes ---------------------------------------------------------------------------------
-
-
-class OpeningHours(Model):
-    """Daily window in which service may start (local scenario time)."""
-
-    open: Annotated[TimeOfDay, Field(lt=24)]
-    """Time of day service starts, as a duration after midnight (``8h``)."""
-    close: Annotated[TimeOfDay, Field(gt=0)]
-    """Time of day after which no service starts (``20h``)."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> OpeningHours:
-        if self.close <= self.open:
-            raise ValueError("close must be later than open "
-                             "(windows across midnight are not supported)")
-        return self
-
-
-class Terminal(Model):
-    """An origin or destination hub: trains are loaded or unloaded here."""
-
-    tracks: PositiveInt = 1
-    """Trains handled at the same time."""
-    handling_time: Distribution = ZERO
-    """Time to load (origin) or unload (destination) one train."""
-    opening_hours: OpeningHours | None = None
-    """When handling may start; always open when omitted."""
-    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Terminal handling charge."""
-    description: str = ""
-    """Free text for reports."""
-
-
-class GaugeChange(Model):
-    """Transshipment or bogie exchange between track gauges (1435 <-> 1520 mm)."""
-
-    tracks: PositiveInt
-    """Trains exchanged at the same time (tracks with cranes)."""
-    service_time: Distribution
-    """Time to exchange one train."""
-    trains_per_day: PositiveFloat | None = None
-    """Ceiling on trains exchanged per day, enforced as a minimum headway between starts."""
-
-
-class Border(Model):
-    """A rail border crossing: exit customs, optional gauge change, entry customs."""
-
-    customs: Customs | None = None
-    """Customs checks; none when omitted (e.g. inside a customs union)."""
-    gauge_change: GaugeChange | None = None
-    """Gauge change between the checks; none when omitted."""
-    opening_hours: OpeningHours | None = None
-    """When service may start; always open when omitted."""
-    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Transshipment and station charges."""
-    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Customs and broker fees."""
-    description: str = ""
-    """Free text for reports."""
-
-
-class TrainFormation(Model):
-    """How a port forms outbound trains from cargo landed by vessels."""
-
-    train_teu: PositiveInt
-    """A train leaves as soon as it holds this many TEU."""
-    max_consolidation_wait: PositiveHours
-    """...or this long after its first TEU arrived, with whatever it holds."""
-
-
-class Port(Model):
-    """A seaport: berths for vessel services, a yard, rail handling, optional customs."""
-
-    berths: PositiveInt
-    """Vessels worked at the same time (shared by all vessel services calling here)."""
-    handling_teu_per_hour: PositiveFloat
-    """Vessel loading/unloading rate per berth."""
-    yard_capacity_teu: PositiveInt | None = None
-    """TEU the yard holds; arriving trains wait upstream while it is full (unlimited if omitted)."""
-    train_tracks: PositiveInt = 1
-    """Trains loaded or unloaded at the same time."""
-    train_handling_time: Distribution = ZERO
-    """Time to unload an arriving train or load a departing one."""
-    customs: Customs | None = None
-    """Exit check on cargo arriving by rail for shipment; entry check on each train
-    formed from cargo landed by vessels."""
-    train_formation: TrainFormation | None = None
-    """Required when cargo leaves the port by rail after a sea leg."""
-    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Port handling charge per TEU."""
-    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Customs and broker fees."""
-    description: str = ""
-    """Free text for reports."""
-
-
-# --- legs and vessel services --------------------------------------------------------------
-
-
-class LegBase(Model):
-    from_: str = Field(alias="from")
-    """Node the leg starts at."""
-    to: str
-    """Node the leg ends at."""
-    distance_km: PositiveFloat
-    """Length, for tariffs per TEU-km and CO2."""
-    tariff_usd_per_teu: NonNegativeFloat = 0.0
-    """Flat freight rate."""
-    tariff_usd_per_teu_km: NonNegativeFloat = 0.0
-    """Distance-based freight rate."""
-    co2_kg_per_teu_km: NonNegativeFloat | None = None
-    """Emission factor; the scenario's default for the mode when omitted."""
-
-
-class RailLeg(LegBase):
-    """A rail line between two nodes."""
-
-    mode: Literal["rail"]
-    speed_kmh: PositiveFloat | None = None
-    """Average running speed; running time = distance / speed (+ delay)."""
-    running_time: Distribution | None = None
-    """Running time distribution, instead of ``speed_kmh``."""
-    trains_per_day: PositiveFloat | None = None
-    """Line capacity, enforced as a minimum headway between trains entering the leg."""
-    delay: Distribution | None = None
-    """Extra stochastic delay added to each run."""
-
-    @model_validator(mode="after")
-    def _one_running_time(self) -> RailLeg:
-        if (self.speed_kmh is None) == (self.running_time is None):
-            raise ValueError("give exactly one of 'speed_kmh' or 'running_time'")
-        return self
-
-
-class SeaLeg(LegBase):
-    """A sea crossing served by a named vessel service."""
-
-    mode: Literal["sea"]
-    service: str
-    """Name of the vessel service (under ``vessel_services``) that carries cargo here."""
-
-
-Leg = Annotated[RailLeg | SeaLeg, Field(discriminator="mode")]
-
-
-class DeparturePolicy(Model):
-    """When a vessel leaves a port."""
-
-    policy: Literal["when_full", "timetable", "when_full_or_after"]
-    """``when_full``: leaves when full; ``timetable``: leaves at scheduled slots with
-    what it holds; ``when_full_or_after``: leaves when full or ``max_wait`` after berthing."""
-    max_wait: PositiveHours | None = None
-    """Longest wait for cargo at berth (``when_full_or_after``)."""
-    headway: PositiveHours | None = None
-    """Time between scheduled departures from each port (``timetable``)."""
-    first_departure: Hours = 0.0
-    """First scheduled departure after the scenario start (``timetable``)."""
-
-    @model_validator(mode="after")
-    def _parameters(self) -> DeparturePolicy:
-        if self.policy == "when_full_or_after" and self.max_wait is None:
-            raise ValueError("policy 'when_full_or_after' needs 'max_wait'")
-        if self.policy == "timetable" and self.headway is None:
-            raise ValueError("policy 'timetable' needs 'headway'")
-        return self
-
-
-class VesselService(Model):
-    """A fleet shuttling between two ports, in both directions."""
-
-    ports: Annotated[list[str], Field(min_length=2, max_length=2)]
-    """The two ports served; vessels start alternately at the first and the second."""
-    vessels: PositiveInt
-    """Number of vessels."""
-    capacity_teu: PositiveInt
-    """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents)."""
-    departure: DeparturePolicy
-    """Departure policy at both ports."""
-    sailing_time: Distribution
-    """Port-to-port sailing time."""
-
-
-# --- closures ------------------------------------------------------------------------------
-
-
-class SeasonalClosure(Model):
-    """Random closures (storms): a Poisson process of events with monthly rates."""
-
-    kind: Literal["seasonal"]
-    at: str
-    """Node or leg name that closes."""
-    events_per_month: MonthlyValues
-    """Expected closure events starting in each month, January to December."""
-    duration: Distribution
-    """Length of one closure."""
-    cause: str = "weather"
-    """Label for reports."""
-
-
-class WindowClosure(Model):
-    """A closure on fixed dates (a border closure, planned works)."""
-
-    kind: Literal["window"]
-    at: str
-    """Node or leg name that closes."""
-    start: dt.datetime
-    """Start of the closure (date or date and time)."""
-    end: dt.datetime
-    """End of the closure."""
-    cause: str = "closure"
-    """Label for reports."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> WindowClosure:
-        if self.end <= self.start:
-            raise ValueError("end must be later than start")
-        return self
-
-
-Closure = Annotated[SeasonalClosure | WindowClosure, Field(discriminator="kind")]
-
-
-# --- demand --------------------------------------------------------------------------------
-
-
-class TeuRange(Model):
-    """Consignment sizes drawn uniformly between two whole TEU counts."""
-
-    low: PositiveInt
-    """Smallest consignment."""
-    high: PositiveInt
-    """Largest consignment."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TeuRange:
-        if self.high < self.low:
-            raise ValueError("high must be at least low")
-        return self
-
-
-class Flow(Model):
-    """A stream of consignments from an origin to a destination, split across routes."""
-
-    origin: str
-    """Node where consignments are released."""
-    destination: str
-    """Node where they are delivered."""
-    trains_per_week: PositiveFloat | None = None
-    """Consignments released per week (one consignment is one block train)."""
-    teu_per_week: PositiveFloat | None = None
-    """TEU released per week, instead of ``trains_per_week``."""
-    consignment_teu: PositiveInt | TeuRange
-    """Size of a consignment in TEU (a block train of 40-55 FEU is 80-110 TEU)."""
-    seasonality: MonthlyValues | None = None
-    """Multiplier of the weekly rate for each month, January to December."""
-    routes: Annotated[dict[str, Probability], Field(min_length=1)]
-    """Share of consignments on each route; shares add up to 1."""
-    arrivals: Literal["poisson", "scheduled"] = "poisson"
-    """Poisson releases, or evenly spaced releases at the current rate."""
-    background: bool = False
-    """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
-
-    @model_validator(mode="after")
-    def _volume(self) -> Flow:
-        if (self.trains_per_week is None) == (self.teu_per_week is None):
-            raise ValueError("give exactly one of 'trains_per_week' or 'teu_per_week'")
-        total = sum(self.routes.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"route shares must add up to 1, they add up to {total:g}")
-        return self
-
-    @property
-    def mean_consignment_teu(self) -> float:
-        size = self.consignment_teu
-        return float(size) if isinstance(size, int) else (size.low + size.high) / 2.0
-
-    @property
-    def consignments_per_week(self) -> float:
-        if self.trains_per_week is not None:
-            return self.trains_per_week
-        assert self.teu_per_week is not None
-        return self.teu_per_week / self.mean_consignment_teu
-
-
-# --- costs ---------------------------------------------------------------------------------
-
-
-class EmissionFactors(Model):
-    """CO2 per TEU-km by mode, used where a leg gives none."""
-
-    rail: NonNegativeFloat = 0.0
-    """kg CO2 per TEU-km by rail."""
-    sea: NonNegativeFloat = 0.0
-    """kg CO2 per TEU-km by sea."""
-
-
-class Costs(Model):
-    """Money and emissions attached to each consignment."""
-
-    time_value_usd_per_teu_day: NonNegativeFloat = 0.0
-    """Inventory carrying cost of the cargo per TEU and day in transit."""
-    co2_kg_per_teu_km: EmissionFactors = EmissionFactors()
-    """Default emission factors by mode."""
-
-
-# --- scenario ------------------------------------------------------------------------------
 
 class Scenario(Model):
     """A whole corridor scenario: network, demand, customs, closures, costs, run settings."""
@@ -477,6 +90,20 @@ class Scenario(Model):
     _source: Path | None = PrivateAttr(default=None)
     _overrides: tuple[tuple[str, Any], ...] = PrivateAttr(default=())
 
+    @classmethod
+    def from_document(cls, document: Any, source: Path | None = None,
+                      overrides: tuple[tuple[str, Any], ...] = ()) -> Scenario:
+        """Validate a raw mapping (a file's contents), or raise its first problem as one
+        ``ScenarioError`` naming ``source`` and the key path. ``overrides`` records the
+        key paths already set on the mapping (for the manifest)."""
+        try:
+            scenario = cls.model_validate(document)
+        except ValidationError as exc:
+            raise error_from_validation(exc, cls, source, document) from None
+        scenario._source = source
+        scenario._overrides = overrides
+        return scenario
+
     @property
     def source(self) -> Path | None:
         """The file this scenario was loaded from, if any (for error messages)."""
@@ -488,14 +115,10 @@ class Scenario(Model):
         ``{"borders.altynkol.customs.digitization": 0.9}`` sets one key; a
         ``ScenarioError`` names the key if the result is not a valid scenario.
         """
-        from corridorsim.scenario.loader import apply_overrides, override_value, validate_document
-
         document = self.model_dump(by_alias=True, exclude_none=True)
-        variant = validate_document(apply_overrides(document, overrides, self._source),
-                                    source=self._source)
-        variant._overrides = self._overrides + tuple((k, override_value(v)) for k, v in
-                                                     overrides.items())
-        return variant
+        recorded = self._overrides + tuple((k, override_value(v)) for k, v in overrides.items())
+        return Scenario.from_document(apply_overrides(document, overrides, self._source),
+                                      source=self._source, overrides=recorded)
 
     @property
     def warmup_hours(self) -> float:
@@ -507,13 +130,6 @@ class Scenario(Model):
         """Key paths set on top of the file (``--set``, ``with_overrides``), in order."""
         return self._overrides
 
-    @model_validator(mode="after")
-    def _cross_references(self) -> Scenario:
-        from corridorsim.scenario.references import check_cross_references
-
-        check_cross_references(self)
-        return self
-
     @property
     def node_kinds(self) -> dict[str, str]:
         """Every node name with its kind (terminal, border or port)."""
@@ -523,3 +139,198 @@ class Scenario(Model):
             for name in nodes:
                 kinds[name] = kind
         return kinds
+
+    @property
+    def legs_by_pair(self) -> dict[tuple[str, str], str]:
+        """The name of the leg from each node to each other (at most one: validated)."""
+        return {(leg.from_, leg.to): name for name, leg in self.legs.items()}
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        _check_run_settings(self)
+        _check_node_names(self)
+        _check_vessel_services(self)
+        _check_legs(self)
+        _check_routes(self)
+        _check_flows(self)
+        _check_nodes_used(self)
+        _check_joint_controls(self)
+        _check_closures(self)
+        return self
+
+
+# --- cross-references, by section ----------------------------------------------------------
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _check_run_settings(s: Scenario) -> None:
+    if not _NAME.match(s.name):
+        raise KeyPathError("name", "use letters, digits, '-', '_' or '.' "
+                                   "(it names the results folder)")
+    if s.warmup_hours >= s.horizon:
+        raise KeyPathError("warmup", f"must be shorter than the horizon "
+                                     f"({s.horizon / 24:g} days), got {s.warmup_hours / 24:g} days")
+
+
+def _check_node_names(s: Scenario) -> None:
+    """Node names are unique across terminals, borders and ports."""
+    seen: dict[str, str] = {}
+    for section in ("terminals", "borders", "ports"):
+        for name in getattr(s, section):
+            if name in seen:
+                raise KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
+            seen[name] = section
+
+
+def _check_nodes_used(s: Scenario) -> None:
+    """Every node is on a route (a misspelt name in a route would create a new one)."""
+    on_routes = {node for nodes in s.routes.values() for node in nodes}
+    for section in ("terminals", "borders", "ports"):
+        for name in getattr(s, section):
+            if name not in on_routes:
+                raise KeyPathError(f"{section}.{name}", "is not on any route; add it to a "
+                                   "route or remove it (a misspelt name creates a new node)")
+
+
+def _check_vessel_services(s: Scenario) -> None:
+    """Vessel services join two different known ports (checked before the sea legs)."""
+    for service_name, service in s.vessel_services.items():
+        for i, port in enumerate(service.ports):
+            if port not in s.ports:
+                raise KeyPathError(f"vessel_services.{service_name}.ports.{i}",
+                                   f"unknown port {port!r}; expected one of {_listing(s.ports)}")
+        if service.ports[0] == service.ports[1]:
+            raise KeyPathError(f"vessel_services.{service_name}.ports", "the two ports must differ")
+
+
+def _check_legs(s: Scenario) -> None:
+    """Legs join two different known nodes, one leg per pair; sea legs name the service
+    that sails between their ports."""
+    kinds = s.node_kinds
+    pairs: dict[tuple[str, str], str] = {}
+    for leg_name, leg in s.legs.items():
+        for end in ("from", "to"):
+            node = leg.from_ if end == "from" else leg.to
+            if node not in kinds:
+                raise KeyPathError(f"legs.{leg_name}.{end}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        if leg.from_ == leg.to:
+            raise KeyPathError(f"legs.{leg_name}", "a leg must join two different nodes")
+        if (leg.from_, leg.to) in pairs:
+            raise KeyPathError(f"legs.{leg_name}", f"a leg from {leg.from_!r} to {leg.to!r} "
+                               f"already exists ({pairs[(leg.from_, leg.to)]!r})")
+        pairs[(leg.from_, leg.to)] = leg_name
+        if isinstance(leg, SeaLeg):
+            service = s.vessel_services.get(leg.service)
+            if service is None:
+                raise KeyPathError(f"legs.{leg_name}.service",
+                                   f"unknown vessel service {leg.service!r}; "
+                                   f"expected one of {_listing(s.vessel_services)}")
+            if sorted(service.ports) != sorted([leg.from_, leg.to]):
+                raise KeyPathError(f"legs.{leg_name}.service", f"vessel service {leg.service!r} "
+                                   f"serves {service.ports}, not {leg.from_!r} and {leg.to!r}")
+
+
+def _check_routes(s: Scenario) -> None:
+    """Routes visit known nodes once each, with a leg between consecutive nodes; a port
+    left by rail after a sea leg forms trains."""
+    kinds = s.node_kinds
+    pairs = s.legs_by_pair
+    for route_name, nodes in s.routes.items():
+        for i, node in enumerate(nodes):
+            if node not in kinds:
+                raise KeyPathError(f"routes.{route_name}.{i}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        if len(set(nodes)) != len(nodes):
+            raise KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
+        for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)):
+            leg_name = pairs.get((a, b))
+            if leg_name is None:
+                raise KeyPathError(f"routes.{route_name}.{i + 1}",
+                                   f"no leg from {a!r} to {b!r}; add one under 'legs'")
+            leg = s.legs[leg_name]
+            if isinstance(leg, SeaLeg) and i + 2 < len(nodes):
+                nxt = pairs.get((b, nodes[i + 2]))
+                if nxt is not None and isinstance(s.legs[nxt], RailLeg) and (
+                        s.ports[b].train_formation is None):
+                    raise KeyPathError(f"ports.{b}.train_formation", f"route {route_name!r} "
+                                       "leaves this port by rail after a sea leg; "
+                                       "expected a 'train_formation' (train_teu, "
+                                       "max_consolidation_wait)")
+
+
+def _check_flows(s: Scenario) -> None:
+    """Flows run between known nodes on routes that do; China-Europe routes are named
+    for their corridor."""
+    kinds = s.node_kinds
+    for flow_name, flow in s.flows.items():
+        for end in ("origin", "destination"):
+            node = getattr(flow, end)
+            if node not in kinds:
+                raise KeyPathError(f"flows.{flow_name}.{end}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        for route_name in flow.routes:
+            nodes = s.routes.get(route_name)
+            if nodes is None:
+                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
+                                   f"unknown route; expected one of {_listing(s.routes)}")
+            if nodes[0] != flow.origin or nodes[-1] != flow.destination:
+                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
+                                   f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the flow "
+                                   f"runs {flow.origin!r} -> {flow.destination!r}")
+            if not flow.background and corridor_of(route_name) == OTHER:
+                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
+                                   "China-Europe routes are named 'northern_*' or 'middle_*' "
+                                   "(or mark the flow 'background: true')")
+
+
+def _check_joint_controls(s: Scenario) -> None:
+    """A joint control across the sea: from a port's exit check to the next port's entry."""
+    pairs = s.legs_by_pair
+    for section in ("borders", "ports"):
+        for name, node in getattr(s, section).items():
+            partner = node.customs.joint_control_with if node.customs is not None else None
+            if partner is None:
+                continue
+            key = f"{section}.{name}.customs.joint_control_with"
+            if section != "ports":
+                raise KeyPathError(key, "only a port can check for the port across the sea; "
+                                        "at a border use 'joint_control: true'")
+            if partner not in s.ports:
+                raise KeyPathError(key, f"unknown port {partner!r}; expected one of "
+                                        f"{_listing(s.ports)}")
+            leg = pairs.get((name, partner))
+            if leg is None or not isinstance(s.legs[leg], SeaLeg):
+                raise KeyPathError(key, f"no sea leg from {name!r} to {partner!r}; expected "
+                                        "the port a vessel service from here sails to")
+            if node.customs.joint_control:
+                raise KeyPathError(key, "cannot be combined with 'joint_control: true', which "
+                                        "merges this port's own exit and entry checks and so "
+                                        "leaves no exit check to clear the port across the "
+                                        "sea; use one of the two")
+            if node.customs.exit is None:
+                raise KeyPathError(key, "this port has no exit check to do the joint control "
+                                        "at; expected 'customs.exit'")
+            partner_customs = s.ports[partner].customs
+            if partner_customs is None or partner_customs.entry is None:
+                raise KeyPathError(key, f"port {partner!r} has no entry check to merge; "
+                                        f"expected 'ports.{partner}.customs.entry'")
+
+
+def _check_closures(s: Scenario) -> None:
+    """Closures close a known node or leg."""
+    kinds = s.node_kinds
+    for closure_name, closure in s.closures.items():
+        if closure.at not in kinds and closure.at not in s.legs:
+            raise KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
+                               f"{closure.at!r}; expected a name under terminals, borders, "
+                               "ports or legs")
+
+
+def _listing(names: object) -> str:
+    items = sorted(names)  # type: ignore[call-overload]
+    if not items:
+        return "(none defined)"
+    shown = ", ".join(repr(n) for n in items[:12])
+    return shown + (", ..." if len(items) > 12 else "")

@@ -9,19 +9,24 @@ import numpy as np
 
 
 class Calendar:
-    """Maps simulation time (hours since ``start_date`` midnight) onto the calendar."""
+    """Maps simulation time (hours since ``start_date`` midnight) onto the calendar.
 
-    def __init__(self, start_date: dt.date, horizon: float):
+    Month boundaries are computed up to the run's ``end`` (in hours); later times fall
+    in the last month computed.
+    """
+
+    def __init__(self, start_date: dt.date, end: float):
         self.start = dt.datetime.combine(start_date, dt.time())
         self.boundaries: list[float] = [0.0]
         self.months: list[int] = [start_date.month]
         year, month = start_date.year, start_date.month
-        while self.boundaries[-1] <= horizon:
+        while self.boundaries[-1] <= end:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             self.boundaries.append(self.hours_since_start(dt.datetime(year, month, 1)))
             self.months.append(month)
 
     def hours_since_start(self, moment: dt.datetime | dt.date) -> float:
+        """Simulation time of a calendar moment (a date is its midnight)."""
         if not isinstance(moment, dt.datetime):
             moment = dt.datetime.combine(moment, dt.time())
         if moment.tzinfo is not None:

@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Callable
 
-from corridorsim.scenario.schema import (
+from corridorsim.scenario.distributions import (
     Empirical,
     Exponential,
     Fixed,
@@ -51,18 +51,3 @@ def make_sampler(dist: object, rng: random.Random) -> Sampler:
         return lambda: rng.choices(values, cum_weights=cum)[0]
     raise TypeError(f"not a distribution: {dist!r}")
 
-
-def mean_of(dist: object) -> float:
-    """Mean of a distribution in hours (for capacity checks and descriptions)."""
-    if isinstance(dist, Fixed):
-        return dist.value
-    if isinstance(dist, Exponential | Lognormal):
-        return dist.mean
-    if isinstance(dist, Uniform):
-        return (dist.low + dist.high) / 2
-    if isinstance(dist, Triangular):
-        return (dist.low + dist.mode + dist.high) / 3
-    if isinstance(dist, Empirical):
-        weights = dist.weights or [1.0] * len(dist.values)
-        return sum(v * w for v, w in zip(dist.values, weights, strict=True)) / sum(weights)
-    raise TypeError(f"not a distribution: {dist!r}")

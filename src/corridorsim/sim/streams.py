@@ -14,6 +14,47 @@ import random
 
 import numpy as np
 
+# Every stream of a replication, by the pattern of its name. Each source of randomness
+# has its own stream, so that changing one place leaves every other draw unchanged
+# (common random numbers); a draw whose outcome is certain is skipped without shifting
+# anything else. The manifest lists the streams a run drew from.
+TERMINAL_HANDLING = "{node}.handling"
+"""Loading or unloading time of a train at a terminal."""
+CUSTOMS_REGIME = "{check}.regime"
+"""Paper or digital documents, per train at a customs check."""
+CUSTOMS_INSPECTION = "{check}.inspection"
+"""Whether a train is selected for physical inspection."""
+CUSTOMS_DOCUMENT_CHECK = "{check}.{regime}.document_check"
+"""Document check time, per regime at a customs check."""
+CUSTOMS_INSPECTION_TIME = "{check}.{regime}.inspection_time"
+"""Physical inspection time, per regime at a customs check."""
+GAUGE_CHANGE = "{node}.gauge_change"
+"""Gauge change time of a train at a border."""
+PORT_TRAIN_HANDLING = "{node}.train_handling"
+"""Unloading or loading time of a train at a port."""
+LEG_RUNNING = "{leg}.running"
+"""Running time on a rail leg with a running-time distribution."""
+LEG_DELAY = "{leg}.delay"
+"""Delay on a rail leg."""
+VESSEL_SAILING = "{service}.sailing"
+"""Port-to-port sailing time of a vessel service."""
+CLOSURE_STARTS = "closure.{closure}"
+"""Start times of a seasonal closure's events."""
+CLOSURE_DURATION = "closure.{closure}.duration"
+"""Lengths of a seasonal closure's events."""
+FLOW_ARRIVALS = "flow.{flow}.arrivals"
+"""Release times of a flow's consignments."""
+FLOW_SIZE = "flow.{flow}.size"
+"""Sizes of a flow's consignments."""
+FLOW_ROUTE = "flow.{flow}.route"
+"""Route of each of a flow's consignments."""
+
+STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_REGIME, CUSTOMS_INSPECTION,
+                   CUSTOMS_DOCUMENT_CHECK, CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE,
+                   PORT_TRAIN_HANDLING, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING,
+                   CLOSURE_STARTS, CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE)
+"""Every pattern above, in one place."""
+
 
 def stream_key(name: str) -> int:
     """A stable 64-bit integer for a stream name (Python's ``hash`` is salted per process)."""
@@ -39,6 +80,6 @@ class RandomStreams:
         return stream
 
     @property
-    def names(self) -> list[str]:
-        """Streams used so far, sorted (for tests and debugging)."""
-        return sorted(self._streams)
+    def names(self) -> tuple[str, ...]:
+        """Streams used so far, sorted (recorded in the manifest)."""
+        return tuple(sorted(self._streams))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import simpy
 
 from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.records import Activity
-from corridorsim.scenario.schema import Fixed, RailLeg
+from corridorsim.scenario.distributions import Fixed
+from corridorsim.scenario.sections import RailLeg
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.scheduled_call import ScheduledCall
-from corridorsim.sim.streams import RandomStreams
+from corridorsim.sim.streams import LEG_DELAY, LEG_RUNNING, RandomStreams
 
 RAIL_RUNNING = int(Activity.RAIL_RUNNING)
 
@@ -37,9 +36,11 @@ class RailLine:
         elif isinstance(config.running_time, Fixed):
             self.fixed_running = config.running_time.value
         else:
-            self.running = make_sampler(config.running_time, streams.get(f"{name}.running"))
-        self.delay: Sampler | None = (make_sampler(config.delay, streams.get(f"{name}.delay"))
-                                      if config.delay is not None else None)
+            self.running = make_sampler(config.running_time,
+                                        streams.get(LEG_RUNNING.format(leg=name)))
+        self.delay: Sampler | None = (
+            make_sampler(config.delay, streams.get(LEG_DELAY.format(leg=name)))
+            if config.delay is not None else None)
         self.instant = (self.fixed_running == 0.0 and self.delay is None
                         and self.headway is None)
         """A leg that takes no time (queueing-theory layouts): no event, no draw."""
@@ -47,19 +48,19 @@ class RailLine:
     def traverse(self, train: Train, then: Continuation) -> None:
         """Run ``train`` over the leg (after any closure of it), then call ``then``."""
         env = self.env
-        if self.instant and self.closure.depth == 0:
+        if self.instant and not self.closure.closed:
             now = env.now
-            for part in train.parts:  # ``charge`` (of no time), inlined
+            for part in train.parts:
                 part.hours[RAIL_RUNNING] += now - part.mark
                 part.mark = now
             then(train)
             return
-        if self.closure.depth > 0:
-            def reopened(_event: Any) -> None:
+        if self.closure.closed:
+            def reopened() -> None:
                 charge(train.parts, Activity.CLOSURE_HOLD, env.now)
                 self.traverse(train, then)
 
-            self.closure.reopened.callbacks.append(reopened)
+            self.closure.when_open(reopened)
             return
         hours = self.fixed_running if self.fixed_running is not None else self.running()
         if self.delay is not None:

@@ -11,19 +11,17 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from corridorsim.consignment import ConsignmentPart, charge
 from corridorsim.disruptions import ClosureState
+from corridorsim.facilities.port import PortFacility
 from corridorsim.records import Activity
-from corridorsim.scenario.schema import VesselService
+from corridorsim.scenario.sections import VesselService
 from corridorsim.sim.sampling import Sampler, make_sampler
-from corridorsim.sim.streams import RandomStreams
-
-if TYPE_CHECKING:
-    from corridorsim.facilities.port import PortFacility
+from corridorsim.sim.streams import VESSEL_SAILING, RandomStreams
 
 
 class CargoQueue:
@@ -38,12 +36,14 @@ class CargoQueue:
         self.changed = env.event()
 
     def put(self, parts: list[ConsignmentPart]) -> None:
+        """Cargo joins the queue; a vessel waiting for cargo is woken."""
         self.parts.extend(parts)
         self.teu += sum(p.teu for p in parts)
         event, self.changed = self.changed, self.env.event()
         event.succeed()
 
     def take(self, room: int) -> list[ConsignmentPart]:
+        """Up to ``room`` TEU from the head of the queue (the last part taken may be split)."""
         taken: list[ConsignmentPart] = []
         while room > 0 and self.parts:
             part = self.parts[0]
@@ -70,19 +70,21 @@ class VesselServiceOperator:
         self.ports = ports
         self.leg_closures = leg_closures  # keyed by the departure port
         self.queues = {p: CargoQueue(env) for p in config.ports}
-        self.sailing: Sampler = make_sampler(config.sailing_time,
-                                             streams.get(f"{name}.sailing"))
+        self.sailing: Sampler = make_sampler(
+            config.sailing_time, streams.get(VESSEL_SAILING.format(service=name)))
         self.slots_claimed = {p: -1 for p in config.ports}
-        self.sailings = 0
 
     def enqueue(self, port: str, parts: list[ConsignmentPart]) -> None:
+        """Cargo at ``port`` waiting for this service's next vessel."""
         self.queues[port].put(parts)
 
     def start(self) -> None:
+        """Put the fleet to work: vessels start alternately at the first and second port."""
         for i in range(self.config.vessels):
             self.env.process(self.vessel(i % 2))
 
     def vessel(self, start: int) -> Generator[Any, Any, None]:
+        """One vessel's life: berth, unload, wait for cargo, load, wait out closures, sail."""
         env = self.env
         capacity = self.config.capacity_teu
         here, there = self.config.ports[start], self.config.ports[1 - start]
@@ -110,13 +112,12 @@ class VesselServiceOperator:
                 charge(onboard, Activity.PORT_DWELL, env.now)
                 moved += teu
             leg_closure = self.leg_closures.get(here)
-            while port.closure.depth > 0 or (leg_closure is not None and leg_closure.depth > 0):
-                yield (port.closure.reopened if port.closure.depth > 0
+            while port.closure.closed or (leg_closure is not None and leg_closure.closed):
+                yield (port.closure.reopened if port.closure.closed
                        else leg_closure.reopened)  # type: ignore[union-attr]
                 charge(onboard, Activity.CLOSURE_HOLD, env.now)
             port.berths.release()
             port.count_vessel_call(arrived, waited, moved)
-            self.sailings += 1
             yield env.timeout(self.sailing())
             charge(onboard, Activity.SAILING, env.now)
             here, there = there, here

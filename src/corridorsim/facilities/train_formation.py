@@ -1,4 +1,4 @@
-"""Train formation at ports: cargo landed by vessels leaves in trains of ``train_teu``,
+"""Train formation at a port: cargo landed by vessels leaves in trains of ``train_teu``,
 or after ``max_consolidation_wait`` with whatever has gathered.
 
 Parts are grouped by their remaining path, so a formed train never has to split
@@ -13,10 +13,13 @@ from typing import Any
 import simpy
 
 from corridorsim.consignment import ConsignmentPart, Train
-from corridorsim.scenario.schema import TrainFormation
+from corridorsim.scenario.sections import TrainFormation
 
 
 class _Batch:
+    """Parts gathering for one remaining path; ``generation`` tells a timer whether the
+    train it was started for has left already."""
+
     __slots__ = ("parts", "teu", "generation")
 
     def __init__(self) -> None:
@@ -37,6 +40,7 @@ class TrainFormationYard:
         self.batches: dict[tuple[str, ...], _Batch] = {}
 
     def add(self, part: ConsignmentPart, path: tuple[str, ...]) -> None:
+        """A part landed for ``path`` (from this port on): closes trains as they fill."""
         batch = self.batches.get(path)
         if batch is None:
             batch = self.batches[path] = _Batch()

@@ -1,0 +1,216 @@
+"""The model of one replication: builds the corridor from a scenario, runs it, and
+collects what it reports.
+
+The composition root. It builds the facilities (terminals, borders, ports), the rail
+lines and vessel services between them, connects each port to the services that sail
+from it, starts closures and demand, and runs the clock to the horizon and through the
+drain. Trains then move by ``TrainJourneys`` (``journeys.py``). Events scale with
+trains and vessel calls, not with containers.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import simpy
+
+from corridorsim.consignment import Consignment, ConsignmentPart, Train
+from corridorsim.demand import FlowReleases
+from corridorsim.disruptions import ClosureState, start_closure
+from corridorsim.facilities.base import NodeFacility
+from corridorsim.facilities.border import BorderFacility
+from corridorsim.facilities.port import PortFacility
+from corridorsim.facilities.terminal import TerminalFacility
+from corridorsim.journeys import TrainJourneys
+from corridorsim.network import route_economics
+from corridorsim.records import ObservationWindow, ReplicationOutcome, ShipmentRecord
+from corridorsim.scenario.schema import Scenario
+from corridorsim.scenario.sections import Flow, RailLeg, SeaLeg
+from corridorsim.sim.calendar import Calendar
+from corridorsim.sim.sampling import make_sampler
+from corridorsim.sim.streams import TERMINAL_HANDLING, RandomStreams
+from corridorsim.transport.rail import RailLine
+from corridorsim.transport.vessels import VesselServiceOperator
+
+
+class CorridorModel:
+    """The corridor network of one replication of a scenario, ready to run."""
+
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None):
+        self.scenario = scenario
+        self.replication = replication
+        self.env = simpy.Environment()
+        self.warmup = scenario.warmup_hours
+        self.horizon = scenario.horizon
+        self.end = scenario.horizon + scenario.drain
+        self.calendar = Calendar(scenario.start_date, self.end)
+        self.streams = RandomStreams(scenario.seed if seed is None else seed, replication)
+        window = ObservationWindow(self.warmup, self.horizon)
+        self.nodes = self._build_nodes(window)
+        self.leg_closures: dict[str, ClosureState] = {}
+        self.lines: dict[tuple[str, str], RailLine] = {}
+        self.services, self.sea_services = self._build_lines_and_services()
+        self.journeys = TrainJourneys(self.env, self.nodes, self.lines, self.sea_services)
+        for name, node in self.nodes.items():
+            if isinstance(node, PortFacility):
+                node.connect({to: service for (at, to), service in self.sea_services.items()
+                              if at == name}, self.journeys.deliver, self.journeys.from_port)
+        self.paths = {name: tuple(nodes) for name, nodes in scenario.routes.items()}
+        self.economics = {name: route_economics(scenario, nodes)
+                          for name, nodes in scenario.routes.items()}
+        self.consignments: list[Consignment] = []
+        self.released_teu = 0
+        self._start_closures()
+        for service in self.services.values():
+            service.start()
+        for name, flow in scenario.flows.items():
+            self.env.process(FlowReleases(self.env, name, flow, self.calendar, self.streams,
+                                          self.release).run())
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_nodes(self, window: ObservationWindow) -> dict[str, NodeFacility]:
+        """Terminals, borders and ports, by name."""
+        scenario, env, streams = self.scenario, self.env, self.streams
+        regimes, digitization = scenario.customs_regimes, scenario.digitization
+        nodes: dict[str, NodeFacility] = {}
+        for name, terminal in scenario.terminals.items():
+            nodes[name] = TerminalFacility(
+                env, name, terminal, window,
+                make_sampler(terminal.handling_time,
+                             streams.get(TERMINAL_HANDLING.format(node=name))))
+        for name, border in scenario.borders.items():
+            nodes[name] = BorderFacility(env, name, border, window, regimes, digitization,
+                                         streams)
+        for name, port in scenario.ports.items():
+            nodes[name] = PortFacility(env, name, port, window, regimes, digitization, streams)
+        return nodes
+
+    def _build_lines_and_services(self) -> tuple[dict[str, VesselServiceOperator],
+                                                  dict[tuple[str, str], VesselServiceOperator]]:
+        """Rail lines by node pair, each leg's closure state, and the vessel services by
+        name and by the pair of ports of each sea leg."""
+        scenario, env = self.scenario, self.env
+        sea_closures: dict[str, dict[str, ClosureState]] = {}
+        service_of_pair: dict[tuple[str, str], str] = {}
+        for name, leg in scenario.legs.items():
+            closure = ClosureState(env, count_from=self.warmup)
+            self.leg_closures[name] = closure
+            if isinstance(leg, RailLeg):
+                self.lines[(leg.from_, leg.to)] = RailLine(env, name, leg, self.streams, closure)
+            else:
+                assert isinstance(leg, SeaLeg)
+                sea_closures.setdefault(leg.service, {})[leg.from_] = closure
+                service_of_pair[(leg.from_, leg.to)] = leg.service
+        services: dict[str, VesselServiceOperator] = {}
+        for name, service in scenario.vessel_services.items():
+            ports = {p: self.nodes[p] for p in service.ports}
+            services[name] = VesselServiceOperator(
+                env, name, service, ports,  # type: ignore[arg-type]
+                sea_closures.get(name, {}), self.streams)
+        return services, {pair: services[s] for pair, s in service_of_pair.items()}
+
+    def _start_closures(self) -> None:
+        for name, closure in self.scenario.closures.items():
+            state = (self.nodes[closure.at].closure if closure.at in self.nodes
+                     else self.leg_closures[closure.at])
+            start_closure(self.env, state, name, closure, self.calendar, self.streams)
+
+    # --- demand --------------------------------------------------------------------------
+
+    def release(self, flow_name: str, flow: Flow, route: str, teu: int) -> None:
+        """A new consignment at its origin: on a train, or (background cargo starting at
+        a port) straight into the yard for its vessel service."""
+        path = self.paths[route]
+        econ = self.economics[route]
+        consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
+                                  self.env.now, flow.background, econ.fixed_cost_usd_per_teu,
+                                  econ.co2_kg_per_teu)
+        self.consignments.append(consignment)
+        self.released_teu += teu
+        part = ConsignmentPart.whole(consignment)
+        service = self.sea_services.get((path[0], path[1]))
+        if service is not None:
+            port = self.nodes[path[0]]
+            assert isinstance(port, PortFacility)
+            port.release_to_sea([part], service)
+        else:
+            self.journeys.from_origin(Train([part], path, 0))
+
+    # --- running -------------------------------------------------------------------------
+
+    def run(self) -> ReplicationOutcome:
+        """Run to the horizon, then through the drain period, and return the records.
+
+        Node statistics are taken at the horizon (the demand window); consignments
+        released in the window are followed until delivered or the drain ends.
+        """
+        self.env.run(until=self.horizon)
+        nodes = tuple(node.record(self.replication, self.horizon)
+                      for node in self.nodes.values())
+        if self.end > self.horizon:
+            self.env.run(until=self.end)
+        return ReplicationOutcome(
+            replication=self.replication, shipments=tuple(self._shipment_records()),
+            nodes=nodes, backlog=self._backlog(), released_teu=self.released_teu,
+            delivered_teu=self.journeys.delivered_teu,
+            in_system_teu=sum(c.teu_outstanding for c in self.consignments),
+            streams=self.streams.names)
+
+    def _shipment_records(self) -> Iterator[ShipmentRecord]:
+        """China-Europe consignments released between the warm-up and the horizon."""
+        tv = self.scenario.costs.time_value_usd_per_teu_day
+        for c in self.consignments:
+            if c.background or c.released_at >= self.horizon or c.released_at < self.warmup:
+                continue
+            cost = None
+            hours = None
+            if c.delivered_at is not None:
+                cost = c.cost_fixed_usd_per_teu + tv * (c.delivered_at - c.released_at) / 24.0
+                hours = tuple(c.activity_hours or ())
+            yield ShipmentRecord(
+                replication=self.replication, consignment_id=c.id, flow=c.flow,
+                route=c.route, teu=c.teu, released_at=c.released_at,
+                delivered_at=c.delivered_at, activity_hours=hours, cost_usd_per_teu=cost,
+                freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu)
+
+    def _backlog(self) -> dict[str, tuple[int, int]]:
+        """Per route: China-Europe consignments released before the horizon (warm-up
+        included) and not delivered at the end, and their TEU outstanding."""
+        backlog: dict[str, tuple[int, int]] = {}
+        for c in self.consignments:
+            if c.background or c.released_at >= self.horizon or c.delivered_at is not None:
+                continue
+            count, teu = backlog.get(c.route, (0, 0))
+            backlog[c.route] = (count + 1, teu + c.teu_outstanding)
+        return backlog
+
+
+@contextmanager
+def few_garbage_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector far less often meanwhile.
+
+    A replication makes millions of short-lived objects (events, closures) and few
+    cycles; with the default thresholds the collector spends ~10% of the run, and more
+    of the table building afterwards, rescanning the growing records. Threaded workers
+    (Dask) share the process-wide setting, so there it is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def run_replication(scenario: Scenario, replication: int,
+                    seed: int | None = None) -> ReplicationOutcome:
+    """Build and run one replication (a picklable entry point for worker processes)."""
+    with few_garbage_collections():
+        return CorridorModel(scenario, replication, seed).run()

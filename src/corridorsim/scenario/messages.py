@@ -1,0 +1,183 @@
+"""Pydantic's validation errors as one line a file's author can act on.
+
+One translator for every kind of file the tool reads (scenario, sweep, calibration
+targets): it takes the root model of the file, so an unknown key is answered with
+the keys accepted at that place in that kind of file, never in another.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from corridorsim.errors import KeyPathError, ScenarioError
+
+
+def error_from_validation(exc: ValidationError, root: type[BaseModel], source: Path | None,
+                          document: object = None, what: str = "scenario") -> ScenarioError:
+    """One readable error from pydantic's report: the first problem, with its key path.
+
+    ``root`` is the model the file was validated against; ``document`` the input, used
+    to keep the key path to keys the author actually wrote; ``what`` names the kind of
+    file in the hint for a key that has no close match. A misspelt key is reported in
+    preference to the required key it leaves missing.
+    """
+    errors = exc.errors(include_url=False)
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    original = (first.get("ctx") or {}).get("error")
+    if isinstance(original, KeyPathError):
+        return ScenarioError(original.message, source=source, key_path=original.key_path)
+    tags = _union_tags(root)
+    loc = _written_path(first["loc"], document, tags)
+    key_path = ".".join(loc)
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if first["type"] == "extra_forbidden":
+        message = _unknown_key(root, first["loc"], tags, what)
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] == "union_tag_invalid":
+        message = message.replace("Input tag", "value")
+    elif first["type"] == "union_tag_not_found":
+        tag = (first.get("ctx") or {}).get("discriminator", "").strip("'")
+        message = f"expected a '{tag}' key" + (" (rail or sea)" if tag == "mode" else "")
+    elif message.startswith("Input should be "):
+        wanted = _EXPECTED.get(first["type"], message[len("Input should be "):])
+        if first["type"] in _COMPARISONS:
+            wanted = "a number " + wanted
+        message = f"expected {wanted}, got {_shown(first['input'])}"
+    more = len(errors) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return ScenarioError(message, source=source, key_path=key_path)
+
+
+_EXPECTED = {
+    "int_parsing": "a whole number", "int_type": "a whole number",
+    "int_from_float": "a whole number", "float_parsing": "a number", "float_type": "a number",
+    "bool_parsing": "true or false", "bool_type": "true or false", "string_type": "text",
+    "dict_type": "a mapping of keys", "model_type": "a mapping of keys",
+    "model_attributes_type": "a mapping of keys", "list_type": "a list",
+}
+_COMPARISONS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+_DISCRIMINATOR_TAGS = {"rail", "sea", "fixed", "exponential", "uniform", "triangular",
+                       "lognormal", "empirical", "seasonal", "window"}
+"""Values of the discriminator keys (``mode``, ``dist``, ``kind``) that pydantic puts
+into an error's location."""
+_BUILTIN_TAGS = {"str", "int", "float", "bool"}
+"""Members of a plain union (``str | KeyTarget``) as pydantic names them in a location."""
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _union_tags(root: type[BaseModel]) -> set[str]:
+    """Location parts that name a union member rather than a key: discriminator values,
+    builtin type names and the names of the models under ``root``."""
+    names: set[str] = set()
+    pending: list[Any] = [root]
+    while pending:
+        tp = pending.pop()
+        for member in _members(tp):
+            origin = typing.get_origin(member)
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                if member.__name__ not in names:
+                    names.add(member.__name__)
+                    pending.extend(f.annotation for f in member.model_fields.values())
+            elif origin in (dict, list, tuple):
+                pending.extend(typing.get_args(member))
+    return names | _DISCRIMINATOR_TAGS | _BUILTIN_TAGS
+
+
+def _is_tag(part: object, tags: set[str]) -> bool:
+    return part in tags or (isinstance(part, str) and part.startswith(
+        ("function-", "tagged-union", "constrained-")))
+
+
+def _written_path(loc: tuple[int | str, ...], document: object, tags: set[str]) -> list[str]:
+    """Pydantic's error location as the author wrote it: union tags (``rail``,
+    ``lognormal``) dropped, and nothing below a scalar (``36h`` is read as
+    ``{dist: fixed, value: 36h}``, but ``value`` is not in the file)."""
+    path: list[str] = []
+    here = document
+    for part in loc:
+        if isinstance(here, Mapping) and part in here:
+            here = here[part]
+        elif isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            here = here[part]
+        elif _is_tag(part, tags):
+            continue
+        elif document is not None and not isinstance(here, Mapping):
+            break
+        else:
+            here = None  # a key that is not written (missing)
+        path.append(str(part))
+    return path
+
+
+def _unknown_key(root: type[BaseModel], loc: tuple[int | str, ...], tags: set[str],
+                 what: str) -> str:
+    """'unknown key' with the closest accepted key, or the accepted keys."""
+    allowed = sorted(_accepted_keys(root, loc[:-1], tags))
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    if close:
+        return f"unknown key; did you mean {close[0]!r}?"
+    if not allowed:
+        return f"unknown key; check the spelling against the {what} reference (README)"
+    shown = ", ".join(repr(k) for k in allowed)
+    return f"unknown key; expected one of {shown}"
+
+
+def _accepted_keys(root: type[BaseModel], parent: tuple[int | str, ...],
+                   tags: set[str]) -> set[str]:
+    """Keys ``root`` accepts in the mapping at ``parent`` (a pydantic location)."""
+    types_here: list[Any] = [root]
+    for part in parent:
+        following: list[Any] = []
+        for tp in (m for t in types_here for m in _members(t)):
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                field = next((f for name, f in tp.model_fields.items()
+                              if part in (name, f.alias)), None)
+                if field is not None:
+                    following.append(field.annotation)
+                elif part == tp.__name__ or any(
+                        part in typing.get_args(f.annotation)
+                        for f in tp.model_fields.values()
+                        if typing.get_origin(f.annotation) is typing.Literal):
+                    following.append(tp)  # a union tag naming this member
+            elif typing.get_origin(tp) is dict:
+                following.append(typing.get_args(tp)[1])
+            elif typing.get_origin(tp) is list and isinstance(part, int):
+                following.append(typing.get_args(tp)[0])
+            elif _is_tag(part, tags):
+                following.append(tp)
+        types_here = following
+    return {f.alias or name for t in types_here for tp in _members(t)
+            if isinstance(tp, type) and issubclass(tp, BaseModel)
+            for name, f in tp.model_fields.items()}
+
+
+def _members(tp: Any) -> list[Any]:
+    """The alternatives of a type, with ``Annotated`` and ``Optional`` unwrapped."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(tp) for m in _members(arg)]
+    return [tp]

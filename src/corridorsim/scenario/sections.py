@@ -1,0 +1,406 @@
+"""The sections of a scenario: customs, nodes, legs, vessel services, closures, demand
+and costs, as typed, frozen models.
+
+Every field has a docstring because this module is also the reference for
+scenario authors (the docstrings are the fields' descriptions in the JSON schema).
+Durations are written with units (``36h``, ``2.5d``, ``45min``) and stored in
+hours. ``extra="forbid"`` everywhere: a misspelt key is an error, never a silently
+ignored setting. Names used across sections (a route through a missing leg) are
+checked by the ``Scenario`` root (``schema.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+
+from corridorsim.scenario.distributions import (
+    ZERO,
+    Distribution,
+    Hours,
+    Model,
+    MonthlyValues,
+    PositiveHours,
+    Probability,
+    TimeOfDay,
+)
+
+# --- customs -------------------------------------------------------------------------------
+
+
+class CustomsRegime(Model):
+    """How long a check takes and how often it inspects, for one documentary regime."""
+
+    document_check: Distribution
+    """Time to check the documents of one train (declaration to release)."""
+    inspection_probability: Probability = 0.0
+    """Share of trains selected for physical inspection."""
+    inspection_time: Distribution = ZERO
+    """Time of a physical inspection, on top of the document check."""
+
+
+class CustomsRegimes(Model):
+    """The two regimes: paper documents, or electronic pre-arrival data (e-TIR, e-transit)."""
+
+    paper: CustomsRegime
+    """Trains without electronic pre-arrival data."""
+    digital: CustomsRegime
+    """Trains with electronic pre-arrival data."""
+
+
+class CustomsRegimePatch(Model):
+    """A partial regime: only the keys given replace the scenario-wide regime."""
+
+    document_check: Distribution | None = None
+    """Replaces the scenario-wide document check time."""
+    inspection_probability: Probability | None = None
+    """Replaces the scenario-wide inspection share (e.g. sanctions checks)."""
+    inspection_time: Distribution | None = None
+    """Replaces the scenario-wide inspection time."""
+
+
+class CustomsCheck(Model):
+    """One customs check (exit or entry) with its lanes and optional regime overrides."""
+
+    lanes: PositiveInt = 1
+    """Trains checked at the same time."""
+    paper: CustomsRegimePatch | None = None
+    """Overrides of the scenario-wide paper regime at this check."""
+    digital: CustomsRegimePatch | None = None
+    """Overrides of the scenario-wide digital regime at this check."""
+
+
+class Customs(Model):
+    """Customs at a border or port: an exit check, an entry check, or one joint control."""
+
+    exit: CustomsCheck | None = None
+    """Export/transit-exit check of the country being left."""
+    entry: CustomsCheck | None = None
+    """Import/transit-entry check of the country being entered."""
+    joint_control: bool = False
+    """One joint check instead of two: the exit check is skipped and the entry check
+    (or the exit check where there is no entry check) is done once."""
+    joint_control_with: str | None = None
+    """Ports only: the port across the sea whose entry check is done here, jointly with
+    this port's exit check (both countries' officers at the departure port). A train
+    formed there passes its entry check without stopping when all its cargo was
+    cleared here."""
+    digitization: Probability | None = None
+    """Share of trains with electronic pre-arrival data here; the scenario-wide
+    ``digitization`` applies when omitted."""
+
+    @model_validator(mode="after")
+    def _has_a_check(self) -> Customs:
+        if self.exit is None and self.entry is None:
+            raise ValueError("customs needs an 'exit' or an 'entry' check (or both)")
+        return self
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+class OpeningHours(Model):
+    """Daily window in which service may start (local scenario time)."""
+
+    open: Annotated[TimeOfDay, Field(lt=24)]
+    """Time of day service starts, as a duration after midnight (``8h``)."""
+    close: Annotated[TimeOfDay, Field(gt=0)]
+    """Time of day after which no service starts (``20h``)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningHours:
+        if self.close <= self.open:
+            raise ValueError("close must be later than open "
+                             "(windows across midnight are not supported)")
+        return self
+
+
+class Terminal(Model):
+    """An origin or destination hub: trains are loaded or unloaded here."""
+
+    tracks: PositiveInt = 1
+    """Trains handled at the same time."""
+    handling_time: Distribution = ZERO
+    """Time to load (origin) or unload (destination) one train."""
+    opening_hours: OpeningHours | None = None
+    """When handling may start; always open when omitted."""
+    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Terminal handling charge."""
+    description: str = ""
+    """Free text for reports."""
+
+
+class GaugeChange(Model):
+    """Transshipment or bogie exchange between track gauges (1435 <-> 1520 mm)."""
+
+    tracks: PositiveInt
+    """Trains exchanged at the same time (tracks with cranes)."""
+    service_time: Distribution
+    """Time to exchange one train."""
+    trains_per_day: PositiveFloat | None = None
+    """Ceiling on trains exchanged per day, enforced as a minimum headway between starts."""
+
+
+class Border(Model):
+    """A rail border crossing: exit customs, optional gauge change, entry customs."""
+
+    customs: Customs | None = None
+    """Customs checks; none when omitted (e.g. inside a customs union)."""
+    gauge_change: GaugeChange | None = None
+    """Gauge change between the checks; none when omitted."""
+    opening_hours: OpeningHours | None = None
+    """When service may start; always open when omitted."""
+    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Transshipment and station charges."""
+    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Customs and broker fees."""
+    description: str = ""
+    """Free text for reports."""
+
+
+class TrainFormation(Model):
+    """How a port forms outbound trains from cargo landed by vessels."""
+
+    train_teu: PositiveInt
+    """A train leaves as soon as it holds this many TEU."""
+    max_consolidation_wait: PositiveHours
+    """...or this long after its first TEU arrived, with whatever it holds."""
+
+
+class Port(Model):
+    """A seaport: berths for vessel services, a yard, rail handling, optional customs."""
+
+    berths: PositiveInt
+    """Vessels worked at the same time (shared by all vessel services calling here)."""
+    handling_teu_per_hour: PositiveFloat
+    """Vessel loading/unloading rate per berth."""
+    yard_capacity_teu: PositiveInt | None = None
+    """TEU the yard holds; arriving trains wait upstream while it is full (unlimited if omitted)."""
+    train_tracks: PositiveInt = 1
+    """Trains loaded or unloaded at the same time."""
+    train_handling_time: Distribution = ZERO
+    """Time to unload an arriving train or load a departing one."""
+    customs: Customs | None = None
+    """Exit check on cargo arriving by rail for shipment; entry check on each train
+    formed from cargo landed by vessels."""
+    train_formation: TrainFormation | None = None
+    """Required when cargo leaves the port by rail after a sea leg."""
+    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Port handling charge per TEU."""
+    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
+    """Customs and broker fees."""
+    description: str = ""
+    """Free text for reports."""
+
+
+# --- legs and vessel services --------------------------------------------------------------
+
+
+class LegBase(Model):
+    """What rail and sea legs share: their two ends, length, tariffs and emissions."""
+
+    from_: str = Field(alias="from")
+    """Node the leg starts at."""
+    to: str
+    """Node the leg ends at."""
+    distance_km: PositiveFloat
+    """Length, for tariffs per TEU-km and CO2."""
+    tariff_usd_per_teu: NonNegativeFloat = 0.0
+    """Flat freight rate."""
+    tariff_usd_per_teu_km: NonNegativeFloat = 0.0
+    """Distance-based freight rate."""
+    co2_kg_per_teu_km: NonNegativeFloat | None = None
+    """Emission factor; the scenario's default for the mode when omitted."""
+
+
+class RailLeg(LegBase):
+    """A rail line between two nodes."""
+
+    mode: Literal["rail"]
+    speed_kmh: PositiveFloat | None = None
+    """Average running speed; running time = distance / speed (+ delay)."""
+    running_time: Distribution | None = None
+    """Running time distribution, instead of ``speed_kmh``."""
+    trains_per_day: PositiveFloat | None = None
+    """Line capacity, enforced as a minimum headway between trains entering the leg."""
+    delay: Distribution | None = None
+    """Extra stochastic delay added to each run."""
+
+    @model_validator(mode="after")
+    def _one_running_time(self) -> RailLeg:
+        if (self.speed_kmh is None) == (self.running_time is None):
+            raise ValueError("give exactly one of 'speed_kmh' or 'running_time'")
+        return self
+
+
+class SeaLeg(LegBase):
+    """A sea crossing served by a named vessel service."""
+
+    mode: Literal["sea"]
+    service: str
+    """Name of the vessel service (under ``vessel_services``) that carries cargo here."""
+
+
+Leg = Annotated[RailLeg | SeaLeg, Field(discriminator="mode")]
+
+
+class DeparturePolicy(Model):
+    """When a vessel leaves a port."""
+
+    policy: Literal["when_full", "timetable", "when_full_or_after"]
+    """``when_full``: leaves when full; ``timetable``: leaves at scheduled slots with
+    what it holds; ``when_full_or_after``: leaves when full or ``max_wait`` after berthing."""
+    max_wait: PositiveHours | None = None
+    """Longest wait for cargo at berth (``when_full_or_after``)."""
+    headway: PositiveHours | None = None
+    """Time between scheduled departures from each port (``timetable``)."""
+    first_departure: Hours = 0.0
+    """First scheduled departure after the scenario start (``timetable``)."""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> DeparturePolicy:
+        if self.policy == "when_full_or_after" and self.max_wait is None:
+            raise ValueError("policy 'when_full_or_after' needs 'max_wait'")
+        if self.policy == "timetable" and self.headway is None:
+            raise ValueError("policy 'timetable' needs 'headway'")
+        return self
+
+
+class VesselService(Model):
+    """A fleet shuttling between two ports, in both directions."""
+
+    ports: Annotated[list[str], Field(min_length=2, max_length=2)]
+    """The two ports served; vessels start alternately at the first and the second."""
+    vessels: PositiveInt
+    """Number of vessels."""
+    capacity_teu: PositiveInt
+    """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents)."""
+    departure: DeparturePolicy
+    """Departure policy at both ports."""
+    sailing_time: Distribution
+    """Port-to-port sailing time."""
+
+
+# --- closures ------------------------------------------------------------------------------
+
+
+class SeasonalClosure(Model):
+    """Random closures (storms): a Poisson process of events with monthly rates."""
+
+    kind: Literal["seasonal"]
+    at: str
+    """Node or leg name that closes."""
+    events_per_month: MonthlyValues
+    """Expected closure events starting in each month, January to December."""
+    duration: Distribution
+    """Length of one closure."""
+    cause: str = "weather"
+    """Label for reports."""
+
+
+class WindowClosure(Model):
+    """A closure on fixed dates (a border closure, planned works)."""
+
+    kind: Literal["window"]
+    at: str
+    """Node or leg name that closes."""
+    start: dt.datetime
+    """Start of the closure (date or date and time)."""
+    end: dt.datetime
+    """End of the closure."""
+    cause: str = "closure"
+    """Label for reports."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowClosure:
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        return self
+
+
+Closure = Annotated[SeasonalClosure | WindowClosure, Field(discriminator="kind")]
+
+
+# --- demand --------------------------------------------------------------------------------
+
+
+class TeuRange(Model):
+    """Consignment sizes drawn uniformly between two whole TEU counts."""
+
+    low: PositiveInt
+    """Smallest consignment."""
+    high: PositiveInt
+    """Largest consignment."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TeuRange:
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+
+class Flow(Model):
+    """A stream of consignments from an origin to a destination, split across routes."""
+
+    origin: str
+    """Node where consignments are released."""
+    destination: str
+    """Node where they are delivered."""
+    trains_per_week: PositiveFloat | None = None
+    """Consignments released per week (one consignment is one block train)."""
+    teu_per_week: PositiveFloat | None = None
+    """TEU released per week, instead of ``trains_per_week``."""
+    consignment_teu: PositiveInt | TeuRange
+    """Size of a consignment in TEU (a block train of 40-55 FEU is 80-110 TEU)."""
+    seasonality: MonthlyValues | None = None
+    """Multiplier of the weekly rate for each month, January to December."""
+    routes: Annotated[dict[str, Probability], Field(min_length=1)]
+    """Share of consignments on each route; shares add up to 1."""
+    arrivals: Literal["poisson", "scheduled"] = "poisson"
+    """Poisson releases, or evenly spaced releases at the current rate."""
+    background: bool = False
+    """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
+
+    @model_validator(mode="after")
+    def _volume(self) -> Flow:
+        if (self.trains_per_week is None) == (self.teu_per_week is None):
+            raise ValueError("give exactly one of 'trains_per_week' or 'teu_per_week'")
+        total = sum(self.routes.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"route shares must add up to 1, they add up to {total:g}")
+        return self
+
+    @property
+    def mean_consignment_teu(self) -> float:
+        size = self.consignment_teu
+        return float(size) if isinstance(size, int) else (size.low + size.high) / 2.0
+
+    @property
+    def consignments_per_week(self) -> float:
+        if self.trains_per_week is not None:
+            return self.trains_per_week
+        assert self.teu_per_week is not None
+        return self.teu_per_week / self.mean_consignment_teu
+
+
+# --- costs ---------------------------------------------------------------------------------
+
+
+class EmissionFactors(Model):
+    """CO2 per TEU-km by mode, used where a leg gives none."""
+
+    rail: NonNegativeFloat = 0.0
+    """kg CO2 per TEU-km by rail."""
+    sea: NonNegativeFloat = 0.0
+    """kg CO2 per TEU-km by sea."""
+
+
+class Costs(Model):
+    """Money and emissions attached to each consignment."""
+
+    time_value_usd_per_teu_day: NonNegativeFloat = 0.0
+    """Inventory carrying cost of the cargo per TEU and day in transit."""
+    co2_kg_per_teu_km: EmissionFactors = EmissionFactors()
+    """Default emission factors by mode."""
