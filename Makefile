@@ -18,7 +18,8 @@ run: $(STAMP)
 	$(BIN)/corridorsim run scenarios/baseline-2024.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m ruff check src tests scripts
+	$(BIN)/python -m ruff check src tests scripts benchmarks
+	$(BIN)/python -m mypy src
 	$(BIN)/python -m pytest -q
 
 # Long validation runs (queueing theory at high utilisation, the tandem); CI runs them too.

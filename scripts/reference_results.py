@@ -43,7 +43,7 @@ def scenario_table(name: str, workers: int) -> str:
     def value(scope: str, row: str, kpi: str, digits: int) -> str:
         entry = kpis.get((scope, row, kpi))
         if entry is None or entry["mean"] is None:
-            return "–"
+            return "–"  # noqa: RUF001  (an en dash marks an empty cell in the README)
         half = entry.get("half_width")
         text = f"{entry['mean']:,.{digits}f}"
         return f"{text} ± {half:,.{digits}f}" if half and kpi.endswith("_days") else text

@@ -9,7 +9,7 @@ t-interval, and the target passes when that mean lies inside the band.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -110,6 +110,12 @@ def default_targets_path(scenario_file: Path, name: str) -> Path:
     return scenario_file.parent / "targets" / f"{name}.yaml"
 
 
+STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
+    "mean": lambda a: float(np.mean(a)), "median": lambda a: float(np.median(a)),
+    "p90": lambda a: float(np.percentile(a, 90)), "p95": lambda a: float(np.percentile(a, 95))}
+"""How each statistic of a metric is computed over the selected consignments' values."""
+
+
 def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]]],
                    years: float, n: int) -> list[float | None]:
     values: list[float | None] = []
@@ -126,10 +132,7 @@ def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]
         if not xs:
             values.append(None)
             continue
-        arr = np.array(xs, dtype=float)
-        values.append(float({"mean": np.mean, "median": np.median,
-                             "p90": lambda a: np.percentile(a, 90),
-                             "p95": lambda a: np.percentile(a, 95)}[metric.statistic](arr)))
+        values.append(STATISTICS[metric.statistic](np.array(xs, dtype=float)))
     return values
 
 

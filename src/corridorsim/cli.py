@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corridorsim.errors import CorridorsimError, ScenarioError
 from corridorsim.scenario.loader import load_scenario
@@ -268,7 +268,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _summary_table(summary: list[dict[str, object]]) -> str:
+def _summary_table(summary: list[dict[str, Any]]) -> str:
     """Per route: means over replications, with the 95% half-width of the transit times."""
     kpis = {(r["name"], r["kpi"]): r for r in summary if r["scope"] == "route"}
     routes = sorted({name for name, _ in kpis})
@@ -391,6 +391,7 @@ def _add_sweep_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for an error the user can fix)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -11,6 +11,7 @@ step is a callback (the continuation protocol of ``facilities/base.py``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -70,7 +71,7 @@ class TrainJourneys:
         itinerary = self.itineraries.get(path)
         if itinerary is None:
             stops = []
-            for here, there in zip(path, path[1:], strict=False):
+            for here, there in itertools.pairwise(path):
                 service = self.sea_services.get((here, there))
                 stops.append(Stop(self.nodes[here],
                                   None if service is not None else self.lines[(here, there)],

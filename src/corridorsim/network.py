@@ -3,6 +3,7 @@ costs and emits per TEU whatever the time, and its description for a reader."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ def legs_along(scenario: Scenario, path: Iterable[str]) -> list[Leg]:
     """The legs joining consecutive nodes of ``path`` (validated to exist)."""
     path = list(path)
     pairs = scenario.legs_by_pair
-    return [scenario.legs[pairs[(a, b)]] for a, b in zip(path, path[1:], strict=False)]
+    return [scenario.legs[pairs[(a, b)]] for a, b in itertools.pairwise(path)]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ zero-time steps call each other directly, and the journey breaks the chain)."""
 
 from __future__ import annotations
 
+import itertools
+
 import corridorsim as cs
 
 
@@ -17,7 +19,7 @@ def long_route(n: int) -> str:
                      "gauge_change: {tracks: 1, service_time: 0h}}")
     nodes = ["hub"] + [f"b{i}" for i in range(n)] + ["europe"]
     lines.append("legs:")
-    for a, b in zip(nodes, nodes[1:], strict=False):
+    for a, b in itertools.pairwise(nodes):
         lines.append(f"  {a}-{b}: {{mode: rail, from: {a}, to: {b}, distance_km: 1, "
                      "running_time: 0h}")
     lines += ["routes:", f"  northern_r: [{', '.join(nodes)}]", "flows:", "  f:",

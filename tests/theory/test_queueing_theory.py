@@ -41,6 +41,7 @@ cores and are marked ``slow``: left out by default, ``pytest -m slow tests/theor
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
 import statistics
@@ -174,7 +175,7 @@ def queue_stations(scenario: Scenario) -> list[Station]:
         terminal = scenario.terminals[end]
         assert terminal.handling_time == Fixed(value=0.0) and terminal.opening_hours is None
     legs = {(leg.from_, leg.to): leg for leg in scenario.legs.values()}
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         leg = legs[(a, b)]
         assert isinstance(leg, RailLeg) and leg.running_time == Fixed(value=0.0)
         assert leg.delay is None and leg.trains_per_day is None

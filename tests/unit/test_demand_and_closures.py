@@ -80,6 +80,18 @@ def test_window_closure_closes_exactly_its_window():
                             end=dt.datetime(2024, 9, 19))
     share, state = fraction_closed(closure)
     assert state.closed_hours(YEAR) == pytest.approx(7 * 24)
+    assert share == pytest.approx(7 * 24 / YEAR)
+    # Closed from its first hour to its last, open on either side.
+    env = simpy.Environment()
+    cal = Calendar(dt.date(2024, 1, 1), YEAR)
+    state = ClosureState(env)
+    start_closure(env, state, "works", closure, cal, RandomStreams(1, 0))
+    opens, closes = (cal.hours_since_start(closure.start), cal.hours_since_start(closure.end))
+    seen = {}
+    for t in (opens - 0.5, opens + 0.5, closes - 0.5, closes + 0.5):
+        env.run(until=t)
+        seen[t] = state.closed
+    assert list(seen.values()) == [False, True, True, False]
 
 
 def test_seasonal_closures_close_about_their_expected_share():

@@ -80,7 +80,7 @@ def test_no_import_circles():
         path.append(module)
         for target in sorted(edges.get(module, ())):
             if state.get(target) == 1:
-                circle = path[path.index(target):] + [target]
+                circle = [*path[path.index(target):], target]
                 raise AssertionError("import circle: " + " -> ".join(circle))
             if target not in state:
                 visit(target)

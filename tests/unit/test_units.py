@@ -13,5 +13,5 @@ def test_durations_convert_to_hours(text, hours):
 
 @pytest.mark.parametrize("bad", ["36 parsecs", "h", "", "abc", True, None, [1]])
 def test_bad_durations_say_what_is_expected(bad):
-    with pytest.raises(ValueError, match="duration|unit"):
+    with pytest.raises(ValueError, match=r"duration|unit"):
         parse_duration(bad)

@@ -61,7 +61,7 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path):
     target = tmp_path / "mydata"
     target.mkdir()
     (target / "forecast.xlsx").write_text("precious")
-    with pytest.raises(writer.RunError, match="not corridorsim results.*forecast.xlsx"):
+    with pytest.raises(writer.RunError, match=r"not corridorsim results.*forecast\.xlsx"):
         writer.write_folder_atomically(target, FILES)
     assert (target / "forecast.xlsx").read_text() == "precious"
 

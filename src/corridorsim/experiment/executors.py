@@ -28,6 +28,7 @@ class SerialExecutor(Executor):
     """An executor that runs each task in this process, at once, when it is submitted."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` now; its result or exception is in the future."""
         future: Future[Any] = Future()
         try:
             result = fn(*args, **kwargs)
@@ -56,6 +57,7 @@ def _ignore_sigint() -> None:
 
 
 def default_workers() -> int:
+    """Worker processes when none are asked for: one per core (the CLI and sweeps)."""
     return os.cpu_count() or 1
 
 

@@ -8,7 +8,7 @@ from typing import TextIO
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
@@ -52,6 +52,7 @@ class Progress:
         print(text, file=self.stream, flush=True)
 
     def advance(self, n: int = 1) -> None:
+        """``n`` more tasks done: redraw the bar, or print a line when one is due."""
         self.done += n
         now = time.monotonic()
         if self.tty:
@@ -67,6 +68,7 @@ class Progress:
             self._line(self._status())
 
     def close(self) -> None:
+        """End the bar's line on a terminal."""
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()

@@ -223,8 +223,10 @@ class ServicePoint:
             activity, hours = steps[i]
             i += 1
             if hours > 0:
-                ScheduledCall(env, hours, lambda _e, i=i, activity=activity:
-                              self._step_done(train, steps, i, activity, then))
+                def step_done(_event: Any, i: int = i, activity: Activity = activity) -> None:
+                    self._step_done(train, steps, i, activity, then)
+
+                ScheduledCall(env, hours, step_done)
                 return
             charge(train.parts, activity, env.now)
         self._finish(train, then)

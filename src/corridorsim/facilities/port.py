@@ -141,6 +141,7 @@ class PortFacility(NodeFacility):
         then(train)
 
     def receive_train(self, train: Train, then: Continuation) -> None:
+        """A train ending its journey here by rail: unloaded on a train track."""
         arrived = self.env.now
 
         def unloaded(train: Train) -> None:
@@ -242,6 +243,7 @@ class PortFacility(NodeFacility):
             self.quay_teu += teu_moved
 
     def record(self, replication: int, end: float) -> NodeRecord:
+        """As for any node, but waits and throughput are those of vessel calls."""
         st = self.stats
         util = max(sp.utilisation(end) for sp in self.service_points)
         return NodeRecord(

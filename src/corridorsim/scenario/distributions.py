@@ -29,9 +29,11 @@ MonthlyValues = Annotated[list[NonNegativeFloat], Field(min_length=12, max_lengt
 
 
 class Model(BaseModel):
-    """Base of every schema model: frozen, no unknown keys."""
+    """Base of every schema model (scenario, sweep and calibration-target files): frozen,
+    no unknown keys, and each field's docstring is its description in the JSON schema."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              use_attribute_docstrings=True)
 
 
 # --- distributions -------------------------------------------------------------------------

@@ -117,10 +117,10 @@ def _written_path(loc: tuple[int | str, ...], document: object, tags: set[str]) 
     path: list[str] = []
     here = document
     for part in loc:
-        if isinstance(here, Mapping) and part in here:
-            here = here[part]
-        elif isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
-            here = here[part]
+        written = (isinstance(here, Mapping) and part in here) or (
+            isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here))
+        if written:
+            here = here[part]  # type: ignore[index]
         elif _is_tag(part, tags):
             continue
         elif document is not None and not isinstance(here, Mapping):

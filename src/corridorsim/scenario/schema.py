@@ -10,6 +10,7 @@ it concerns, which the error translator (``messages.py``) keeps as the key path.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -244,7 +245,7 @@ def _check_routes(s: Scenario) -> None:
                                    f"expected one of {_listing(kinds)}")
         if len(set(nodes)) != len(nodes):
             raise KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
-        for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)):
+        for i, (a, b) in enumerate(itertools.pairwise(nodes)):
             leg_name = pairs.get((a, b))
             if leg_name is None:
                 raise KeyPathError(f"routes.{route_name}.{i + 1}",

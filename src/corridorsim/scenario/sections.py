@@ -374,11 +374,13 @@ class Flow(Model):
 
     @property
     def mean_consignment_teu(self) -> float:
+        """Mean consignment size in TEU."""
         size = self.consignment_teu
         return float(size) if isinstance(size, int) else (size.low + size.high) / 2.0
 
     @property
     def consignments_per_week(self) -> float:
+        """Consignments released per week (from TEU per week where that is given)."""
         if self.trains_per_week is not None:
             return self.trains_per_week
         assert self.teu_per_week is not None

@@ -62,7 +62,8 @@ class RailLine:
 
             self.closure.when_open(reopened)
             return
-        hours = self.fixed_running if self.fixed_running is not None else self.running()
+        hours = (self.fixed_running if self.fixed_running is not None
+                 else self.running())  # type: ignore[misc]  # one of the two is set
         if self.delay is not None:
             hours += self.delay()
         if self.headway is not None:
