@@ -114,18 +114,3 @@ def test_overrides_are_remembered_for_the_manifest(mini_scenario):
 def test_a_leg_without_a_mode_names_the_missing_key(mini_scenario):
     with pytest.raises(cs.ScenarioError, match=r"legs\.extra: expected a 'mode' key"):
         mini_scenario.with_overrides({"legs.extra": {"from": "hub", "to": "europe"}})
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    ({"replications": 0}, "replications: expected a whole number of at least 1"),
-    ({"seed": -1}, "seed: expected a whole number of at least 0"),
-    ({"seed": 1.5}, "seed: expected a whole number"),
-])
-def test_run_rejects_bad_arguments_with_a_clear_error(mini_scenario, kwargs, message):
-    with pytest.raises(cs.RunError, match=message):
-        cs.run(mini_scenario, **kwargs)
-
-
-def test_a_run_result_prints_briefly(mini_result):
-    text = repr(mini_result)
-    assert text.startswith("RunResult(scenario='mini-corridor'") and len(text) < 200
