@@ -156,7 +156,7 @@ def _accepted_keys(root: type[BaseModel], parent: tuple[int | str, ...],
                               if part in (name, f.alias)), None)
                 if field is not None:
                     following.append(field.annotation)
-                elif part == tp.__name__ or any(
+                elif _member_name(part) == tp.__name__ or any(
                         part in typing.get_args(f.annotation)
                         for f in tp.model_fields.values()
                         if typing.get_origin(f.annotation) is typing.Literal):
@@ -171,6 +171,14 @@ def _accepted_keys(root: type[BaseModel], parent: tuple[int | str, ...],
     return {f.alias or name for t in types_here for tp in _members(t)
             if isinstance(tp, type) and issubclass(tp, BaseModel)
             for name, f in tp.model_fields.items()}
+
+
+def _member_name(part: object) -> object:
+    """The model a union member's location part names: ``TeuRange``, or the last name in
+    ``function-after[_ordered(), TeuRange]`` (a model with a validator)."""
+    if isinstance(part, str) and part.startswith("function-") and part.endswith("]"):
+        return part[:-1].rsplit(",", 1)[-1].strip()
+    return part
 
 
 def _members(tp: Any) -> list[Any]:

@@ -251,7 +251,9 @@ class DeparturePolicy(Model):
 
     policy: Literal["when_full", "timetable", "when_full_or_after"]
     """``when_full``: leaves when full; ``timetable``: leaves at scheduled slots with
-    what it holds; ``when_full_or_after``: leaves when full or ``max_wait`` after berthing."""
+    what it holds; ``when_full_or_after``: leaves when full or ``max_wait`` after it has
+    unloaded. "Leaves" is when loading starts: loading takes its time at the berth's
+    handling rate, and a closure may hold the vessel after that."""
     max_wait: PositiveHours | None = None
     """Longest wait for cargo at berth (``when_full_or_after``)."""
     headway: PositiveHours | None = None

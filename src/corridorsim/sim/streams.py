@@ -17,7 +17,8 @@ import numpy as np
 # Every stream of a replication, by the pattern of its name. Each source of randomness
 # has its own stream, so that changing one place leaves every other draw unchanged
 # (common random numbers); a draw whose outcome is certain is skipped without shifting
-# anything else. The manifest lists the streams a run drew from.
+# anything else. The manifest lists the streams a run created (a facility creates its
+# streams when it is built, also those it may never draw from).
 TERMINAL_HANDLING = "{node}.handling"
 """Loading or unloading time of a train at a terminal."""
 CUSTOMS_REGIME = "{check}.regime"
@@ -81,5 +82,5 @@ class RandomStreams:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Streams used so far, sorted (recorded in the manifest)."""
+        """Streams created so far, sorted (recorded in the manifest)."""
         return tuple(sorted(self._streams))
