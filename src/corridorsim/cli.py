@@ -50,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of a scenario and write CSV results and a manifest."""
     from corridorsim.experiment import run
-    from corridorsim.report.writer import RESULT_FILES, check_replaceable
+    from corridorsim.report.results_folder import check_replaceable
 
     if args.replications is not None and args.replications < 1:
         raise ScenarioError("--replications: expected a whole number of at least 1",
@@ -71,7 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
-    check_replaceable(out.resolve(), RESULT_FILES)  # fail before the run, not after
+    check_replaceable(out, "run")  # fail before the run, not after
     result = run(scenario, replications=args.replications, seed=args.seed,
                  workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
                  max_replications=args.max_replications)
@@ -102,7 +102,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         load_targets,
     )
     from corridorsim.experiment import run
-    from corridorsim.report.writer import RESULT_FILES, check_replaceable, csv_text
+    from corridorsim.report.results_folder import check_replaceable
+    from corridorsim.report.writer import csv_text
 
     scenario = _load(args.scenario, args.set)
     targets_path = (Path(args.targets) if args.targets
@@ -112,11 +113,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise ScenarioError("--replications: expected at least 2 (an interval needs two)",
                             source=args.scenario)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
-    check_replaceable(out.resolve(), RESULT_FILES)
+    check_replaceable(out, "calibrate")
     result = run(scenario, replications=args.replications, seed=args.seed,
                  workers=_workers(args.workers))
     rows = calibration_rows(result, targets)
-    written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)})
+    written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)},
+                           kind="calibrate")
     table = [["target", "band", "model mean", "95% CI", "pass"]]
     for r in rows:
         table.append([r["target"], f"{r['band_low']:g}-{r['band_high']:g}",
@@ -131,20 +133,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare two results folders route by route: B minus A with 95% intervals."""
-    import json
-
+    from corridorsim.report.results_folder import check_replaceable, write_folder_atomically
     from corridorsim.report.scenario_comparison import (
         SCENARIO_COMPARISON_COLUMNS,
         compare_folders,
     )
-    from corridorsim.report.writer import csv_text, write_folder_atomically
+    from corridorsim.report.writer import csv_text
 
     a, b = Path(args.results_a), Path(args.results_b)
-    rows, manifest = compare_folders(a, b, unpaired=args.unpaired)
     out = Path(args.out) if args.out else Path("results") / f"compare-{a.name}-vs-{b.name}"
-    written = write_folder_atomically(out, {
-        "comparison.csv": csv_text(rows, SCENARIO_COMPARISON_COLUMNS),
-        "manifest.json": json.dumps(manifest, indent=2, sort_keys=True) + "\n"})
+    check_replaceable(out, "compare")
+    rows, manifest = compare_folders(a, b, unpaired=args.unpaired)
+    written = write_folder_atomically(out, "compare", {
+        "comparison.csv": csv_text(rows, SCENARIO_COMPARISON_COLUMNS)}, manifest)
     shown = [r for r in rows if r["kpi"] in ("median_transit_days", "p90_transit_days",
                                              "mean_cost_usd_per_teu")]
     header = ["route", "kpi", "A", "B", "B - A", "95% CI", "significant"]

@@ -9,6 +9,7 @@ traceback, and (for ``run``) no results folder and no staging folder left over.
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -266,3 +267,28 @@ def test_console_command_prints_no_traceback(command, scenario, extra, key_path,
     assert_one_line_error(proc.stderr, path, key_path, expected)
     assert not out.exists()
     assert_nothing_written(tmp_path, {path.name})
+
+
+@pytest.mark.parametrize("command", ["run", "calibrate"])
+def test_an_out_folder_of_another_kind_is_refused_before_the_simulation(
+        command, tmp_path, capsys, monkeypatch):
+    """A calibrate folder is not replaced by a run (nor the reverse): refused at once, so
+    no simulation time is spent and the folder is kept."""
+    out = tmp_path / "kept"
+    out.mkdir()
+    other = "calibrate" if command == "run" else "run"
+    (out / "manifest.json").write_text(json.dumps(
+        {"written_by": "corridorsim", "folder_kind": other, "files": ["routes.csv"]}))
+    (out / "routes.csv").write_text("route\n")
+    monkeypatch.setattr("corridorsim.experiment.run", _no_simulation)
+    baseline = Path(__file__).parents[2] / "scenarios" / "baseline-2024.yaml"
+    code = main([command, str(baseline), "--out", str(out), "--replications", "2"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert f"holds corridorsim {other} results, not {command} results" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "routes.csv"]
+
+
+def _no_simulation(*_args, **_kwargs):
+    raise AssertionError("the simulation ran")

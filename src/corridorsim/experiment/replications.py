@@ -77,10 +77,13 @@ class RunResult:
         return run_manifest(self.scenario, self.seed, self.outcomes, self.wall_seconds,
                             self.precision, self.warmup_choice)
 
-    def write(self, directory: str | Path, extra: dict[str, str] | None = None) -> Path:
+    def write(self, directory: str | Path, extra: dict[str, str] | None = None,
+              kind: str = "run") -> Path:
         """Write every CSV and ``manifest.json`` (and ``extra`` name -> text files) into
-        ``directory``, atomically."""
-        return write_run(Path(directory), self.tables, self.manifest(), extra)
+        ``directory``, atomically. An existing folder is replaced only if it is a
+        corridorsim results folder of the same ``kind`` (``run``, or ``calibrate`` with
+        its ``calibration.csv``)."""
+        return write_run(Path(directory), self.tables, self.manifest(), extra, kind)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:

@@ -44,6 +44,12 @@ from corridorsim.experiment.sweep_tasks import (
     write_task,
 )
 from corridorsim.report.manifest import package_versions, scenario_hash
+from corridorsim.report.results_folder import (
+    MANIFEST,
+    TOOL,
+    check_replaceable,
+    remove_partial_files,
+)
 from corridorsim.report.sensitivity_tables import (
     SENSITIVITY_COLUMNS,
     output_name,
@@ -57,10 +63,6 @@ from corridorsim.report.sweep_tables import (
     sweep_columns,
 )
 from corridorsim.report.writer import csv_text, write_atomically
-
-SWEEP_FOLDER_ENTRIES = frozenset({"sweep.csv", "frontier.csv", "sensitivity.csv",
-                                  "manifest.json", "tasks"})
-"""What a sweep's results folder may hold."""
 
 SAMPLE_NAMES = {"latin_hypercube": "Latin hypercube sample", "sobol": "Sobol' sample",
                 "morris": "Morris sample"}
@@ -130,7 +132,8 @@ def sweep(sweep_file: str | Path | SweepFile | Sweep, workers: int | None = None
             else load_sweep(sweep_file))
     scheduler = scheduler if scheduler is not None else spec.spec.scheduler
     folder = (Path(out) if out is not None else Path("results") / spec.spec.name).resolve()
-    check_sweep_folder(folder)
+    check_replaceable(folder, "sweep")
+    remove_partial_files(folder)
     seed, reps = spec.spec.seed, spec.spec.replications
     point_json = [canonical_scenario(s) for s in spec.scenarios]
     keys = [[task_key(doc, seed, r) for r in range(reps)] for doc in point_json]
@@ -145,24 +148,6 @@ def sweep(sweep_file: str | Path | SweepFile | Sweep, workers: int | None = None
     executor_text = _run_tasks(spec, todo, tasks, unique, workers, scheduler, serial, progress)
     wall = time.perf_counter() - started
     return _merge(spec, keys, folder, executor_text, len(todo), unique - len(todo), wall)
-
-
-def check_sweep_folder(folder: Path) -> None:
-    """Refuse an output folder that holds anything but an earlier sweep's files."""
-    if not folder.exists():
-        return
-    cwd = Path.cwd().resolve()
-    if folder == cwd or folder in cwd.parents:
-        raise RunError(f"{folder}: is the working folder or one above it; expected a new or "
-                       "earlier sweep results folder")
-    if not folder.is_dir():
-        raise RunError(f"{folder}: exists and is not a folder; expected a new or earlier "
-                       "sweep results folder")
-    others = sorted(p.name for p in folder.iterdir()
-                    if p.name not in SWEEP_FOLDER_ENTRIES and not p.name.startswith("."))
-    if others:
-        raise RunError(f"{folder}: exists and holds files that are not sweep results "
-                       f"({', '.join(others[:3])}); choose another --out folder")
 
 
 def _run_tasks(spec: Sweep, todo: dict[str, tuple[int, int]], tasks: Path, unique: int,
@@ -241,7 +226,7 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
     frontier = frontier_rows([(p.index, p.values) for p in spec.points], by_point, factors,
                              design.kind == "grid", spec.northern_route,
                              spec.spec.target_days, sampled=SAMPLE_NAMES.get(design.kind, ""))
-    manifest = {
+    manifest: dict[str, Any] = {
         "sweep": spec.spec.name,
         "sweep_file": spec.source.name if spec.source is not None else None,
         "base_scenario": spec.spec.base,
@@ -269,8 +254,10 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
         write_atomically(folder / "sensitivity.csv", csv_text(indices, SENSITIVITY_COLUMNS))
     else:  # a design changed from a sensitivity one: its indices are no longer the folder's
         (folder / "sensitivity.csv").unlink(missing_ok=True)
-    write_atomically(folder / "manifest.json",
-                     json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    manifest.update({"written_by": TOOL, "folder_kind": "sweep",
+                     "files": sorted(["sweep.csv", "frontier.csv"]
+                                     + (["sensitivity.csv"] if indices else []))})
+    write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return SweepResult(spec, rows, frontier, manifest, folder, run, reused, wall, indices)
 
 
