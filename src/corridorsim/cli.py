@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridorsim.errors import CorridorsimError, ScenarioError
-from corridorsim.scenario.loader import load_scenario
-from corridorsim.scenario.overrides import parse_override
-from corridorsim.version import VERSION
+from corridorsim.errors import CorridorsimError, ScenarioError, Terminated
 
 if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start-up time)
     from corridorsim.scenario.schema import Scenario
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143   # 128 + SIGTERM
 
 
 def _load(path: str, sets: Sequence[str] | None) -> Scenario:
+    from corridorsim.scenario.loader import load_scenario
+    from corridorsim.scenario.overrides import parse_override
+
     overrides = dict(parse_override(text, source=path) for text in sets or ())
     return load_scenario(path, overrides)
 
@@ -178,7 +182,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                        out=args.out, serial=args.serial, progress=True)
     except SweepInterrupted as exc:
         print(f"corridorsim: {exc}", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if exc.terminated else EXIT_INTERRUPTED
     factors = result.sweep.factor_names
     reference = result.sweep.northern_route
     table = [["point", *factors, "middle median", f"{reference} median", "gap (95% CI)"]]
@@ -218,7 +222,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                              out=args.out, serial=args.serial, progress=True)
     except SweepInterrupted as exc:
         print(f"corridorsim: {exc}", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if exc.terminated else EXIT_INTERRUPTED
     method = result.sweep.spec.design.kind
     found = {(r["factor"], r["index"]): r for r in result.indices}
 
@@ -301,7 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="corridorsim",
         description="Simulate China-Europe container transit on the Middle Corridor and the "
                     "Northern route.")
-    parser.add_argument("--version", action="version", version=f"corridorsim {VERSION}")
+    from corridorsim.version import package_version
+
+    parser.add_argument("--version", action="version",
+                        version=f"corridorsim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_scenario_command(sub, "validate", cmd_validate)
     _add_run_command(sub)
@@ -391,11 +398,18 @@ def _add_sweep_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                    "a rerun into the same folder resumes")
 
 
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for an error the user can fix)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command line; returns the exit status (2 for an error the user can fix,
+    130 after Ctrl-C, 143 after SIGTERM)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.func(args))
     except CorridorsimError as exc:
         print(f"corridorsim: error: {exc}", file=sys.stderr)
@@ -405,9 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("corridorsim: interrupted; no results were written", file=sys.stderr)
-        return 130
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

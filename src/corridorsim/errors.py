@@ -44,3 +44,8 @@ class KeyPathError(ValueError):
 
 class RunError(CorridorsimError):
     """A run that could not complete or could not write its results."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, a batch scheduler, a CI cancel), handled like Ctrl-C: what is
+    finished is kept, nothing half-written is left, the exit status is 143."""

@@ -2,7 +2,9 @@
 
 - ``SerialExecutor``: runs each task in this process when it is submitted.
 - a local ``ProcessPoolExecutor`` (the default), whose workers ignore Ctrl-C so that
-  only the parent reacts to it;
+  only the parent reacts to it, and die with the parent however it ends (``kill -9``
+  included): on Linux the kernel kills them (``PR_SET_PDEATHSIG``), elsewhere they
+  notice within a second that their parent is gone;
 - a Dask ``distributed`` cluster, through ``Client(address).get_executor()``, when a
   scheduler address is given (needs ``pip install corridorsim[dask]``; every worker
   needs corridorsim installed).
@@ -13,8 +15,13 @@ so the results do not depend on which executor runs them, or in what order.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -51,9 +58,31 @@ class ExecutorInfo:
     """Tasks that can run at the same time."""
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is for the parent, which stops the pool cleanly."""
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent dies."""
+
+
+def _worker_start(parent: int) -> None:
+    """Worker initializer: Ctrl-C is for the parent, which stops the pool cleanly; and a
+    worker never outlives its parent (it would hold the parent's output open for good)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watch below still ends the worker
+    if os.getppid() != parent:  # the parent died before the kernel could be told
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="corridorsim-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Ends the worker within a second of its parent's death (orphans get a new parent)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def default_workers() -> int:
@@ -86,13 +115,26 @@ def open_executor(workers: int | None = None, scheduler: str | None = None,
     if serial or n <= 1:
         yield SerialExecutor(), ExecutorInfo("serial", "serial (in process)", 1)
         return
-    pool = ProcessPoolExecutor(max_workers=n, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_start,
+                               initargs=(os.getpid(),))
     try:
         yield pool, ExecutorInfo("process-pool", f"process pool, {n} workers", n)
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Interrupted (Ctrl-C, SIGTERM, an error): cancel what has not started and end the
+    workers now instead of waiting for their running tasks (those are not saved)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 @contextmanager

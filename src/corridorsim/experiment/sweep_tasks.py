@@ -20,7 +20,7 @@ from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.report.tables import replication_tables
 from corridorsim.report.writer import write_atomically
 from corridorsim.scenario.schema import Scenario
-from corridorsim.version import VERSION
+from corridorsim.version import package_version
 
 TASK_KPIS = ("consignments_delivered", "mean_transit_days", "median_transit_days",
              "p90_transit_days", "p95_transit_days", "mean_cost_usd_per_teu",
@@ -48,7 +48,7 @@ def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
 def task_key(scenario_json: dict[str, Any], seed: int, replication: int) -> str:
     """Hex SHA-256 naming a task's result file."""
     identity = {"scenario": scenario_json, "seed": seed, "replication": replication,
-                "corridorsim": VERSION, "engine": engine_fingerprint(),
+                "corridorsim": package_version(), "engine": engine_fingerprint(),
                 "kpis": TASK_KPIS}
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -76,7 +76,7 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
 def task_text(key: str, seed: int, replication: int, rows: list[dict[str, Any]]) -> str:
     """The contents of a task's result file."""
     document = {"task": key, "seed": seed, "replication": replication,
-                "corridorsim": VERSION, "rows": rows}
+                "corridorsim": package_version(), "rows": rows}
     return json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
 
 

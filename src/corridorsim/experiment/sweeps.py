@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from corridorsim.errors import CorridorsimError, RunError
+from corridorsim.errors import CorridorsimError, RunError, Terminated
 from corridorsim.experiment.executors import open_executor
 from corridorsim.experiment.progress import Progress
 from corridorsim.experiment.sensitivity_designs import (
@@ -69,10 +69,12 @@ SAMPLE_NAMES = {"latin_hypercube": "Latin hypercube sample", "sobol": "Sobol' sa
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep: the finished tasks are saved, and a rerun resumes."""
+    """Ctrl-C or SIGTERM during a sweep: the finished tasks are saved, and a rerun resumes."""
 
-    def __init__(self, saved: int, total: int, tasks: Path):
+    def __init__(self, saved: int, total: int, tasks: Path, terminated: bool = False):
         self.saved, self.total, self.tasks = saved, total, tasks
+        self.terminated = terminated
+        """Ended by SIGTERM rather than Ctrl-C."""
         super().__init__(f"interrupted: {saved} of {total} tasks are saved in {tasks}; "
                          "run the same command again to resume")
 
@@ -183,13 +185,14 @@ def _run_tasks(spec: Sweep, todo: dict[str, tuple[int, int]], tasks: Path, uniqu
                     write_task(tasks, key, task_text(key, seed, r, _result(future, i, r)))
                     if bar is not None:
                         bar.advance()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             for future in running:
                 future.cancel()
             if bar is not None:
                 bar.close()
-            saved = sum(1 for k in {k for k in todo} if (tasks / f"{k}.json").exists())
-            raise SweepInterrupted(unique - len(todo) + saved, unique, tasks) from None
+            saved = sum(1 for k in set(todo) if (tasks / f"{k}.json").exists())
+            raise SweepInterrupted(unique - len(todo) + saved, unique, tasks,
+                                   terminated=isinstance(exc, Terminated)) from None
         if bar is not None:
             bar.close()
         return info.description

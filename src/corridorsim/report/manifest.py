@@ -12,7 +12,7 @@ from typing import Any
 from corridorsim.records import ReplicationOutcome
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.streams import STREAM_PATTERNS
-from corridorsim.version import VERSION
+from corridorsim.version import package_version
 
 DEPENDENCIES = ("simpy", "numpy", "pyyaml", "pydantic")
 
@@ -26,7 +26,7 @@ def scenario_hash(scenario: Scenario) -> str:
 
 def package_versions() -> dict[str, str]:
     """Versions of corridorsim and the dependencies that decide its results."""
-    versions = {"corridorsim": VERSION}
+    versions = {"corridorsim": package_version()}
     for name in DEPENDENCIES:
         try:
             versions[name] = metadata.version(name)
