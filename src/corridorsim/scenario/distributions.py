@@ -1,8 +1,11 @@
-"""Building blocks of the scenario schema: the frozen base model, durations in hours,
-probabilities, and the duration distributions scenario authors write.
+"""Building blocks of the scenario schema: the frozen base model, bounded numbers and
+durations, probabilities, and the duration distributions scenario authors write.
 
-A duration alone (``36h``) is a fixed distribution; otherwise ``dist:`` names one of
-fixed, exponential, uniform, triangular, lognormal or empirical.
+Every number is finite and every quantity has a physical upper bound, stated in the
+docstring of the field that uses it: a value that validates can be simulated, without
+overflowing, exhausting memory or turning into ``inf``. A duration alone (``36h``) is
+a fixed distribution; otherwise ``dist:`` names one of fixed, exponential, uniform,
+triangular, lognormal or empirical.
 """
 
 from __future__ import annotations
@@ -10,30 +13,84 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
     model_validator,
 )
 
 from corridorsim.units import parse_duration
 
-Hours = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
-PositiveHours = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
+HOURS_PER_YEAR = 8766.0
+MAX_HOURS = 100 * HOURS_PER_YEAR
+"""The longest duration anything may take or a run may last: 100 years."""
+
+
+def _not_a_flag(value: object) -> object:
+    """``true`` is not 1: YAML booleans are refused where a number is expected."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_a_flag)]
+"""A finite number (the base model refuses inf and NaN), not a boolean."""
+Whole = Annotated[int, BeforeValidator(_not_a_flag)]
+"""A whole number, not a boolean."""
+
+def _at_most_100_years(hours: float) -> float:
+    if hours > MAX_HOURS:
+        raise ValueError(f"expected a duration of at most 100 years ({MAX_HOURS:,.0f} h), "
+                         f"got {hours / HOURS_PER_YEAR:,.4g} years")
+    return hours
+
+
+Hours = Annotated[float, BeforeValidator(parse_duration), Field(ge=0),
+                  AfterValidator(_at_most_100_years)]
+"""A duration from 0 to 100 years (``36h``, ``2.5d``, ``45min``; a bare number is hours)."""
+PositiveHours = Annotated[float, BeforeValidator(parse_duration), Field(gt=0),
+                          AfterValidator(_at_most_100_years)]
+"""A duration longer than 0, at most 100 years."""
+Probability = Annotated[Number, Field(ge=0, le=1)]
 TimeOfDay = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, le=24)]
-MonthlyValues = Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)]
+MonthlyValues = Annotated[list[Annotated[Number, Field(ge=0, le=1000)]],
+                          Field(min_length=12, max_length=12)]
+"""Twelve values, January to December, each from 0 to 1,000."""
+
+Servers = Annotated[Whole, Field(ge=1, le=1000)]
+"""Lanes, tracks or berths working at the same time: 1 to 1,000."""
+Fleet = Annotated[Whole, Field(ge=1, le=5000)]
+"""Vessels of a service: 1 to 5,000."""
+Teu = Annotated[Whole, Field(ge=1, le=10_000)]
+"""TEU of a consignment, a train or a vessel: 1 to 10,000 (the largest container ships
+carry about 24,000 TEU; no rail or Caspian unit comes near 10,000)."""
+YardTeu = Annotated[Whole, Field(ge=1, le=10_000_000)]
+"""TEU a yard holds: 1 to 10 million."""
+PerDay = Annotated[Number, Field(ge=0.001, le=1440)]
+"""Trains a day: from 0.001 (one in almost three years) to one a minute (1,440)."""
+TeuPerHour = Annotated[Number, Field(gt=0, le=100_000)]
+"""A handling rate in TEU per hour: more than 0, at most 100,000."""
+Kilometres = Annotated[Number, Field(gt=0, le=50_000)]
+"""A distance: more than 0, at most 50,000 km."""
+KmPerHour = Annotated[Number, Field(gt=0, le=1000)]
+"""A speed: more than 0, at most 1,000 km/h."""
+Usd = Annotated[Number, Field(ge=0, le=10_000_000)]
+"""Money per TEU (or per TEU and day): 0 to 10 million USD."""
+UsdPerKm = Annotated[Number, Field(ge=0, le=10_000)]
+"""A tariff per TEU-km: 0 to 10,000 USD."""
+KgCo2PerTeuKm = Annotated[Number, Field(ge=0, le=1000)]
+"""An emission factor: 0 to 1,000 kg CO2 per TEU-km."""
 
 
 class Model(BaseModel):
     """Base of every schema model (scenario, sweep and calibration-target files): frozen,
-    no unknown keys, and each field's docstring is its description in the JSON schema."""
+    no unknown keys, finite numbers only, and each field's docstring is its description
+    in the JSON schema."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
-                              use_attribute_docstrings=True)
+                              use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 # --- distributions -------------------------------------------------------------------------
@@ -100,8 +157,8 @@ class Lognormal(Model):
     dist: Literal["lognormal"]
     mean: PositiveHours
     """Mean of the whole duration (minimum included)."""
-    cv: PositiveFloat
-    """Coefficient of variation of the excess above ``minimum``."""
+    cv: Annotated[Number, Field(gt=0, le=10)]
+    """Coefficient of variation of the excess above ``minimum`` (more than 0, at most 10)."""
     minimum: Hours = 0.0
     """Duration that is never undercut (technical minimum)."""
 
@@ -118,8 +175,8 @@ class Empirical(Model):
     dist: Literal["empirical"]
     values: Annotated[list[Hours], Field(min_length=1)]
     """Observed durations."""
-    weights: list[PositiveFloat] | None = None
-    """Relative frequency of each value; equal when omitted."""
+    weights: list[Annotated[Number, Field(gt=0, le=1e12)]] | None = None
+    """Relative frequency of each value (more than 0, at most 1e12); equal when omitted."""
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:
@@ -144,3 +201,18 @@ Distribution = Annotated[
 ]
 
 ZERO = Fixed(value=0.0)
+
+
+def mean_hours(dist: Fixed | Exponential | Uniform | Triangular | Lognormal | Empirical
+               ) -> float:
+    """The mean of a distribution in hours (for the size estimate of a scenario)."""
+    if isinstance(dist, Fixed):
+        return dist.value
+    if isinstance(dist, Exponential | Lognormal):
+        return dist.mean
+    if isinstance(dist, Uniform):
+        return (dist.low + dist.high) / 2
+    if isinstance(dist, Triangular):
+        return (dist.low + dist.mode + dist.high) / 3
+    weights = dist.weights or [1.0] * len(dist.values)
+    return sum(v * w for v, w in zip(dist.values, weights, strict=True)) / sum(weights)

@@ -51,7 +51,8 @@ def error_from_validation(exc: ValidationError, root: type[BaseModel], source: P
     elif message.startswith("Input should be "):
         wanted = _EXPECTED.get(first["type"], message[len("Input should be "):])
         if first["type"] in _COMPARISONS:
-            wanted = "a number " + wanted
+            words, key = _COMPARISONS[first["type"]]
+            wanted = f"a number {words} {_number((first.get('ctx') or {}).get(key))}"
         message = f"expected {wanted}, got {_shown(first['input'])}"
     more = len(errors) - 1
     if more:
@@ -65,8 +66,20 @@ _EXPECTED = {
     "bool_parsing": "true or false", "bool_type": "true or false", "string_type": "text",
     "dict_type": "a mapping of keys", "model_type": "a mapping of keys",
     "model_attributes_type": "a mapping of keys", "list_type": "a list",
+    "finite_number": "a finite number",
 }
-_COMPARISONS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_COMPARISONS = {"greater_than": ("more than", "gt"), "greater_than_equal": ("of at least", "ge"),
+                "less_than": ("less than", "lt"), "less_than_equal": ("of at most", "le")}
+"""Pydantic's bounds in words, and the key of the bound in the error's context."""
+
+
+def _number(value: object) -> str:
+    """A bound as a reader writes it: 5,000 and 0.001, not 5000 and 1e-03."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:g}"
+    return str(value)
 
 _DISCRIMINATOR_TAGS = {"rail", "sea", "fixed", "exponential", "uniform", "triangular",
                        "lognormal", "empirical", "seasonal", "window"}

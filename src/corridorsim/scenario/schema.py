@@ -15,11 +15,18 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from corridorsim.corridors import OTHER, corridor_of
 from corridorsim.errors import KeyPathError
-from corridorsim.scenario.distributions import Hours, Model, PositiveHours, Probability
+from corridorsim.scenario.distributions import (
+    Hours,
+    Model,
+    PositiveHours,
+    Probability,
+    Whole,
+    mean_hours,
+)
 from corridorsim.scenario.messages import error_from_validation
 from corridorsim.scenario.overrides import apply_overrides, override_value
 from corridorsim.scenario.sections import (
@@ -59,10 +66,10 @@ class Scenario(Model):
     """Consignments released before this time are excluded from statistics; ``auto``
     chooses it with MSER-5 on the daily mean transit time (a pilot run of the same
     replications with no warm-up), and the manifest records the choice."""
-    seed: Annotated[int, Field(ge=0)] = 1
-    """Base random seed."""
-    replications: PositiveInt = 1
-    """Independent replications."""
+    seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 1
+    """Base random seed (0 to 2^63 - 1)."""
+    replications: Annotated[Whole, Field(ge=1, le=100_000)] = 1
+    """Independent replications (1 to 100,000)."""
     digitization: Probability = 0.0
     """Scenario-wide share of trains with electronic pre-arrival data."""
     promised_transit: PositiveHours | None = None
@@ -87,6 +94,12 @@ class Scenario(Model):
     """Closures by name."""
     costs: Costs = Costs()
     """Time value of cargo and emission factors."""
+    max_events: Annotated[Whole, Field(ge=1)] = 100_000_000
+    """A scenario whose estimated number of simulation events in one replication (rates
+    x horizon, see ``Scenario.estimated_events``) exceeds this is refused before it runs,
+    instead of running for hours or out of memory; raise it knowingly. The default is
+    about ten minutes and a few GB per replication on one core of a 2-core machine; the
+    reference scenarios need under a million."""
 
     _source: Path | None = PrivateAttr(default=None)
     _overrides: tuple[tuple[str, Any], ...] = PrivateAttr(default=())
@@ -146,6 +159,24 @@ class Scenario(Model):
         """The name of the leg from each node to each other (at most one: validated)."""
         return {(leg.from_, leg.to): name for name, leg in self.legs.items()}
 
+    @property
+    def estimated_events(self) -> dict[str, float]:
+        """A cheap upper estimate of the simulation events of one replication, by source:
+        consignments (about 4 per node on the longest of the flow's routes, at the peak
+        month's rate), vessel voyages (about 8 per voyage, at the mean sailing time) and
+        closure events (3 each)."""
+        hours = self.horizon + self.drain
+        flows = 0.0
+        for flow in self.flows.values():
+            peak = max(flow.seasonality) if flow.seasonality else 1.0
+            nodes = max(len(self.routes.get(r, ())) for r in flow.routes)
+            flows += flow.consignments_per_week * peak * hours / 168.0 * 4 * max(nodes, 1)
+        voyages = sum(service.vessels * hours / max(mean_hours(service.sailing_time), 1.0)
+                      * 8 for service in self.vessel_services.values())
+        closures = sum(sum(c.events_per_month) * 3 * hours / 730.0
+                       for c in self.closures.values() if c.kind == "seasonal")
+        return {"consignments": flows, "vessel voyages": voyages, "closures": closures}
+
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         _check_run_settings(self)
@@ -157,12 +188,14 @@ class Scenario(Model):
         _check_nodes_used(self)
         _check_joint_controls(self)
         _check_closures(self)
+        _check_size(self)
         return self
 
 
 # --- cross-references, by section ----------------------------------------------------------
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_RUN_HOURS = 100 * 8766.0
 
 
 def _check_run_settings(s: Scenario) -> None:
@@ -172,6 +205,26 @@ def _check_run_settings(s: Scenario) -> None:
     if s.warmup_hours >= s.horizon:
         raise KeyPathError("warmup", f"must be shorter than the horizon "
                                      f"({s.horizon / 24:g} days), got {s.warmup_hours / 24:g} days")
+    if s.horizon + s.drain > MAX_RUN_HOURS:
+        raise KeyPathError("drain" if s.drain else "horizon",
+                           f"horizon and drain together must be at most 100 years, got "
+                           f"{(s.horizon + s.drain) / 8766:g} years")
+    room = (dt.datetime.max - dt.datetime.combine(s.start_date, dt.time())).total_seconds()
+    if s.horizon + s.drain + 62 * 24 > room / 3600:  # the calendar looks a month ahead
+        raise KeyPathError("start_date", "the run must end before the year 9999 (start_date "
+                           "+ horizon + drain); choose an earlier start_date")
+
+
+def _check_size(s: Scenario) -> None:
+    """Refuse a scenario too large to run (rates x horizon), before it exhausts memory."""
+    estimate = s.estimated_events
+    total = sum(estimate.values())
+    if total > s.max_events:
+        parts = ", ".join(f"{name} {value:.2g}" for name, value in estimate.items())
+        raise KeyPathError("max_events", f"this scenario would simulate about {total:.2g} "
+                           f"events per replication ({parts}), more than max_events "
+                           f"({s.max_events:.2g}); lower the rates or the horizon, or raise "
+                           "max_events knowingly")
 
 
 def _check_node_names(s: Scenario) -> None:

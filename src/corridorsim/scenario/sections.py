@@ -14,17 +14,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from corridorsim.scenario.distributions import (
     ZERO,
     Distribution,
+    Fleet,
     Hours,
+    KgCo2PerTeuKm,
+    Kilometres,
+    KmPerHour,
     Model,
     MonthlyValues,
+    Number,
+    PerDay,
     PositiveHours,
     Probability,
+    Servers,
+    Teu,
+    TeuPerHour,
     TimeOfDay,
+    Usd,
+    UsdPerKm,
+    YardTeu,
 )
 
 # --- customs -------------------------------------------------------------------------------
@@ -64,8 +76,8 @@ class CustomsRegimePatch(Model):
 class CustomsCheck(Model):
     """One customs check (exit or entry) with its lanes and optional regime overrides."""
 
-    lanes: PositiveInt = 1
-    """Trains checked at the same time."""
+    lanes: Servers = 1
+    """Trains checked at the same time (1 to 1,000)."""
     paper: CustomsRegimePatch | None = None
     """Overrides of the scenario-wide paper regime at this check."""
     digital: CustomsRegimePatch | None = None
@@ -120,14 +132,14 @@ class OpeningHours(Model):
 class Terminal(Model):
     """An origin or destination hub: trains are loaded or unloaded here."""
 
-    tracks: PositiveInt = 1
-    """Trains handled at the same time."""
+    tracks: Servers = 1
+    """Trains handled at the same time (1 to 1,000)."""
     handling_time: Distribution = ZERO
     """Time to load (origin) or unload (destination) one train."""
     opening_hours: OpeningHours | None = None
     """When handling may start; always open when omitted."""
-    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Terminal handling charge."""
+    handling_fee_usd_per_teu: Usd = 0.0
+    """Terminal handling charge (0 to 10 million USD)."""
     description: str = ""
     """Free text for reports."""
 
@@ -135,12 +147,13 @@ class Terminal(Model):
 class GaugeChange(Model):
     """Transshipment or bogie exchange between track gauges (1435 <-> 1520 mm)."""
 
-    tracks: PositiveInt
-    """Trains exchanged at the same time (tracks with cranes)."""
+    tracks: Servers
+    """Trains exchanged at the same time (tracks with cranes; 1 to 1,000)."""
     service_time: Distribution
     """Time to exchange one train."""
-    trains_per_day: PositiveFloat | None = None
-    """Ceiling on trains exchanged per day, enforced as a minimum headway between starts."""
+    trains_per_day: PerDay | None = None
+    """Ceiling on trains exchanged per day, enforced as a minimum headway between starts
+    (0.001 to 1,440: one a minute)."""
 
 
 class Border(Model):
@@ -152,10 +165,10 @@ class Border(Model):
     """Gauge change between the checks; none when omitted."""
     opening_hours: OpeningHours | None = None
     """When service may start; always open when omitted."""
-    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Transshipment and station charges."""
-    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Customs and broker fees."""
+    handling_fee_usd_per_teu: Usd = 0.0
+    """Transshipment and station charges (0 to 10 million USD)."""
+    customs_fee_usd_per_teu: Usd = 0.0
+    """Customs and broker fees (0 to 10 million USD)."""
     description: str = ""
     """Free text for reports."""
 
@@ -163,8 +176,8 @@ class Border(Model):
 class TrainFormation(Model):
     """How a port forms outbound trains from cargo landed by vessels."""
 
-    train_teu: PositiveInt
-    """A train leaves as soon as it holds this many TEU."""
+    train_teu: Teu
+    """A train leaves as soon as it holds this many TEU (1 to 10,000)."""
     max_consolidation_wait: PositiveHours
     """...or this long after its first TEU arrived, with whatever it holds."""
 
@@ -172,14 +185,16 @@ class TrainFormation(Model):
 class Port(Model):
     """A seaport: berths for vessel services, a yard, rail handling, optional customs."""
 
-    berths: PositiveInt
-    """Vessels worked at the same time (shared by all vessel services calling here)."""
-    handling_teu_per_hour: PositiveFloat
-    """Vessel loading/unloading rate per berth."""
-    yard_capacity_teu: PositiveInt | None = None
-    """TEU the yard holds; arriving trains wait upstream while it is full (unlimited if omitted)."""
-    train_tracks: PositiveInt = 1
-    """Trains loaded or unloaded at the same time."""
+    berths: Servers
+    """Vessels worked at the same time (shared by all vessel services calling here; 1 to
+    1,000)."""
+    handling_teu_per_hour: TeuPerHour
+    """Vessel loading/unloading rate per berth (at most 100,000 TEU an hour)."""
+    yard_capacity_teu: YardTeu | None = None
+    """TEU the yard holds (1 to 10 million); arriving trains wait upstream while it is full
+    (unlimited if omitted)."""
+    train_tracks: Servers = 1
+    """Trains loaded or unloaded at the same time (1 to 1,000)."""
     train_handling_time: Distribution = ZERO
     """Time to unload an arriving train or load a departing one."""
     customs: Customs | None = None
@@ -187,10 +202,10 @@ class Port(Model):
     formed from cargo landed by vessels."""
     train_formation: TrainFormation | None = None
     """Required when cargo leaves the port by rail after a sea leg."""
-    handling_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Port handling charge per TEU."""
-    customs_fee_usd_per_teu: NonNegativeFloat = 0.0
-    """Customs and broker fees."""
+    handling_fee_usd_per_teu: Usd = 0.0
+    """Port handling charge per TEU (0 to 10 million USD)."""
+    customs_fee_usd_per_teu: Usd = 0.0
+    """Customs and broker fees (0 to 10 million USD)."""
     description: str = ""
     """Free text for reports."""
 
@@ -205,26 +220,28 @@ class LegBase(Model):
     """Node the leg starts at."""
     to: str
     """Node the leg ends at."""
-    distance_km: PositiveFloat
-    """Length, for tariffs per TEU-km and CO2."""
-    tariff_usd_per_teu: NonNegativeFloat = 0.0
-    """Flat freight rate."""
-    tariff_usd_per_teu_km: NonNegativeFloat = 0.0
-    """Distance-based freight rate."""
-    co2_kg_per_teu_km: NonNegativeFloat | None = None
-    """Emission factor; the scenario's default for the mode when omitted."""
+    distance_km: Kilometres
+    """Length, for tariffs per TEU-km and CO2 (at most 50,000 km)."""
+    tariff_usd_per_teu: Usd = 0.0
+    """Flat freight rate (0 to 10 million USD)."""
+    tariff_usd_per_teu_km: UsdPerKm = 0.0
+    """Distance-based freight rate (0 to 10,000 USD per TEU-km)."""
+    co2_kg_per_teu_km: KgCo2PerTeuKm | None = None
+    """Emission factor (0 to 1,000 kg); the scenario's default for the mode when omitted."""
 
 
 class RailLeg(LegBase):
     """A rail line between two nodes."""
 
     mode: Literal["rail"]
-    speed_kmh: PositiveFloat | None = None
-    """Average running speed; running time = distance / speed (+ delay)."""
+    speed_kmh: KmPerHour | None = None
+    """Average running speed (at most 1,000 km/h); running time = distance / speed
+    (+ delay)."""
     running_time: Distribution | None = None
     """Running time distribution, instead of ``speed_kmh``."""
-    trains_per_day: PositiveFloat | None = None
-    """Line capacity, enforced as a minimum headway between trains entering the leg."""
+    trains_per_day: PerDay | None = None
+    """Line capacity, enforced as a minimum headway between trains entering the leg (0.001
+    to 1,440 a day: one a minute)."""
     delay: Distribution | None = None
     """Extra stochastic delay added to each run."""
 
@@ -246,6 +263,12 @@ class SeaLeg(LegBase):
 Leg = Annotated[RailLeg | SeaLeg, Field(discriminator="mode")]
 
 
+def _at_least_a_minute(hours: float) -> float:
+    if hours < 1 / 60:
+        raise ValueError(f"expected at least a minute, got {hours * 3600:.3g} s")
+    return hours
+
+
 class DeparturePolicy(Model):
     """When a vessel leaves a port."""
 
@@ -256,8 +279,9 @@ class DeparturePolicy(Model):
     handling rate, and a closure may hold the vessel after that."""
     max_wait: PositiveHours | None = None
     """Longest wait for cargo at berth (``when_full_or_after``)."""
-    headway: PositiveHours | None = None
-    """Time between scheduled departures from each port (``timetable``)."""
+    headway: Annotated[PositiveHours, AfterValidator(_at_least_a_minute)] | None = None
+    """Time between scheduled departures from each port (``timetable``; at least a
+    minute)."""
     first_departure: Hours = 0.0
     """First scheduled departure after the scenario start (``timetable``)."""
 
@@ -275,10 +299,11 @@ class VesselService(Model):
 
     ports: Annotated[list[str], Field(min_length=2, max_length=2)]
     """The two ports served; vessels start alternately at the first and the second."""
-    vessels: PositiveInt
-    """Number of vessels."""
-    capacity_teu: PositiveInt
-    """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents)."""
+    vessels: Fleet
+    """Number of vessels (1 to 5,000)."""
+    capacity_teu: Teu
+    """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents; 1 to
+    10,000)."""
     departure: DeparturePolicy
     """Departure policy at both ports."""
     sailing_time: Distribution
@@ -295,7 +320,8 @@ class SeasonalClosure(Model):
     at: str
     """Node or leg name that closes."""
     events_per_month: MonthlyValues
-    """Expected closure events starting in each month, January to December."""
+    """Expected closure events starting in each month, January to December (0 to 1,000
+    each)."""
     duration: Distribution
     """Length of one closure."""
     cause: str = "weather"
@@ -331,10 +357,10 @@ Closure = Annotated[SeasonalClosure | WindowClosure, Field(discriminator="kind")
 class TeuRange(Model):
     """Consignment sizes drawn uniformly between two whole TEU counts."""
 
-    low: PositiveInt
-    """Smallest consignment."""
-    high: PositiveInt
-    """Largest consignment."""
+    low: Teu
+    """Smallest consignment (1 to 10,000 TEU)."""
+    high: Teu
+    """Largest consignment (1 to 10,000 TEU)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> TeuRange:
@@ -350,14 +376,16 @@ class Flow(Model):
     """Node where consignments are released."""
     destination: str
     """Node where they are delivered."""
-    trains_per_week: PositiveFloat | None = None
-    """Consignments released per week (one consignment is one block train)."""
-    teu_per_week: PositiveFloat | None = None
-    """TEU released per week, instead of ``trains_per_week``."""
-    consignment_teu: PositiveInt | TeuRange
-    """Size of a consignment in TEU (a block train of 40-55 FEU is 80-110 TEU)."""
+    trains_per_week: Annotated[Number, Field(gt=0, le=10_000)] | None = None
+    """Consignments released per week (one consignment is one block train; at most
+    10,000, about 1,400 a day)."""
+    teu_per_week: Annotated[Number, Field(gt=0, le=10_000_000)] | None = None
+    """TEU released per week, instead of ``trains_per_week`` (at most 10 million)."""
+    consignment_teu: Teu | TeuRange
+    """Size of a consignment in TEU (a block train of 40-55 FEU is 80-110 TEU; 1 to
+    10,000)."""
     seasonality: MonthlyValues | None = None
-    """Multiplier of the weekly rate for each month, January to December."""
+    """Multiplier of the weekly rate for each month, January to December (0 to 1,000)."""
     routes: Annotated[dict[str, Probability], Field(min_length=1)]
     """Share of consignments on each route; shares add up to 1."""
     arrivals: Literal["poisson", "scheduled"] = "poisson"
@@ -395,16 +423,17 @@ class Flow(Model):
 class EmissionFactors(Model):
     """CO2 per TEU-km by mode, used where a leg gives none."""
 
-    rail: NonNegativeFloat = 0.0
-    """kg CO2 per TEU-km by rail."""
-    sea: NonNegativeFloat = 0.0
-    """kg CO2 per TEU-km by sea."""
+    rail: KgCo2PerTeuKm = 0.0
+    """kg CO2 per TEU-km by rail (0 to 1,000)."""
+    sea: KgCo2PerTeuKm = 0.0
+    """kg CO2 per TEU-km by sea (0 to 1,000)."""
 
 
 class Costs(Model):
     """Money and emissions attached to each consignment."""
 
-    time_value_usd_per_teu_day: NonNegativeFloat = 0.0
-    """Inventory carrying cost of the cargo per TEU and day in transit."""
+    time_value_usd_per_teu_day: Usd = 0.0
+    """Inventory carrying cost of the cargo per TEU and day in transit (0 to 10 million
+    USD)."""
     co2_kg_per_teu_km: EmissionFactors = EmissionFactors()
     """Default emission factors by mode."""
