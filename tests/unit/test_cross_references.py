@@ -87,7 +87,8 @@ def test_the_document_is_valid():
 # Each case: one mutation, the key path reported, a distinctive part of the message.
 CASES = {
     "name": ({"name": "my scenario"}, "name",
-             "use letters, digits, '-', '_' or '.' (it names the results folder)"),
+             "use up to 100 letters, digits, '-', '_' or '.', starting with a letter or "
+             "digit, got 'my scenario' (it names the results folder)"),
     # 10 days of warm-up on a 10-day horizon; 240 h is the same.
     "warmup equal to the horizon": ({"warmup": "240h"}, "warmup",
                                     "must be shorter than the horizon (10 days), got 10 days"),
@@ -201,7 +202,8 @@ def test_each_cross_reference_problem_names_its_key_and_what_is_wrong(changes, k
 
 def test_the_error_names_the_file_it_came_from():
     error = error_of(mutated({"name": "my scenario"}), Path("scenarios/x.yaml"))
-    assert str(error) == ("scenarios/x.yaml: name: use letters, digits, '-', '_' or '.' "
+    assert str(error) == ("scenarios/x.yaml: name: use up to 100 letters, digits, '-', "
+                          "'_' or '.', starting with a letter or digit, got 'my scenario' "
                           "(it names the results folder)")
     assert error.source == Path("scenarios/x.yaml")
 

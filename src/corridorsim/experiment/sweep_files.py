@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
 from corridorsim.corridors import corridor_of
@@ -29,16 +29,21 @@ from corridorsim.experiment.sensitivity_designs import (
     SensitivityDesign,
     unit_sample,
 )
-from corridorsim.scenario.distributions import Model
+from corridorsim.scenario.distributions import Model, Number, Whole
 from corridorsim.scenario.loader import load_scenario, read_yaml_mapping
 from corridorsim.scenario.messages import error_from_validation
-from corridorsim.scenario.schema import Scenario
+from corridorsim.scenario.schema import ResultsName, Scenario
 
 Scalar = bool | int | float | str
 RESERVED_COLUMNS = frozenset({"point", "scope", "name", "kpi", "n", "mean", "ci_low", "ci_high",
                     "factor", "criterion", "middle_median_days", "reference_median_days",
                     "gap_days", "gap_ci_low", "gap_ci_high", "note"})
 """Column names of ``sweep.csv`` and ``frontier.csv`` a factor may not take."""
+
+
+MAX_POINTS = 100_000
+"""The most points a sweep may have (each is a scenario held in memory and a row block of
+``sweep.csv``); a larger design is refused with its size before anything is built."""
 
 
 class KeyTarget(Model):
@@ -97,13 +102,13 @@ class Design(Model):
     for first-order and total Sobol' indices (``samples`` x (factors + 2) points);
     ``morris``: ``trajectories`` Morris trajectories (``trajectories`` x (factors + 1)
     points)."""
-    samples: PositiveInt | None = None
+    samples: Annotated[Whole, Field(ge=1, le=MAX_POINTS)] | None = None
     """Number of Latin hypercube points, or Sobol' base samples N (a power of 2)."""
-    trajectories: PositiveInt | None = None
+    trajectories: Annotated[Whole, Field(ge=1, le=MAX_POINTS)] | None = None
     """Morris: number of trajectories r (at least 2)."""
-    levels: PositiveInt | None = None
+    levels: Annotated[Whole, Field(ge=1, le=1000)] | None = None
     """Morris: levels of each factor's grid p (even; 4 when omitted)."""
-    resamples: PositiveInt | None = None
+    resamples: Annotated[Whole, Field(ge=1, le=100_000)] | None = None
     """Sobol', Morris: bootstrap resamples of the indices' 95% intervals (1000 when
     omitted)."""
 
@@ -140,21 +145,22 @@ class Design(Model):
 class SweepFile(Model):
     """A policy sweep: a base scenario, factors, a design, replications and a seed."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-    """Short name; results go to ``results/<name>/``."""
+    name: ResultsName
+    """Short name; results go to ``results/<name>/`` (up to 100 letters, digits, '-', '_'
+    or '.')."""
     description: str = ""
     """What the sweep asks."""
     base: str
     """Base scenario file, relative to the sweep file."""
-    replications: PositiveInt
+    replications: Annotated[Whole, Field(ge=1, le=100_000)]
     """Replications per point; every point uses replications ``0..n-1`` of ``seed``."""
-    seed: Annotated[int, Field(ge=0)]
+    seed: Annotated[Whole, Field(ge=0, le=2**32 - 1)]
     """Base random seed, the same for every point (common random numbers)."""
     factors: Annotated[dict[str, Factor], Field(min_length=1)]
     """Factors by name (the name is a column of ``sweep.csv``)."""
     design: Design = Design()
     """Grid (the default), Latin hypercube, Sobol' or Morris."""
-    target_days: PositiveFloat | None = None
+    target_days: Annotated[Number, Field(gt=0, le=36_525)] | None = None
     """Frontier criterion: Middle Corridor median transit at most this many days, instead
     of at most the Northern route's median."""
     northern_route: str | None = None
@@ -177,7 +183,24 @@ class SweepFile(Model):
                         "morris": "a Morris design"}[self.design.kind]
                 raise KeyPathError(f"factors.{name}", f"{what} needs 'range: [low, high]' "
                                    "(a list of 'values' is for a grid design)")
+        if self.points > MAX_POINTS:
+            raise KeyPathError("factors" if self.design.kind == "grid" else "design",
+                               f"this design has {self.points:,} points, more than "
+                               f"{MAX_POINTS:,}; use fewer values, samples or trajectories "
+                               "(or split the sweep)")
         return self
+
+    @property
+    def points(self) -> int:
+        """How many points the design has (before points with equal scenarios are merged)."""
+        d, k = self.design, len(self.factors)
+        if d.kind == "grid":
+            return math.prod(len(f.values or ()) for f in self.factors.values())
+        if d.kind == "latin_hypercube":
+            return d.samples or 0
+        if d.kind == "sobol":
+            return (d.samples or 0) * (k + 2)
+        return (d.trajectories or 0) * (k + 1)
 
     def sensitivity_design(self) -> SensitivityDesign:
         """What SALib needs of this file (a Sobol' or Morris design)."""

@@ -145,6 +145,7 @@ def check_replaceable(directory: Path, kind: str) -> None:
     if directory == cwd or directory in cwd.parents:
         raise RunError(f"{directory}: is the working folder or one above it; expected a "
                        "new or earlier results folder")
+    _check_name_lengths(directory)
     recover(directory)
     if not directory.exists() and not directory.is_symlink():
         return
@@ -154,6 +155,34 @@ def check_replaceable(directory: Path, kind: str) -> None:
     reason = _in_the_way(directory, kind)
     if reason is not None:
         raise RunError(f"{directory}: exists and {reason}; choose another --out folder")
+
+
+STAGING_SUFFIX = len(".tmp-4194304-0123abcd") + 1
+"""What the hidden staging folder's name adds to the results folder's name."""
+
+
+def _check_name_lengths(directory: Path) -> None:
+    """Every folder on the path fits the file system, the results folder with room for
+    its staging folder's name (so nothing runs only to fail at the write)."""
+    try:
+        limit = os.pathconf(_existing_ancestor(directory), "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    for part in directory.parts[1:]:
+        if len(os.fsencode(part)) > limit:
+            raise RunError(f"{directory}: the folder name {part[:20]}... is "
+                           f"{len(os.fsencode(part))} bytes; the file system allows {limit}")
+    room = limit - STAGING_SUFFIX
+    if len(os.fsencode(directory.name)) > room:
+        raise RunError(f"{directory}: the results folder name is "
+                       f"{len(os.fsencode(directory.name))} bytes; at most {room} fit beside "
+                       "its hidden staging folder; choose a shorter --out")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 # --- repairing after a kill ----------------------------------------------------------------

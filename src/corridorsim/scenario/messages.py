@@ -44,7 +44,17 @@ def error_from_validation(exc: ValidationError, root: type[BaseModel], source: P
     elif first["type"] == "missing":
         message = "required key is missing"
     elif first["type"] == "union_tag_invalid":
-        message = message.replace("Input tag", "value")
+        ctx = first.get("ctx") or {}
+        message = (f"unknown {str(ctx.get('discriminator', 'kind')).strip(chr(39))} "
+                   f"{ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}")
+    elif first["type"] in ("too_short", "too_long"):
+        ctx = first.get("ctx") or {}
+        bound = ctx.get("min_length") if first["type"] == "too_short" else ctx.get("max_length")
+        words = "at least" if first["type"] == "too_short" else "at most"
+        if ctx.get("min_length") == ctx.get("max_length") or (
+                first["type"] == "too_long" and ctx.get("min_length") == bound):
+            words = "exactly"
+        message = f"expected {words} {bound} entries, got {ctx.get('actual_length')}"
     elif first["type"] == "union_tag_not_found":
         tag = (first.get("ctx") or {}).get("discriminator", "").strip("'")
         message = f"expected a '{tag}' key" + (" (rail or sea)" if tag == "mode" else "")
@@ -67,6 +77,13 @@ _EXPECTED = {
     "dict_type": "a mapping of keys", "model_type": "a mapping of keys",
     "model_attributes_type": "a mapping of keys", "list_type": "a list",
     "finite_number": "a finite number",
+    "date_parsing": "a date such as 2024-01-01",
+    "date_from_datetime_parsing": "a date such as 2024-01-01",
+    "date_from_datetime_inexact": "a date such as 2024-01-01 (no time of day)",
+    "date_type": "a date such as 2024-01-01",
+    "datetime_parsing": "a date, or a date and time such as 2024-03-01T06:00",
+    "datetime_from_date_parsing": "a date, or a date and time such as 2024-03-01T06:00",
+    "datetime_type": "a date, or a date and time such as 2024-03-01T06:00",
 }
 _COMPARISONS = {"greater_than": ("more than", "gt"), "greater_than_equal": ("of at least", "ge"),
                 "less_than": ("less than", "lt"), "less_than_equal": ("of at most", "le")}

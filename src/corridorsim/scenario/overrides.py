@@ -40,7 +40,7 @@ def yaml_scalar(text: str) -> Any:
     not valid YAML stays text."""
     try:
         return yaml.safe_load(text) if text.strip() else text
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError):  # 2024-13-45 is read as a bad date
         return text
 
 
@@ -64,11 +64,7 @@ def parse_override(text: str, source: Path | str | None = None) -> tuple[str, An
     key = key.strip()
     if not sep or not key:
         raise ScenarioError(f"--set {text!r}: expected key.path=value", source=source)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    return key, value
+    return key, yaml_scalar(raw) if raw.strip() else ""
 
 
 def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
 
 from corridorsim.corridors import OTHER, corridor_of
 from corridorsim.errors import KeyPathError
@@ -43,12 +43,28 @@ from corridorsim.scenario.sections import (
     VesselService,
 )
 
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+"""A scenario or sweep name, matched in full: it names the results folder (at most 100
+characters, so that ``results/<name>/`` and its hidden staging folder stay legal)."""
+
+
+def _results_folder_name(name: str) -> str:
+    if not NAME.fullmatch(name):
+        raise ValueError("use up to 100 letters, digits, '-', '_' or '.', starting with a "
+                         f"letter or digit, got {name[:40]!r} (it names the results folder)")
+    return name
+
+
+ResultsName = Annotated[str, AfterValidator(_results_folder_name)]
+"""A name that is also the name of a results folder."""
+
 
 class Scenario(Model):
     """A whole corridor scenario: network, demand, customs, closures, costs, run settings."""
 
-    name: str
-    """Short name; results go to ``results/<name>/``."""
+    name: ResultsName
+    """Short name; results go to ``results/<name>/`` (up to 100 letters, digits, '-', '_'
+    or '.')."""
     description: str = ""
     """What the scenario represents."""
     start_date: dt.date
@@ -194,14 +210,11 @@ class Scenario(Model):
 
 # --- cross-references, by section ----------------------------------------------------------
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
 MAX_RUN_HOURS = 100 * 8766.0
 
 
 def _check_run_settings(s: Scenario) -> None:
-    if not _NAME.match(s.name):
-        raise KeyPathError("name", "use letters, digits, '-', '_' or '.' "
-                                   "(it names the results folder)")
     if s.warmup_hours >= s.horizon:
         raise KeyPathError("warmup", f"must be shorter than the horizon "
                                      f"({s.horizon / 24:g} days), got {s.warmup_hours / 24:g} days")

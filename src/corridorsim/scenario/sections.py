@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from corridorsim.scenario.distributions import (
     ZERO,
@@ -328,16 +328,34 @@ class SeasonalClosure(Model):
     """Label for reports."""
 
 
+def _calendar_text(value: object) -> object:
+    """A date as written (``2024-09-12``, ``2024-09-12T06:00``), not a number of seconds."""
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected a date such as 2024-09-12 or 2024-09-12T06:00, got {value!r}")
+    return value
+
+
+def _no_time_zone(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("expected a time without a time zone (scenario times are local), "
+                         f"got {value.isoformat()}")
+    return value
+
+
+LocalDateTime = Annotated[dt.datetime, BeforeValidator(_calendar_text),
+                          AfterValidator(_no_time_zone)]
+
+
 class WindowClosure(Model):
     """A closure on fixed dates (a border closure, planned works)."""
 
     kind: Literal["window"]
     at: str
     """Node or leg name that closes."""
-    start: dt.datetime
-    """Start of the closure (date or date and time)."""
-    end: dt.datetime
-    """End of the closure."""
+    start: LocalDateTime
+    """Start of the closure (date or date and time, scenario time: no time zone)."""
+    end: LocalDateTime
+    """End of the closure (date or date and time, scenario time: no time zone)."""
     cause: str = "closure"
     """Label for reports."""
 
