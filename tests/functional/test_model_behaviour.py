@@ -171,3 +171,17 @@ def test_node_waits_and_train_counts_describe_the_same_visits_across_the_warmup(
     waits = [(r["days_border_queue"] + r["days_closure_hold"]) * 24 for r in delivered]
     assert node["throughput_trains"] == len(delivered)
     assert node["mean_wait_hours"] == pytest.approx(statistics.fmean(waits), abs=1e-3)
+
+
+def test_a_saturated_port_still_takes_in_the_trains_in_line(mini_scenario):
+    # Background cargo released straight into port_e's yard at 3,000 TEU a week saturates
+    # it (the feeder carries far less). Every claimant of the yard waits in one line, so
+    # Middle Corridor trains, which arrive at the gate among the releases, get in too.
+    saturated = mini_scenario.with_overrides({"flows.caspian_background.teu_per_week": 3000,
+                                              "ports.port_e.yard_capacity_teu": 400})
+    result = cs.run(saturated, replications=1, seed=3)
+    middle = [r for r in result.shipments if r["route"] == "middle_caspian"]
+    delivered = [r for r in middle if r["transit_days"] is not None]
+    assert len(middle) > 50 and len(delivered) >= 5
+    port = next(r for r in result.nodes if r["node"] == "port_e")
+    assert port["max_yard_teu"] <= 400 + 200  # at most one vessel's landing over capacity

@@ -9,6 +9,8 @@ consolidated into outbound trains that pass the entry check and are loaded. With
 joint control across the sea (``customs.joint_control_with``), the departure port's
 exit check also clears the arrival port's entry check: a train formed only of cargo
 cleared that way leaves without stopping there.
+Everything that enters the yard from the land side (trains for shipment, cargo that
+starts its journey here) waits in one first-come-first-served line at the gate.
 Vessels always land their cargo, even into a full yard, so the yard can never
 deadlock the quay. Port closures (storms) stop berthing and sailings; rail
 handling continues.
@@ -209,9 +211,19 @@ class PortFacility(NodeFacility):
     # --- sea side ------------------------------------------------------------------------
 
     def release_to_sea(self, parts: list[ConsignmentPart], service: OutboundService) -> None:
-        """Cargo that starts its journey in this port's yard (background cargo)."""
-        self.yard.add(sum(p.teu for p in parts))
-        service.enqueue(self.name, parts)
+        """Cargo that starts its journey in this port's yard (background cargo): it joins
+        the one first-come-first-served line at the yard gate, like trains, so that a
+        saturated port still takes in the trains that came before it."""
+        admitted = self.yard.admit(sum(p.teu for p in parts))
+        if admitted is None:
+            service.enqueue(self.name, parts)
+            return
+
+        def gate_opened(_event: Any) -> None:
+            charge(parts, Activity.PORT_DWELL, self.env.now)
+            service.enqueue(self.name, parts)
+
+        admitted.callbacks.append(gate_opened)
 
     def land(self, parts: list[ConsignmentPart]) -> None:
         """Cargo unloaded from a vessel: deliver it, tranship it, or form trains."""
