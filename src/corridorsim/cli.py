@@ -53,8 +53,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of a scenario and write CSV results and a manifest."""
-    from corridorsim.experiment import run
-    from corridorsim.report.results_folder import check_replaceable
+    from corridorsim.experiment.replications import run_to_folder
 
     if args.replications is not None and args.replications < 1:
         raise ScenarioError("--replications: expected a whole number of at least 1",
@@ -75,11 +74,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
-    check_replaceable(out, "run")  # fail before the run, not after
-    result = run(scenario, replications=args.replications, seed=args.seed,
-                 workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
-                 max_replications=args.max_replications)
-    written = result.write(out)
+    result, written = run_to_folder(  # the folder is checked before the run, not after
+        out, scenario, replications=args.replications, seed=args.seed,
+        workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
+        max_replications=args.max_replications)
     print(_summary_table(result.summary))
     print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
           f"{result.wall_seconds:.1f} s. Results: {_display(written)}/")

@@ -115,9 +115,10 @@ def test_sigterm_of_a_sweep_keeps_its_finished_tasks_and_exits_143(tmp_path):
     assert not (out / "sweep.csv").exists()
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.2, 0.35, 0.6, 1.0])
+@pytest.mark.parametrize("delay", [0.5, 0.8, 1.2, 2.0])
 def test_ctrl_c_while_the_command_starts_prints_no_traceback(tmp_path, delay):
-    # From 0.1 s: before that the interpreter itself is starting (Python's own message).
+    # From 0.5 s, even on a loaded machine: before that the interpreter itself may still be
+    # starting (Python prints its own message); the heavy imports take a second or more.
     process = start(["run", str(BASELINE), "-n", "1", "--workers", "1",
                      "--out", str(tmp_path / "res")], tmp_path)
     time.sleep(delay)

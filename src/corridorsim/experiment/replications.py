@@ -7,6 +7,7 @@ so its results do not depend on which other replications run, or where.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,10 +19,11 @@ from corridorsim.experiment.executors import open_executor
 from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
 from corridorsim.report.manifest import run_manifest
+from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.scenario_comparison import check_pairable, compare_route_tables
 from corridorsim.report.summaries import add_summaries
-from corridorsim.report.tables import Tables, merge_tables, replication_tables
-from corridorsim.report.writer import write_run
+from corridorsim.report.tables import SHIPMENT_COLUMNS, Tables, merge_tables, replication_tables
+from corridorsim.report.writer import TABLE_FILES, csv_rows, csv_text, write_run
 from corridorsim.scenario.schema import Scenario
 from corridorsim.stats import estimate, mser5
 
@@ -45,6 +47,8 @@ class RunResult:
     """With a target half-width: what was reached (see ``run``)."""
     warmup_choice: dict[str, Any] | None = None
     """With ``warmup: auto``: the warm-up MSER-5 chose (see ``choose_warmup``)."""
+    shipments_streamed: bool = False
+    """The shipment rows went to a sink as they arrived (see ``run``) and are not here."""
 
     def __repr__(self) -> str:
         return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
@@ -54,6 +58,9 @@ class RunResult:
     @property
     def shipments(self) -> list[dict[str, Any]]:
         """Rows of ``shipments.csv``: one per China-Europe consignment per replication."""
+        if self.shipments_streamed:
+            raise RunError("this run's shipments were streamed to shipments.csv as they "
+                           "arrived and are not kept; read that file")
         return self.tables["shipments"]
 
     @property
@@ -101,28 +108,52 @@ def replicate(scenario: Scenario, replication: int, seed: int
     with few_garbage_collections():
         outcome = run_replication(scenario, replication, seed)
         tables = replication_tables(scenario, outcome)
-    return dataclasses.replace(outcome, shipments=()), tables
+    # The stream names are the same in every replication: the manifest takes replication
+    # 0's, and the others need not travel.
+    streams = outcome.streams if replication == 0 else ()
+    return dataclasses.replace(outcome, shipments=(), streams=streams), tables
 
 
 def _run_tasks(function: Callable[..., Any], scenario: Scenario, indices: range, seed: int,
-               workers: int, mapper: Mapper | None) -> list[Any]:
+               workers: int, mapper: Mapper | None) -> Iterator[Any]:
+    """The results of ``function`` for each replication index, as they are produced."""
     n = len(indices)
     if mapper is not None:
-        return list(mapper(function, [scenario] * n, indices, [seed] * n))
+        yield from mapper(function, [scenario] * n, indices, [seed] * n)
+        return
     with open_executor(workers, tasks=n) as (executor, _):
-        return list(executor.map(function, [scenario] * n, indices, [seed] * n))
+        yield from executor.map(function, [scenario] * n, indices, [seed] * n)
+
+
+ShipmentSink = Callable[[list[dict[str, Any]]], None]
+"""Receives each replication's rows of ``shipments.csv``, in replication order."""
 
 
 def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
-                      mapper: Mapper | None) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
-    """Outcomes and table rows of the given replication indices, sorted by index."""
-    produced = _run_tasks(replicate, scenario, indices, seed, workers, mapper)
-    return tuple(sorted(produced, key=lambda pair: pair[0].replication))
+                      mapper: Mapper | None, sink: ShipmentSink | None = None
+                      ) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
+    """Outcomes and table rows of the given replication indices, sorted by index. With a
+    ``sink``, each replication's shipment rows go to it in index order as they arrive and
+    are not kept, so memory does not grow with the replication count."""
+    done: list[tuple[ReplicationOutcome, Tables]] = []
+    waiting: dict[int, tuple[ReplicationOutcome, Tables]] = {}
+    following = indices.start
+    for outcome, tables in _run_tasks(replicate, scenario, indices, seed, workers, mapper):
+        waiting[outcome.replication] = (outcome, tables)
+        while following in waiting:  # in index order, whatever order they come in
+            outcome, tables = waiting.pop(following)
+            if sink is not None:
+                sink(tables["shipments"])
+                tables = {**tables, "shipments": []}
+            done.append((outcome, tables))
+            following += 1
+    return tuple(done)
 
 
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
         mapper: Mapper | None = None, workers: int = 1,
-        target_halfwidth: float | None = None, max_replications: int = 100) -> RunResult:
+        target_halfwidth: float | None = None, max_replications: int = 100,
+        shipments_sink: ShipmentSink | None = None) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults from the scenario).
 
     ``workers`` > 1 runs replications on a local process pool; ``mapper`` is any
@@ -134,6 +165,10 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     ``max(workers, 2)`` until the 95% interval of every China-Europe route's mean
     transit time is within that fraction of its mean, or ``max_replications`` is
     reached; ``RunResult.precision`` says what was reached.
+
+    With ``shipments_sink``, the rows of ``shipments.csv`` are handed to it replication
+    by replication, in order, and not kept (``RunResult.shipments`` is then refused):
+    memory stays flat however many replications run (``run_to_folder`` writes them).
     """
     n = _whole("replications", scenario.replications if replications is None
                else replications, 1)
@@ -145,47 +180,44 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     started = time.perf_counter()
     warmup_choice: dict[str, Any] | None = None
     if scenario.warmup == "auto":
-        pilot = _run_tasks(run_replication, scenario, range(n), base_seed, workers, mapper)
+        pilot = list(_run_tasks(run_replication, scenario, range(n), base_seed, workers, mapper))
         warmup_choice = choose_warmup(tuple(pilot), scenario.horizon)
         scenario = scenario.with_overrides({"warmup": warmup_choice["hours"]})
     if target_halfwidth is not None:
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
-    done = _run_replications(scenario, range(n), base_seed, workers, mapper)
+    done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
         precision = relative_precision(
-            [row for _, tables in done for row in tables["shipments"]], len(done),
+            [row for _, tables in done for row in tables["route_means"]], len(done),
             target_halfwidth)
         if precision["reached"] or len(done) >= max_replications:
             precision["max_replications"] = max_replications
             break
         more = min(max(workers, 2), max_replications - len(done))
         done += _run_replications(scenario, range(len(done), len(done) + more),
-                                  base_seed, workers, mapper)
+                                  base_seed, workers, mapper, shipments_sink)
     result = RunResult(scenario=scenario, seed=base_seed,
                        outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
-                       precision=precision, warmup_choice=warmup_choice)
+                       precision=precision, warmup_choice=warmup_choice,
+                       shipments_streamed=shipments_sink is not None)
     add_summaries(result.tables, len(result.outcomes))
     result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
     return result
 
 
-def relative_precision(shipments: list[dict[str, Any]], replications: int,
+def relative_precision(means: list[dict[str, Any]], replications: int,
                        target: float) -> dict[str, Any]:
-    """Relative 95% half-width of each China-Europe route's mean transit time, from the
-    rows of ``shipments.csv`` of ``replications`` replications."""
-    sums: dict[tuple[str, int], list[float]] = {}
-    for row in shipments:
-        if row["transit_days"] is not None:
-            sums.setdefault((row["route"], row["replication"]), []).append(row["transit_days"])
+    """Relative 95% half-width of each China-Europe route's mean transit time, from each
+    replication's route means (``route_means``) of ``replications`` replications."""
     per_route: dict[str, list[float]] = {}
-    for (route, _), days in sorted(sums.items()):
-        per_route.setdefault(route, []).append(sum(days) / len(days))
+    for row in sorted(means, key=lambda r: (r["route"], r["replication"])):
+        per_route.setdefault(row["route"], []).append(row["mean_transit_days"])
     achieved = {}
-    for route, means in sorted(per_route.items()):
-        e = estimate(means)
+    for route, route_means in sorted(per_route.items()):
+        e = estimate(route_means)
         achieved[route] = (None if e.half_width is None or not e.mean
                            else round(e.half_width / e.mean, 4))
     reached = bool(achieved) and all(v is not None and v <= target for v in achieved.values())
@@ -229,3 +261,25 @@ def compare(result_a: RunResult, result_b: RunResult,
                        f"run A ({result_a.scenario.name})",
                        f"run B ({result_b.scenario.name})")
     return compare_route_tables(result_a.routes, result_b.routes, paired=not unpaired)
+
+
+def run_to_folder(directory: str | Path, scenario: Scenario, kind: str = "run",
+                  **run_options: Any) -> tuple[RunResult, Path]:
+    """``run`` the scenario and write its results folder, streaming ``shipments.csv`` into
+    the folder's staging area as replications arrive, so memory stays flat in the
+    replication count (1,000 replications of the baseline stay within a few hundred MB).
+    The folder is checked before anything runs and appears whole or not at all."""
+    with StagedFolder(Path(directory), kind) as staged:
+        with open(staged.path("shipments.csv"), "w", encoding="utf-8", newline="") as out:
+            out.write(csv_text((), SHIPMENT_COLUMNS))
+
+            def write_rows(rows: list[dict[str, Any]]) -> None:
+                out.write(csv_rows(rows, SHIPMENT_COLUMNS))
+
+            result = run(scenario, shipments_sink=write_rows, **run_options)
+            out.flush()
+            os.fsync(out.fileno())
+        for table, (filename, columns) in TABLE_FILES.items():
+            if table != "shipments":
+                staged.write(filename, csv_text(result.tables[table], columns))
+        return result, staged.commit(result.manifest())

@@ -203,7 +203,7 @@ def _debris(directory: Path) -> list[tuple[Path, str, int]]:
 
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
-        return False  # this process is not writing it now: it is calling recover
+        return True  # this process may be writing it now (a staged folder not committed)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -298,66 +298,121 @@ def _created_parents(directory: Path) -> list[Path]:
     return missing
 
 
+class StagedFolder:
+    """A results folder being written: files go into its hidden staging folder (which
+    holds the marker until ``commit``), and ``commit`` puts it in the target's place.
+
+    Used as a context manager; leaving it without a commit (an error, Ctrl-C) removes
+    the staging folder and any parent folders it created. A run streams its largest
+    table into ``path(name)`` while replications arrive, so memory stays flat.
+    """
+
+    def __init__(self, directory: Path, kind: str, checkpoint: Checkpoint = _no_checkpoint):
+        if kind not in FOLDER_KINDS:
+            raise ValueError(f"unknown results folder kind {kind!r}")
+        self.directory = directory = directory.resolve()
+        self.kind = kind
+        self.checkpoint = checkpoint
+        self.committed = False
+        check_replaceable(directory, kind)
+        try:
+            self.created = _created_parents(directory)
+        except OSError as exc:
+            raise RunError(f"{directory}: cannot create the results folder "
+                           f"({exc.strerror})") from None
+        self.token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.staging = directory.parent / f".{directory.name}.tmp-{self.token}"
+        try:
+            with _parent_lock(directory.parent):
+                _recover_locked(directory)
+                self.staging.mkdir()
+                _write_file(self.staging / MARKER,
+                            json.dumps({"written_by": TOOL, "pid": os.getpid()}))
+        except BaseException as exc:
+            self._abandon()
+            if isinstance(exc, OSError):
+                raise RunError(f"{directory}: cannot write results ({exc.strerror})") from None
+            raise
+        checkpoint("staging created")
+
+    def __enter__(self) -> StagedFolder:
+        return self
+
+    def __exit__(self, kind: object, error: object, _traceback: object) -> None:
+        if not self.committed:
+            self._abandon()
+
+    def path(self, name: str) -> Path:
+        """Where the file ``name`` of the folder is written before the commit."""
+        return self.staging / name
+
+    def write(self, name: str, text: str) -> None:
+        """Write the file ``name`` (whole: it is fsynced before the commit)."""
+        try:
+            _write_file(self.staging / name, text)
+        except OSError as exc:
+            raise RunError(f"{self.directory}: cannot write results ({exc.strerror})") from None
+        self.checkpoint("file written")
+
+    def commit(self, manifest: Mapping[str, Any]) -> Path:
+        """Write ``manifest.json`` (with the ownership keys and the files written) and
+        put the folder in place of an earlier one of the same kind."""
+        directory, staging = self.directory, self.staging
+        aside: Path | None = None
+        try:
+            with _parent_lock(directory.parent):
+                _recover_locked(directory)
+                check_replaceable_locked(directory, self.kind)
+                files = sorted(p.name for p in staging.iterdir() if p.name != MARKER)
+                owned = {**manifest, "written_by": TOOL, "folder_kind": self.kind,
+                         "files": files}
+                _write_file(staging / MANIFEST,
+                            json.dumps(owned, indent=2, sort_keys=True) + "\n")
+                self.checkpoint("manifest written")
+                (staging / MARKER).unlink()
+                self.checkpoint("complete")
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(staging, 0o777 & ~umask)  # mkdir honours the umask; keep it explicit
+                if directory.exists():
+                    aside = directory.parent / f".{directory.name}.old-{self.token}"
+                    directory.rename(aside)
+                    self.checkpoint("previous set aside")
+                staging.rename(directory)
+                self.committed = True
+                self.checkpoint("in place")
+                if aside is not None:
+                    shutil.rmtree(aside, ignore_errors=True)
+                    aside = None
+                    self.checkpoint("previous removed")
+        except BaseException as exc:
+            if aside is not None and not directory.exists():
+                aside.rename(directory)  # put the previous folder back
+            if not self.committed:
+                self._abandon()
+            if isinstance(exc, OSError):
+                raise RunError(f"{directory}: cannot write results ({exc.strerror})") from None
+            raise
+        return directory
+
+    def _abandon(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+        for folder in self.created:
+            with suppress(OSError):
+                folder.rmdir()  # only if still empty
+        self.created = []
+
+
 def write_folder_atomically(directory: Path, kind: str, files: Mapping[str, str],
                             manifest: Mapping[str, Any],
                             checkpoint: Checkpoint = _no_checkpoint) -> Path:
     """Create ``directory`` holding exactly ``files`` (name -> text) and ``manifest.json``
     (``manifest`` with the ownership keys added), replacing an earlier folder of the
     same ``kind`` whole; see the module docstring for what survives a kill."""
-    if kind not in FOLDER_KINDS:
-        raise ValueError(f"unknown results folder kind {kind!r}")
-    directory = directory.resolve()
-    check_replaceable(directory, kind)
-    try:
-        created = _created_parents(directory)
-    except OSError as exc:
-        raise RunError(f"{directory}: cannot create the results folder ({exc.strerror})") from None
-    staging: Path | None = None
-    aside: Path | None = None
-    try:
-        with _parent_lock(directory.parent):
-            _recover_locked(directory)
-            check_replaceable_locked(directory, kind)
-            token = f"{os.getpid()}-{secrets.token_hex(4)}"
-            staging = directory.parent / f".{directory.name}.tmp-{token}"
-            staging.mkdir()
-            _write_file(staging / MARKER, json.dumps({"written_by": TOOL, "pid": os.getpid()}))
-            checkpoint("staging created")
-            for name, text in files.items():
-                _write_file(staging / name, text)
-                checkpoint("file written")
-            owned = {**manifest, "written_by": TOOL, "folder_kind": kind,
-                     "files": sorted(files)}
-            _write_file(staging / MANIFEST, json.dumps(owned, indent=2, sort_keys=True) + "\n")
-            checkpoint("manifest written")
-            (staging / MARKER).unlink()
-            checkpoint("complete")
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(staging, 0o777 & ~umask)  # mkdir honours the umask; keep it explicit
-            if directory.exists():
-                aside = directory.parent / f".{directory.name}.old-{token}"
-                directory.rename(aside)
-                checkpoint("previous set aside")
-            staging.rename(directory)
-            staging = None
-            checkpoint("in place")
-            if aside is not None:
-                shutil.rmtree(aside, ignore_errors=True)
-                aside = None
-                checkpoint("previous removed")
-    except BaseException as exc:
-        if aside is not None and not directory.exists():
-            aside.rename(directory)  # put the previous folder back
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        for folder in created:
-            with suppress(OSError):
-                folder.rmdir()  # only if still empty
-        if isinstance(exc, OSError):
-            raise RunError(f"{directory}: cannot write results ({exc.strerror})") from None
-        raise
-    return directory
+    with StagedFolder(directory, kind, checkpoint) as staged:
+        for name, text in files.items():
+            staged.write(name, text)
+        return staged.commit(manifest)
 
 
 def check_replaceable_locked(directory: Path, kind: str) -> None:

@@ -43,7 +43,9 @@ def rounded(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(float(x), digits)
 
 
-TABLES = ("shipments", "routes", "nodes", "groups")
+TABLES = ("shipments", "routes", "nodes", "groups", "route_means")
+"""Per-replication tables; ``route_means`` (each route's mean transit days, for the
+precision rule of ``--target-halfwidth``) is not written to a file."""
 
 
 def merge_tables(pieces: Iterable[Tables]) -> Tables:
@@ -143,7 +145,19 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
     groups = _group_rows(outcome.replication, shipment_table, per_route, outcome.backlog,
                          promise, end)
     nodes = [_node_row(node) for node in outcome.nodes]
-    return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups}
+    return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups,
+            "route_means": route_means(shipments)}
+
+
+def route_means(shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per route and replication: the mean of the ``transit_days`` written in
+    ``shipments.csv`` (unrounded), so precision needs no shipment rows kept."""
+    days: dict[tuple[int, str], list[float]] = {}
+    for row in shipments:
+        if row["transit_days"] is not None:
+            days.setdefault((row["replication"], row["route"]), []).append(row["transit_days"])
+    return [{"replication": rep, "route": route, "mean_transit_days": sum(d) / len(d)}
+            for (rep, route), d in days.items()]
 
 
 class ShipmentColumns:

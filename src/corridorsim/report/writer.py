@@ -33,6 +33,11 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+def csv_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    """The rows of ``csv_text`` without the header (to append to a file being written)."""
+    return csv_text(rows, columns).split("\n", 1)[1]
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write ``path`` through a hidden temporary file and a rename: whole, or not at all."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
