@@ -6,7 +6,7 @@ compare the two folders, manifests aside::
     python scripts/snapshot_results.py /tmp/before
     # ... change the code ...
     python scripts/snapshot_results.py /tmp/after
-    diff -r -x manifest.json /tmp/before /tmp/after
+    diff -r -x manifest.json -x scenario.yaml /tmp/before /tmp/after
 
 Each scenario runs with 2 replications on 2 workers (so the merge of replications is
 covered); the baseline is also calibrated (4 replications), a small grid sweep and a

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from corridorsim.corridors import CORRIDORS
+from corridorsim.errors import ScenarioError
 from corridorsim.experiment.replications import RunResult
 from corridorsim.report.tables import ACTIVITY_COLUMNS, rounded
 from corridorsim.scenario.distributions import Model
@@ -97,6 +98,9 @@ class Targets(Model):
 
 def load_targets(path: Path) -> Targets:
     """Read and validate a target file; errors name the file and the key."""
+    if not path.exists():
+        raise ScenarioError("file not found; expected a calibration target YAML file (name "
+                            "another one with --targets)", source=path)
     document = read_yaml_mapping(path, "calibration target")
     try:
         return Targets.model_validate(document)

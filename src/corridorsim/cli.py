@@ -327,8 +327,9 @@ def _doc(func: Command) -> str:
 
 def _add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
                  func: Command, help_text: str | None = None) -> argparse.ArgumentParser:
-    doc = _doc(func)
-    p = sub.add_parser(name, help=help_text or doc.split("\n\n")[0], description=doc)
+    doc = _doc(func)  # help is %-formatted by argparse, the description is not
+    p = sub.add_parser(name, help=help_text or doc.split("\n\n")[0],
+                       description=(func.__doc__ or "").strip())
     p.set_defaults(func=func)
     return p
 

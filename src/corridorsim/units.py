@@ -14,9 +14,12 @@ HOURS_PER_UNIT: dict[str, float] = {
     "s": 1 / 3600,
     "sec": 1 / 3600,
     "min": 1 / 60,
-    "m": 1 / 60,
+    "mins": 1 / 60,
+    "minutes": 1 / 60,
     "h": 1.0,
     "hr": 1.0,
+    "hrs": 1.0,
+    "hour": 1.0,
     "hours": 1.0,
     "d": 24.0,
     "day": 24.0,
@@ -45,6 +48,9 @@ def parse_duration(value: object) -> float:
             number, unit = match.groups()
             if unit == "":
                 return float(number)
+            if unit.lower() == "m":
+                raise ValueError(f"the unit 'm' in {value!r} could mean minutes or months; "
+                                 "write 'min' (months are not a duration here)")
             factor = HOURS_PER_UNIT.get(unit.lower())
             if factor is not None:
                 return float(number) * factor

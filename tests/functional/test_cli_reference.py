@@ -16,7 +16,7 @@ from corridorsim.cli import main
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS
 
-from ..conftest import BASELINE
+from ..conftest import BASELINE, MINI
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,8 @@ def test_console_script_is_installed_and_validates_the_reference_scenario():
 
 def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
-        "comparison.csv", "manifest.json", "nodes.csv", "routes.csv", "shipments.csv",
-        "summary.csv"]
+        "comparison.csv", "manifest.json", "nodes.csv", "routes.csv", "scenario.yaml",
+        "shipments.csv", "summary.csv"]
     for name, columns in (("shipments.csv", SHIPMENT_COLUMNS), ("routes.csv", ROUTE_COLUMNS),
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
@@ -139,3 +139,14 @@ def test_every_reference_scenario_validates_and_names_itself(path):
 
     scenario = cs.load_scenario(path)
     assert scenario.name == path.stem
+
+
+def test_a_run_is_reproduced_from_its_folder_alone(tmp_path):
+    """scenario.yaml holds the scenario as simulated (extends, --set, defaults, order)."""
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert main(["run", str(MINI), "-n", "2", "--workers", "1", "--out", str(first),
+                 "--set", "digitization=0.6", "--set", "vessel_services.feeder.vessels=2"]) == 0
+    assert main(["run", str(first / "scenario.yaml"), "-n", "2", "--workers", "1",
+                 "--out", str(again)]) == 0
+    for name in ("shipments.csv", "routes.csv", "nodes.csv", "summary.csv", "comparison.csv"):
+        assert (first / name).read_bytes() == (again / name).read_bytes(), name

@@ -392,3 +392,32 @@ def test_scenario_errors_from_the_library_name_the_sweep_file(tmp_path: Path) ->
     with pytest.raises(ScenarioError) as info:
         cs.sweep(path, serial=True, out=tmp_path / "out")
     assert info.value.source == path and info.value.key_path == "factors.vessels"
+
+
+@pytest.mark.parametrize("fail_after", [0, 3])
+def test_a_full_disk_is_one_line_saying_what_is_saved(tmp_path: Path, capsys,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      fail_after: int) -> None:
+    import errno
+
+    from corridorsim.report import writer
+
+    real = writer.os.replace
+    calls = [0]
+
+    def full_disk(source: str, target: str) -> None:
+        calls[0] += 1
+        if calls[0] > fail_after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(writer.os, "replace", full_disk)
+    out = tmp_path / "out"
+    code = main(["sweep", str(write_sweep(tmp_path)), "--serial", "--out", str(out)])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if not line[:1].isdigit()]  # progress aside
+    assert code == 2 and len(errors) == 1 and "Traceback" not in err
+    assert "No space left on device" in err
+    assert f"{fail_after} of 8 tasks are saved" in err and "run the same command again" in err
+    assert sorted(p.name for p in (out / "tasks").iterdir()) == sorted(
+        p.name for p in (out / "tasks").glob("*.json"))  # no half-written task file left

@@ -18,12 +18,18 @@ from corridorsim.errors import RunError
 from corridorsim.experiment.executors import open_executor
 from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
-from corridorsim.report.manifest import run_manifest
+from corridorsim.report.manifest import resolved_scenario_text, run_manifest
 from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.scenario_comparison import check_pairable, compare_route_tables
 from corridorsim.report.summaries import add_summaries
 from corridorsim.report.tables import SHIPMENT_COLUMNS, Tables, merge_tables, replication_tables
-from corridorsim.report.writer import TABLE_FILES, csv_rows, csv_text, write_run
+from corridorsim.report.writer import (
+    RESOLVED_SCENARIO,
+    TABLE_FILES,
+    csv_rows,
+    csv_text,
+    write_run,
+)
 from corridorsim.scenario.schema import Scenario
 from corridorsim.stats import estimate, mser5
 
@@ -90,7 +96,8 @@ class RunResult:
         ``directory``, atomically. An existing folder is replaced only if it is a
         corridorsim results folder of the same ``kind`` (``run``, or ``calibrate`` with
         its ``calibration.csv``)."""
-        return write_run(Path(directory), self.tables, self.manifest(), extra, kind)
+        files = {RESOLVED_SCENARIO: resolved_scenario_text(self.scenario), **(extra or {})}
+        return write_run(Path(directory), self.tables, self.manifest(), files, kind)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -282,4 +289,5 @@ def run_to_folder(directory: str | Path, scenario: Scenario, kind: str = "run",
         for table, (filename, columns) in TABLE_FILES.items():
             if table != "shipments":
                 staged.write(filename, csv_text(result.tables[table], columns))
+        staged.write(RESOLVED_SCENARIO, resolved_scenario_text(result.scenario))
         return result, staged.commit(result.manifest())

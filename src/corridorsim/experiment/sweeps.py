@@ -185,6 +185,13 @@ def _run_tasks(spec: Sweep, todo: dict[str, tuple[int, int]], tasks: Path, uniqu
                     write_task(tasks, key, task_text(key, seed, r, _result(future, i, r)))
                     if bar is not None:
                         bar.advance()
+        except RunError as exc:  # e.g. a full disk: say what is saved, and how to go on
+            for future in running:
+                future.cancel()
+            saved = sum(1 for k in set(todo) if (tasks / f"{k}.json").exists())
+            raise RunError(f"{exc}; {unique - len(todo) + saved} of {unique} tasks are saved "
+                           "in the tasks folder: free space and run the same command again "
+                           "to resume") from None
         except KeyboardInterrupt as exc:
             for future in running:
                 future.cancel()

@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
+import yaml
+
 from corridorsim.records import ReplicationOutcome
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.streams import STREAM_PATTERNS
 from corridorsim.version import package_version
 
-DEPENDENCIES = ("simpy", "numpy", "pyyaml", "pydantic")
+DEPENDENCIES = ("simpy", "numpy", "scipy", "pyyaml", "pydantic")
+"""The packages whose versions decide the results (scipy: sampling and intervals)."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -51,6 +54,7 @@ def run_manifest(scenario: Scenario, seed: int, outcomes: Sequence[ReplicationOu
         "drain_hours": scenario.drain,
         "warmup_hours": scenario.warmup,
         "python": platform.python_version(),
+        "platform": platform.platform(),
         "versions": package_versions(),
         "wall_seconds": round(wall_seconds, 3),
         "precision": precision,
@@ -66,3 +70,18 @@ def run_manifest(scenario: Scenario, seed: int, outcomes: Sequence[ReplicationOu
             for o in outcomes
         ],
     }
+
+
+def resolved_scenario_text(scenario: Scenario) -> str:
+    """``scenario.yaml`` of a results folder: the whole scenario the run simulated, in its
+    own order (the order of flows, routes and shares decides which random draw goes
+    where), so that ``corridorsim run scenario.yaml`` reproduces the run."""
+    header = (f"# The scenario this run simulated: {scenario.name}"
+              + (f", from {scenario.source.name}" if scenario.source is not None else "")
+              + (", with --set " + ", ".join(f"{k}={v}" for k, v in scenario.overrides)
+                 if scenario.overrides else "")
+              + ".\n# extends: and --set applied, defaults filled in, durations in hours; "
+                "run it again as it is.\n")
+    body = yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=False,
+                          allow_unicode=True, width=100)
+    return header + body

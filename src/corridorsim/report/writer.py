@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from corridorsim.errors import RunError
 from corridorsim.report.results_folder import write_folder_atomically
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS, Tables
@@ -39,7 +40,15 @@ def csv_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``path`` through a hidden temporary file and a rename: whole, or not at all."""
+    """Write ``path`` through a hidden temporary file and a rename: whole, or not at all.
+    A full or read-only disk is one ``RunError`` naming the file."""
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise RunError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
@@ -63,3 +72,7 @@ def write_run(directory: Path, tables: Tables, manifest: dict[str, Any],
              for table, (filename, columns) in TABLE_FILES.items()}
     files.update(extra or {})
     return write_folder_atomically(directory, kind, files, manifest)
+
+
+RESOLVED_SCENARIO = "scenario.yaml"
+"""The file of a run's folder that holds the scenario it simulated."""

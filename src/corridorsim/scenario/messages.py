@@ -64,6 +64,8 @@ def error_from_validation(exc: ValidationError, root: type[BaseModel], source: P
             words, key = _COMPARISONS[first["type"]]
             wanted = f"a number {words} {_number((first.get('ctx') or {}).get(key))}"
         message = f"expected {wanted}, got {_shown(first['input'])}"
+        if first["type"] == "string_type" and isinstance(first["input"], int | float):
+            message += f" (a number: to write it as text, quote it: '{first['input']}')"
     more = len(errors) - 1
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
