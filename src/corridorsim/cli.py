@@ -137,6 +137,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compare two results folders route by route: B minus A with 95% intervals."""
     from corridorsim.report.results_folder import check_replaceable, write_folder_atomically
     from corridorsim.report.scenario_comparison import (
+        COMPARISON_FILE,
         SCENARIO_COMPARISON_COLUMNS,
         compare_folders,
     )
@@ -147,13 +148,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_replaceable(out, "compare")
     rows, manifest = compare_folders(a, b, unpaired=args.unpaired)
     written = write_folder_atomically(out, "compare", {
-        "comparison.csv": csv_text(rows, SCENARIO_COMPARISON_COLUMNS)}, manifest)
+        COMPARISON_FILE: csv_text(rows, SCENARIO_COMPARISON_COLUMNS)}, manifest)
     shown = [r for r in rows if r["kpi"] in ("median_transit_days", "p90_transit_days",
                                              "mean_cost_usd_per_teu")]
-    header = ["route", "kpi", "A", "B", "B - A", "95% CI", "significant"]
-    table = [header] + [[r["route"], r["kpi"], _fmt(r["a_mean"]), _fmt(r["b_mean"]),
+    header = ["route or corridor", "kpi", "A", "B", "B - A", "95% CI", "significant"]
+    table = [header] + [[r["name"] if r["scope"] == "route" else f"{r['name']} (pooled)",
+                         r["kpi"], _fmt(r["a_mean"]), _fmt(r["b_mean"]),
                          _fmt(r["difference"]),
+                         "" if r["method"].startswith("only") else
                          f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+                         r["method"] if r["method"].startswith("only") else
                          r["significant"] or ""] for r in shown]
     print(_aligned(table))
     print(f"\n{manifest['method']} comparison of {a} (A) and {b} (B). "

@@ -33,8 +33,9 @@ def test_changing_one_border_leaves_every_other_stream_unchanged(mini_scenario):
 def test_paired_comparison_of_a_change_is_tighter_than_unpaired(mini_scenario):
     a = cs.run(mini_scenario, replications=6, seed=3)
     b = cs.run(mini_scenario.with_overrides({"digitization": 1.0}), replications=6, seed=3)
-    paired = {(r["route"], r["kpi"]): r for r in cs.compare(a, b)}
-    welch = {(r["route"], r["kpi"]): r for r in cs.compare(a, b, unpaired=True)}
+    paired = {(r["name"], r["kpi"]): r for r in cs.compare(a, b) if r["scope"] == "route"}
+    welch = {(r["name"], r["kpi"]): r for r in cs.compare(a, b, unpaired=True)
+             if r["scope"] == "route"}
     key = ("northern_main", "mean_transit_days")
     assert paired[key]["difference"] < 0 and paired[key]["significant"] == "yes"
     assert paired[key]["difference"] == pytest.approx(welch[key]["difference"], abs=1e-3)
@@ -70,12 +71,35 @@ def test_compare_command_writes_paired_differences(tmp_path, capsys):
     capsys.readouterr()
     assert main(["compare", str(a), str(b), "--out", str(tmp_path / "ab")]) == 0
     assert "paired comparison" in capsys.readouterr().out
-    with open(tmp_path / "ab" / "comparison.csv", newline="") as handle:
-        rows = {(r["route"], r["kpi"]): r for r in csv.DictReader(handle)}
-    fewer_vessels = rows[("middle_caspian", "mean_days_vessel_wait")]
+    assert sorted(p.name for p in (tmp_path / "ab").iterdir()) == [
+        "manifest.json", "scenario_comparison.csv"]
+    with open(tmp_path / "ab" / "scenario_comparison.csv", newline="") as handle:
+        rows = {(r["scope"], r["name"], r["kpi"]): r for r in csv.DictReader(handle)}
+    fewer_vessels = rows[("route", "middle_caspian", "mean_days_vessel_wait")]
     assert float(fewer_vessels["difference"]) > 0 and fewer_vessels["significant"] == "yes"
     # The Northern route does not use the vessels at all: no difference there.
-    assert rows[("northern_main", "mean_days_sailing")]["difference"] == "0.0"
+    assert rows[("route", "northern_main", "mean_days_sailing")]["difference"] == "0.0"
+    # Corridors pooled over their routes are compared too (here one route each).
+    pooled = rows[("corridor", "middle", "mean_days_vessel_wait")]
+    assert pooled["difference"] == fewer_vessels["difference"]
+    assert pooled["method"] == "paired"
+
+
+def test_a_route_only_one_run_has_is_reported_not_dropped(tmp_path, capsys):
+    from ..conftest import MINI
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(MINI), "-n", "2", "-w", "1", "--out", str(a)]) == 0
+    assert main(["run", str(MINI), "-n", "2", "-w", "1", "--out", str(b), "--set",
+                 "flows.china_europe.routes={northern_main: 1.0}"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "ab")]) == 0
+    assert "only in a" in capsys.readouterr().out
+    with open(tmp_path / "ab" / "scenario_comparison.csv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["name"] in ("middle_caspian", "middle")]
+    assert rows and all(r["method"] == "only in a" and r["b_mean"] == "" and
+                        r["difference"] == "" for r in rows)
+    assert {r["scope"] for r in rows} == {"route", "corridor"}
 
 
 def test_compare_command_errors_are_one_line(tmp_path, capsys):

@@ -20,7 +20,7 @@ from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
 from corridorsim.report.manifest import resolved_scenario_text, run_manifest
 from corridorsim.report.results_folder import StagedFolder
-from corridorsim.report.scenario_comparison import check_pairable, compare_route_tables
+from corridorsim.report.scenario_comparison import check_pairable, compare_tables
 from corridorsim.report.summaries import add_summaries
 from corridorsim.report.tables import SHIPMENT_COLUMNS, Tables, merge_tables, replication_tables
 from corridorsim.report.writer import (
@@ -267,7 +267,8 @@ def compare(result_a: RunResult, result_b: RunResult,
                        {"seed": result_b.seed, "replications": len(result_b.outcomes)},
                        f"run A ({result_a.scenario.name})",
                        f"run B ({result_b.scenario.name})")
-    return compare_route_tables(result_a.routes, result_b.routes, paired=not unpaired)
+    return compare_tables(result_a.routes, result_b.routes, not unpaired,
+                          result_a.tables["corridors"], result_b.tables["corridors"])
 
 
 def run_to_folder(directory: str | Path, scenario: Scenario, kind: str = "run",

@@ -14,40 +14,56 @@ from pathlib import Path
 from typing import Any
 
 from corridorsim.errors import RunError
-from corridorsim.report.summaries import ROUTE_KPIS, yes_no
+from corridorsim.report.summaries import CORRIDOR_KPIS, ROUTE_KPIS, yes_no
 from corridorsim.report.tables import rounded
 from corridorsim.stats import estimate, paired_difference, welch_difference
 
-SCENARIO_COMPARISON_COLUMNS = ("route", "kpi", "a_mean", "b_mean", "difference", "ci_low",
-                               "ci_high", "half_width", "replications", "method",
+SCENARIO_COMPARISON_COLUMNS = ("scope", "name", "kpi", "a_mean", "b_mean", "difference",
+                               "ci_low", "ci_high", "half_width", "replications", "method",
                                "significant")
+COMPARISON_FILE = "scenario_comparison.csv"
+"""What ``corridorsim compare`` writes (a run's own ``comparison.csv`` is Middle minus
+Northern within one run; this is B minus A across two runs)."""
 
 
-def compare_route_tables(routes_a: list[dict[str, Any]], routes_b: list[dict[str, Any]],
-                         paired: bool) -> list[dict[str, Any]]:
-    """B minus A for every route present in both and every route KPI."""
-    def by_route(rows: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
-        out: dict[str, dict[int, dict[str, Any]]] = {}
-        for row in rows:
-            out.setdefault(row["route"], {})[int(row["replication"])] = row
-        return out
+def _by_name(rows: list[dict[str, Any]], key: str) -> dict[str, dict[int, dict[str, Any]]]:
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row[key], {})[int(row["replication"])] = row
+    return out
 
-    a, b = by_route(routes_a), by_route(routes_b)
-    rows = []
-    for route in sorted(set(a) & set(b)):
-        reps = sorted(set(a[route]) | set(b[route]))
-        for kpi in ROUTE_KPIS:
-            va = [_number(a[route].get(r, {}).get(kpi)) for r in reps]
-            vb = [_number(b[route].get(r, {}).get(kpi)) for r in reps]
-            diff = paired_difference(vb, va) if paired else welch_difference(vb, va)
-            rows.append({
-                "route": route, "kpi": kpi, "a_mean": rounded(estimate(va).mean),
-                "b_mean": rounded(estimate(vb).mean), "difference": rounded(diff.mean),
-                "ci_low": rounded(diff.low), "ci_high": rounded(diff.high),
-                "half_width": rounded(diff.half_width), "replications": diff.n,
-                "method": "paired" if paired else "welch",
-                "significant": yes_no(diff.significant)})
-    return rows
+
+def compare_tables(routes_a: list[dict[str, Any]], routes_b: list[dict[str, Any]],
+                   paired: bool, corridors_a: list[dict[str, Any]] | None = None,
+                   corridors_b: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """B minus A for every KPI of every route and (when both runs have them) every
+    corridor pooled over its routes. A route or corridor only one run has gets rows
+    too, with its mean there and ``method`` ``only in a`` or ``only in b``."""
+    rows: list[dict[str, Any]] = []
+    scopes = [("route", _by_name(routes_a, "route"), _by_name(routes_b, "route"), ROUTE_KPIS)]
+    if corridors_a is not None and corridors_b is not None:
+        scopes.append(("corridor", _by_name(corridors_a, "corridor"),
+                       _by_name(corridors_b, "corridor"), CORRIDOR_KPIS))
+    for scope, a, b, kpis in scopes:
+        for name in sorted(set(a) | set(b)):
+            reps = sorted(set(a.get(name, {})) | set(b.get(name, {})))
+            for kpi in kpis:
+                va = [_number(a.get(name, {}).get(r, {}).get(kpi)) for r in reps]
+                vb = [_number(b.get(name, {}).get(r, {}).get(kpi)) for r in reps]
+                head = {"scope": scope, "name": name, "kpi": kpi,
+                        "a_mean": rounded(estimate(va).mean) if name in a else None,
+                        "b_mean": rounded(estimate(vb).mean) if name in b else None}
+                if name not in a or name not in b:
+                    rows.append({**head, "replications": len(reps),
+                                 "method": "only in b" if name not in a else "only in a"})
+                    continue
+                diff = paired_difference(vb, va) if paired else welch_difference(vb, va)
+                rows.append({
+                    **head, "difference": rounded(diff.mean), "ci_low": rounded(diff.low),
+                    "ci_high": rounded(diff.high), "half_width": rounded(diff.half_width),
+                    "replications": diff.n, "method": "paired" if paired else "welch",
+                    "significant": yes_no(diff.significant)})
+    return [{c: row.get(c) for c in SCENARIO_COMPARISON_COLUMNS} for row in rows]
 
 
 def _number(value: Any) -> float | None:
@@ -68,7 +84,7 @@ def check_pairable(manifest_a: dict[str, Any], manifest_b: dict[str, Any], where
 
 
 def read_results(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """``routes.csv`` rows and the manifest of a results folder."""
+    """``routes.csv`` rows and the manifest of a results folder (see ``read_corridors``)."""
     routes_file, manifest_file = folder / "routes.csv", folder / "manifest.json"
     for path in (routes_file, manifest_file):
         if not path.is_file():
@@ -85,6 +101,21 @@ def read_results(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return rows, manifest
 
 
+def read_corridors(folder: Path) -> list[dict[str, Any]] | None:
+    """``corridors.csv`` rows of a results folder, or None if it has none (an older run)."""
+    path = folder / "corridors.csv"
+    if not path.is_file():
+        return None
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunError(f"{path}: cannot be read ({exc})") from None
+    if rows and ("corridor" not in rows[0] or "replication" not in rows[0]):
+        raise RunError(f"{path}: expected the columns of corridors.csv")
+    return rows
+
+
 def compare_folders(folder_a: Path, folder_b: Path, unpaired: bool = False
                     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Compare two results folders; return the rows and a manifest of the comparison."""
@@ -92,8 +123,9 @@ def compare_folders(folder_a: Path, folder_b: Path, unpaired: bool = False
     routes_b, manifest_b = read_results(folder_b)
     if not unpaired:
         check_pairable(manifest_a, manifest_b, str(folder_a), str(folder_b))
-    rows = compare_route_tables(routes_a, routes_b, paired=not unpaired)
-    if not rows:
+    rows = compare_tables(routes_a, routes_b, not unpaired, read_corridors(folder_a),
+                          read_corridors(folder_b))
+    if not any(r["method"] in ("paired", "welch") for r in rows):
         raise RunError(f"{folder_a} and {folder_b} have no route in common")
     manifest = {"a": {k: manifest_a.get(k) for k in ("scenario", "scenario_sha256", "seed",
                                                      "replications", "overrides")},

@@ -38,12 +38,21 @@ ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
                  "backlog_consignments", "backlog_teu")
 
 
+CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released",
+                    "consignments_delivered", "teu_delivered", "mean_transit_days",
+                    "std_transit_days", "median_transit_days", "p90_transit_days",
+                    "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
+                    "mean_co2_kg_per_teu", *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
+                    "backlog_consignments")
+"""Columns of ``corridors.csv``: each corridor's routes pooled, per replication."""
+
+
 def rounded(x: float | None, digits: int = 4) -> float | None:
     """Round once, here, so that CSV files are byte-identical wherever they are written."""
     return None if x is None else round(float(x), digits)
 
 
-TABLES = ("shipments", "routes", "nodes", "groups", "route_means")
+TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "route_means")
 """Per-replication tables; ``route_means`` (each route's mean transit days, for the
 precision rule of ``--target-halfwidth``) is not written to a file."""
 
@@ -145,8 +154,11 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
     groups = _group_rows(outcome.replication, shipment_table, per_route, outcome.backlog,
                          promise, end)
     nodes = [_node_row(node) for node in outcome.nodes]
+    corridor_rows = [{"replication": g["replication"], "corridor": g["name"],
+                      **{k: g.get(k) for k in CORRIDOR_COLUMNS[2:]}}
+                     for g in groups if g["scope"] == "corridor"]
     return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups,
-            "route_means": route_means(shipments)}
+            "corridors": corridor_rows, "route_means": route_means(shipments)}
 
 
 def route_means(shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:

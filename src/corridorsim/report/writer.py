@@ -15,11 +15,18 @@ from typing import Any
 from corridorsim.errors import RunError
 from corridorsim.report.results_folder import write_folder_atomically
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
-from corridorsim.report.tables import NODE_COLUMNS, ROUTE_COLUMNS, SHIPMENT_COLUMNS, Tables
+from corridorsim.report.tables import (
+    CORRIDOR_COLUMNS,
+    NODE_COLUMNS,
+    ROUTE_COLUMNS,
+    SHIPMENT_COLUMNS,
+    Tables,
+)
 
 TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
                "nodes": ("nodes.csv", NODE_COLUMNS),
                "routes": ("routes.csv", ROUTE_COLUMNS),
+               "corridors": ("corridors.csv", CORRIDOR_COLUMNS),
                "summary": ("summary.csv", SUMMARY_COLUMNS),
                "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
 
