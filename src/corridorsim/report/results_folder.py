@@ -147,14 +147,7 @@ def check_replaceable(directory: Path, kind: str) -> None:
                        "new or earlier results folder")
     _check_name_lengths(directory)
     recover(directory)
-    if not directory.exists() and not directory.is_symlink():
-        return
-    if not directory.is_dir() or directory.is_symlink():
-        raise RunError(f"{directory}: exists and is not a folder; expected a new or earlier "
-                       "results folder")
-    reason = _in_the_way(directory, kind)
-    if reason is not None:
-        raise RunError(f"{directory}: exists and {reason}; choose another --out folder")
+    check_replaceable_locked(directory, kind)
 
 
 STAGING_SUFFIX = len(".tmp-4194304-0123abcd") + 1
@@ -416,7 +409,8 @@ def write_folder_atomically(directory: Path, kind: str, files: Mapping[str, str]
 
 
 def check_replaceable_locked(directory: Path, kind: str) -> None:
-    """``check_replaceable`` for a caller that holds the parent's lock (no recovery)."""
+    """``check_replaceable`` without the repair (for a caller that holds the parent's lock,
+    or has just repaired the folder)."""
     if not directory.exists() and not directory.is_symlink():
         return
     if not directory.is_dir() or directory.is_symlink():
