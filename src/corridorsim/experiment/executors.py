@@ -66,6 +66,9 @@ def _worker_start(parent: int) -> None:
     """Worker initializer: Ctrl-C is for the parent, which stops the pool cleanly; and a
     worker never outlives its parent (it would hold the parent's output open for good)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the command's SIGTERM handler; being stopped by the parent
+    # (terminate) must end it quietly, not raise in it and print a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
