@@ -48,7 +48,7 @@ class CorridorModel:
         self.end = scenario.horizon + scenario.drain
         self.calendar = Calendar(scenario.start_date, self.end)
         self.streams = RandomStreams(scenario.seed if seed is None else seed, replication)
-        window = ObservationWindow(self.warmup, self.horizon)
+        self.window = window = ObservationWindow(self.warmup, self.horizon)
         self.nodes = self._build_nodes(window)
         self.leg_closures: dict[str, ClosureState] = {}
         self.lines: dict[tuple[str, str], RailLine] = {}
@@ -110,7 +110,7 @@ class CorridorModel:
             ports = {p: self.nodes[p] for p in service.ports}
             services[name] = VesselServiceOperator(
                 env, name, service, ports,  # type: ignore[arg-type]
-                sea_closures.get(name, {}), self.streams)
+                sea_closures.get(name, {}), self.streams, self.window)
         return services, {pair: services[s] for pair, s in service_of_pair.items()}
 
     def _start_closures(self) -> None:
@@ -151,6 +151,8 @@ class CorridorModel:
         self.env.run(until=self.horizon)
         nodes = tuple(node.record(self.replication, self.horizon)
                       for node in self.nodes.values())
+        sailings = tuple(r for service in self.services.values()
+                         for r in service.records(self.replication))
         if self.end > self.horizon:
             self.env.run(until=self.end)
         return ReplicationOutcome(
@@ -158,7 +160,7 @@ class CorridorModel:
             nodes=nodes, backlog=self._backlog(), released_teu=self.released_teu,
             delivered_teu=self.journeys.delivered_teu,
             in_system_teu=sum(c.teu_outstanding for c in self.consignments),
-            streams=self.streams.names)
+            streams=self.streams.names, sailings=sailings)
 
     def _shipment_records(self) -> Iterator[ShipmentRecord]:
         """China-Europe consignments released between the warm-up and the horizon."""

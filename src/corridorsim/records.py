@@ -97,6 +97,28 @@ class NodeRecord:
     max_yard_teu: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class SailingRecord:
+    """One direction of one vessel service in one replication, over the observation window
+    (a row of ``services.csv``): the departures from ``from_port`` in the window."""
+
+    replication: int
+    service: str
+    from_port: str
+    to_port: str
+    sailings: int
+    teu: int
+    """TEU carried on those sailings."""
+    capacity_teu: int
+    """TEU the vessels could have carried on them (the load factor is ``teu`` over this)."""
+    handling_hours: float
+    """Hours at berth unloading and loading, summed over the calls that ended in them."""
+    cargo_wait_hours: float
+    """Hours at berth waiting for cargo under the departure policy, summed likewise."""
+    closure_hours: float
+    """Hours at berth, loaded, held by a closure of the port or the sea leg."""
+
+
 @dataclass(frozen=True)
 class ReplicationOutcome:
     """Everything one replication reports."""
@@ -113,6 +135,8 @@ class ReplicationOutcome:
     in_system_teu: int
     streams: tuple[str, ...] = ()
     """Names of the random streams the replication drew from (for the manifest)."""
+    sailings: tuple[SailingRecord, ...] = ()
+    """Per vessel service and direction: sailings, TEU carried, berth hours."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from corridorsim.report.tables import (
     CORRIDOR_COLUMNS,
     NODE_COLUMNS,
     ROUTE_COLUMNS,
+    SERVICE_COLUMNS,
     SHIPMENT_COLUMNS,
 )
 
@@ -51,9 +52,10 @@ def test_console_script_is_installed_and_validates_the_reference_scenario():
 def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
         "comparison.csv", "corridors.csv", "manifest.json", "nodes.csv", "routes.csv",
-        "scenario.yaml", "shipments.csv", "summary.csv"]
+        "scenario.yaml", "services.csv", "shipments.csv", "summary.csv"]
     for name, columns in (("shipments.csv", SHIPMENT_COLUMNS), ("routes.csv", ROUTE_COLUMNS),
                           ("corridors.csv", CORRIDOR_COLUMNS),
+                          ("services.csv", SERVICE_COLUMNS),
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
         header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]
@@ -69,7 +71,8 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
 def test_results_documentation_covers_every_column():
     text = (BASELINE.parent.parent / "results" / "README.md").read_text(encoding="utf-8")
     for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS, *SUMMARY_COLUMNS,
-                   *COMPARISON_COLUMNS, *CORRIDOR_COLUMNS, *SCENARIO_COMPARISON_COLUMNS}:
+                   *COMPARISON_COLUMNS, *CORRIDOR_COLUMNS, *SCENARIO_COMPARISON_COLUMNS,
+                   *SERVICE_COLUMNS}:
         assert f"`{column}`" in text, column
 
 

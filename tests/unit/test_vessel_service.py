@@ -349,3 +349,27 @@ def test_the_cargo_queue_hands_out_its_head_first_and_splits_the_last_part_taken
     assert queue.teu == 40 and list(queue.parts) == [parts[1]] and parts[1].teu == 40
     assert queue.take(100) == [parts[1]] and queue.teu == 0
     assert queue.take(100) == []
+
+
+def test_a_service_reports_its_sailings_per_direction():
+    c = Corridor(WHEN_FULL)
+    c.release("baku", 60)
+    c.release("baku", 40, when=5.0)
+    c.run()
+    # The vessel starts at baku: full at 5, loads 5-15 and sails at 15. At aktau it unloads
+    # 35-45 and waits for a full load that never comes (no cargo there).
+    baku, aktau = c.service.records(0)
+    assert (baku.from_port, baku.to_port, aktau.from_port) == ("baku", "aktau", "aktau")
+    assert (baku.sailings, baku.teu, baku.capacity_teu) == (1, 100, 100)
+    assert baku.handling_hours == 10.0  # nothing to unload at baku, 10 h loading
+    assert baku.cargo_wait_hours == 5.0 and baku.closure_hours == 0.0
+    assert (aktau.sailings, aktau.teu) == (0, 0)  # still waiting for cargo at the end
+
+
+def test_sailings_outside_the_observation_window_are_not_counted():
+    c = Corridor(WHEN_FULL)
+    c.service.window = ObservationWindow(20.0, END)  # a warm-up ending after the sailing
+    c.release("baku", 100)
+    c.run()
+    assert c.deliveries.teu == 100
+    assert c.service.records(0)[0].sailings == 0

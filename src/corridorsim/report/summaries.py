@@ -11,6 +11,8 @@ from corridorsim.stats import Estimate, estimate, paired_difference
 
 ROUTE_KPIS = (*TRANSIT_KPIS, "backlog_consignments", "backlog_teu")
 CORRIDOR_KPIS = (*TRANSIT_KPIS, "backlog_consignments")
+SERVICE_KPIS = ("sailings", "teu_carried", "load_factor", "mean_handling_hours",
+                "mean_cargo_wait_hours", "mean_closure_hours")
 NODE_KPIS = ("utilisation", "mean_queue", "max_queue", "mean_wait_hours", "throughput_teu",
              "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu")
 
@@ -69,6 +71,14 @@ def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     for name, rows in _grouped(tables["nodes"], "node").items():
         for kpi in NODE_KPIS:
             out.append(_estimate_row("node", name, kpi, estimate(_by_replication(rows, kpi, n))))
+    directions: dict[str, list[dict[str, Any]]] = {}
+    for row in tables.get("services", ()):
+        directions.setdefault(f"{row['service']}:{row['from_port']}->{row['to_port']}",
+                              []).append(row)
+    for name, rows in directions.items():
+        for kpi in SERVICE_KPIS:
+            out.append(_estimate_row("service", name, kpi,
+                                     estimate(_by_replication(rows, kpi, n))))
     return out
 
 

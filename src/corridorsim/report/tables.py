@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from corridorsim.corridors import corridor_of
-from corridorsim.records import ACTIVITIES, NodeRecord, ReplicationOutcome
+from corridorsim.records import ACTIVITIES, NodeRecord, ReplicationOutcome, SailingRecord
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.calendar import Calendar
 
@@ -47,12 +47,18 @@ CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released",
 """Columns of ``corridors.csv``: each corridor's routes pooled, per replication."""
 
 
+SERVICE_COLUMNS = ("replication", "service", "from_port", "to_port", "sailings",
+                   "teu_carried", "load_factor", "mean_handling_hours",
+                   "mean_cargo_wait_hours", "mean_closure_hours")
+"""Columns of ``services.csv``: one row per vessel service, direction and replication."""
+
+
 def rounded(x: float | None, digits: int = 4) -> float | None:
     """Round once, here, so that CSV files are byte-identical wherever they are written."""
     return None if x is None else round(float(x), digits)
 
 
-TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "route_means")
+TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "services", "route_means")
 """Per-replication tables; ``route_means`` (each route's mean transit days, for the
 precision rule of ``--target-halfwidth``) is not written to a file."""
 
@@ -158,7 +164,23 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
                       **{k: g.get(k) for k in CORRIDOR_COLUMNS[2:]}}
                      for g in groups if g["scope"] == "corridor"]
     return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups,
-            "corridors": corridor_rows, "route_means": route_means(shipments)}
+            "corridors": corridor_rows, "services": [_service_row(s) for s in outcome.sailings],
+            "route_means": route_means(shipments)}
+
+
+def _service_row(s: SailingRecord) -> dict[str, Any]:
+    """A row of ``services.csv``; means are per sailing, empty without one."""
+    n = s.sailings
+
+    def per_sailing(hours: float) -> float | None:
+        return rounded(hours / n) if n else None
+
+    return {"replication": s.replication, "service": s.service, "from_port": s.from_port,
+            "to_port": s.to_port, "sailings": n, "teu_carried": s.teu,
+            "load_factor": rounded(s.teu / s.capacity_teu) if s.capacity_teu else None,
+            "mean_handling_hours": per_sailing(s.handling_hours),
+            "mean_cargo_wait_hours": per_sailing(s.cargo_wait_hours),
+            "mean_closure_hours": per_sailing(s.closure_hours)}
 
 
 def route_means(shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:

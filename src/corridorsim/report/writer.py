@@ -19,6 +19,7 @@ from corridorsim.report.tables import (
     CORRIDOR_COLUMNS,
     NODE_COLUMNS,
     ROUTE_COLUMNS,
+    SERVICE_COLUMNS,
     SHIPMENT_COLUMNS,
     Tables,
 )
@@ -27,6 +28,7 @@ TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
                "nodes": ("nodes.csv", NODE_COLUMNS),
                "routes": ("routes.csv", ROUTE_COLUMNS),
                "corridors": ("corridors.csv", CORRIDOR_COLUMNS),
+               "services": ("services.csv", SERVICE_COLUMNS),
                "summary": ("summary.csv", SUMMARY_COLUMNS),
                "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
 

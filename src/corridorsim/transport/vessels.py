@@ -18,7 +18,7 @@ import simpy
 from corridorsim.consignment import ConsignmentPart, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.port import PortFacility
-from corridorsim.records import Activity
+from corridorsim.records import Activity, ObservationWindow, SailingRecord
 from corridorsim.scenario.sections import VesselService
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.streams import VESSEL_SAILING, RandomStreams
@@ -63,7 +63,7 @@ class VesselServiceOperator:
 
     def __init__(self, env: simpy.Environment, name: str, config: VesselService,
                  ports: dict[str, PortFacility], leg_closures: dict[str, ClosureState],
-                 streams: RandomStreams):
+                 streams: RandomStreams, window: ObservationWindow | None = None):
         self.env = env
         self.name = name
         self.config = config
@@ -73,6 +73,10 @@ class VesselServiceOperator:
         self.sailing: Sampler = make_sampler(
             config.sailing_time, streams.get(VESSEL_SAILING.format(service=name)))
         self.slots_claimed = {p: -1 for p in config.ports}
+        self.window = window if window is not None else ObservationWindow(0.0, float("inf"))
+        self.departures = {p: [0, 0, 0, 0.0, 0.0, 0.0] for p in config.ports}
+        """Per departure port, in the window: sailings, TEU, capacity TEU, handling hours,
+        cargo-wait hours, closure hours."""
 
     def enqueue(self, port: str, parts: list[ConsignmentPart]) -> None:
         """Cargo at ``port`` waiting for this service's next vessel."""
@@ -93,6 +97,7 @@ class VesselServiceOperator:
             port = self.ports[here]
             arrived = env.now
             waited = yield from port.berths.acquire(onboard)
+            berthed = env.now
             moved = 0
             if onboard:
                 teu = sum(p.teu for p in onboard)
@@ -101,16 +106,20 @@ class VesselServiceOperator:
                 port.land(onboard)
                 moved += teu
                 onboard = []
+            unloaded = env.now
             queue = self.queues[here]
             yield from self._await_departure(queue, here)
+            cargo_ready = env.now
             onboard = queue.take(capacity)
+            loaded_teu = 0
             if onboard:
                 charge(onboard, Activity.VESSEL_WAIT, env.now)
-                teu = sum(p.teu for p in onboard)
+                loaded_teu = teu = sum(p.teu for p in onboard)
                 port.loaded_onto_vessel(teu)
                 yield env.timeout(teu / port.rate)
                 charge(onboard, Activity.PORT_DWELL, env.now)
                 moved += teu
+            loaded = env.now
             leg_closure = self.leg_closures.get(here)
             while port.closure.closed or (leg_closure is not None and leg_closure.closed):
                 yield (port.closure.reopened if port.closure.closed
@@ -118,9 +127,25 @@ class VesselServiceOperator:
                 charge(onboard, Activity.CLOSURE_HOLD, env.now)
             port.berths.release()
             port.count_vessel_call(arrived, waited, moved)
+            if self.window.start <= env.now < self.window.end:
+                d = self.departures[here]
+                d[0] += 1
+                d[1] += loaded_teu
+                d[2] += capacity
+                d[3] += (unloaded - berthed) + (loaded - cargo_ready)
+                d[4] += cargo_ready - unloaded
+                d[5] += env.now - loaded
             yield env.timeout(self.sailing())
             charge(onboard, Activity.SAILING, env.now)
             here, there = there, here
+
+    def records(self, replication: int) -> tuple[SailingRecord, ...]:
+        """What this service did in the observation window, per direction."""
+        first, second = self.config.ports
+        return tuple(SailingRecord(replication, self.name, here, there, int(d[0]), int(d[1]),
+                                   int(d[2]), d[3], d[4], d[5])
+                     for here, there in ((first, second), (second, first))
+                     for d in (self.departures[here],))
 
     def _await_departure(self, queue: CargoQueue, port: str) -> Generator[Any, Any, None]:
         env = self.env
