@@ -95,6 +95,10 @@ class NodeRecord:
     hours_closed: float
     mean_yard_teu: float | None
     max_yard_teu: float | None
+    landed_teu: float | None = None
+    """Ports: TEU vessels unloaded here (``throughput_teu`` is landed plus loaded)."""
+    loaded_teu: float | None = None
+    """Ports: TEU loaded onto vessels here."""
 
 
 @dataclass(frozen=True, slots=True)

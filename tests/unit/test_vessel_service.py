@@ -373,3 +373,14 @@ def test_sailings_outside_the_observation_window_are_not_counted():
     c.run()
     assert c.deliveries.teu == 100
     assert c.service.records(0)[0].sailings == 0
+
+
+def test_a_port_splits_its_quay_throughput_into_landed_and_loaded():
+    c = Corridor(WHEN_FULL)
+    c.release("baku", 100)
+    c.release("aktau", 60, when=50.0)  # the vessel, unloaded at aktau by 45, waits for it
+    c.release("aktau", 40, when=52.0)
+    c.run()
+    baku, aktau = c.record("baku"), c.record("aktau")
+    assert (baku.landed_teu, baku.loaded_teu, baku.throughput_teu) == (0.0, 100.0, 100.0)
+    assert (aktau.landed_teu, aktau.loaded_teu, aktau.throughput_teu) == (100.0, 100.0, 200.0)

@@ -126,6 +126,8 @@ class PortFacility(NodeFacility):
         self.formation = (TrainFormationYard(env, config.train_formation, self._outbound)
                           if config.train_formation is not None else None)
         self.quay_teu = 0.0
+        self.landed_teu = 0.0
+        self.loaded_teu = 0.0
 
     def connect(self, outbound: Mapping[str, OutboundService], deliver: Delivery,
                 start_train: Continuation) -> None:
@@ -247,12 +249,16 @@ class PortFacility(NodeFacility):
         """``teu`` left the yard on a vessel."""
         self.yard.remove(teu)
 
-    def count_vessel_call(self, arrived: float, waited: float, teu_moved: float) -> None:
-        """One vessel call, counted with its berth wait when the vessel arrived after warm-up."""
+    def count_vessel_call(self, arrived: float, waited: float, landed: float,
+                          loaded: float) -> None:
+        """One vessel call, counted with its berth wait and the TEU it landed and loaded
+        when the vessel arrived after warm-up."""
         if arrived >= self.stats.warmup:
             self.stats.vessel_calls += 1
             self.stats.wait_hours += waited
-            self.quay_teu += teu_moved
+            self.quay_teu += landed + loaded
+            self.landed_teu += landed
+            self.loaded_teu += loaded
 
     def record(self, replication: int, end: float) -> NodeRecord:
         """As for any node, but waits and throughput are those of vessel calls."""
@@ -264,7 +270,8 @@ class PortFacility(NodeFacility):
             mean_wait_hours=st.wait_hours / st.vessel_calls if st.vessel_calls else 0.0,
             throughput_teu=self.quay_teu, throughput_trains=st.trains,
             vessel_calls=st.vessel_calls, hours_closed=self.closure.closed_hours(end),
-            mean_yard_teu=self.yard.monitor.mean(end), max_yard_teu=self.yard.monitor.peak())
+            mean_yard_teu=self.yard.monitor.mean(end), max_yard_teu=self.yard.monitor.peak(),
+            landed_teu=self.landed_teu, loaded_teu=self.loaded_teu)
 
 
 def _not_connected(*_args: Any) -> None:

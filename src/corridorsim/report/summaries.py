@@ -14,7 +14,8 @@ CORRIDOR_KPIS = (*TRANSIT_KPIS, "backlog_consignments")
 SERVICE_KPIS = ("sailings", "teu_carried", "load_factor", "mean_handling_hours",
                 "mean_cargo_wait_hours", "mean_closure_hours")
 NODE_KPIS = ("utilisation", "mean_queue", "max_queue", "mean_wait_hours", "throughput_teu",
-             "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu")
+             "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu", "landed_teu",
+             "loaded_teu")
 
 SUMMARY_COLUMNS = ("scope", "name", "kpi", "mean", "std", "ci_low", "ci_high", "half_width",
                    "replications")

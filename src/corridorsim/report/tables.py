@@ -28,7 +28,7 @@ SHIPMENT_COLUMNS = ("replication", "consignment_id", "flow", "route", "corridor"
 
 NODE_COLUMNS = ("replication", "node", "kind", "utilisation", "mean_queue", "max_queue",
                 "mean_wait_hours", "throughput_teu", "throughput_trains", "vessel_calls",
-                "hours_closed", "mean_yard_teu", "max_yard_teu")
+                "hours_closed", "mean_yard_teu", "max_yard_teu", "landed_teu", "loaded_teu")
 
 ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
                  "consignments_delivered", "teu_delivered", "mean_transit_days",
@@ -302,4 +302,6 @@ def _node_row(node: NodeRecord) -> dict[str, Any]:
         "hours_closed": rounded(node.hours_closed, 2),
         "mean_yard_teu": rounded(node.mean_yard_teu, 1),
         "max_yard_teu": rounded(node.max_yard_teu, 1),
+        "landed_teu": rounded(node.landed_teu, 1),
+        "loaded_teu": rounded(node.loaded_teu, 1),
     }

@@ -98,13 +98,12 @@ class VesselServiceOperator:
             arrived = env.now
             waited = yield from port.berths.acquire(onboard)
             berthed = env.now
-            moved = 0
+            landed_teu = 0
             if onboard:
-                teu = sum(p.teu for p in onboard)
+                landed_teu = teu = sum(p.teu for p in onboard)
                 yield env.timeout(teu / port.rate)
                 charge(onboard, Activity.PORT_DWELL, env.now)
                 port.land(onboard)
-                moved += teu
                 onboard = []
             unloaded = env.now
             queue = self.queues[here]
@@ -118,7 +117,6 @@ class VesselServiceOperator:
                 port.loaded_onto_vessel(teu)
                 yield env.timeout(teu / port.rate)
                 charge(onboard, Activity.PORT_DWELL, env.now)
-                moved += teu
             loaded = env.now
             leg_closure = self.leg_closures.get(here)
             while port.closure.closed or (leg_closure is not None and leg_closure.closed):
@@ -126,7 +124,7 @@ class VesselServiceOperator:
                        else leg_closure.reopened)  # type: ignore[union-attr]
                 charge(onboard, Activity.CLOSURE_HOLD, env.now)
             port.berths.release()
-            port.count_vessel_call(arrived, waited, moved)
+            port.count_vessel_call(arrived, waited, landed_teu, loaded_teu)
             if self.window.start <= env.now < self.window.end:
                 d = self.departures[here]
                 d[0] += 1
