@@ -17,7 +17,10 @@ from corridorsim.records import N_ACTIVITIES, Activity
 
 
 class Consignment:
-    """A booking: flow, route, size, release time, and (once known) delivery time."""
+    """A booking: flow, route, size, release time, and (once known) delivery time.
+
+    ``background`` consignments load the network but are not reported (a background flow,
+    unless it says ``report: true``)."""
 
     __slots__ = ("id", "flow", "route", "path", "teu", "released_at", "background",
                  "teu_outstanding", "delivered_at", "activity_hours", "cost_fixed_usd_per_teu",

@@ -127,7 +127,7 @@ class CorridorModel:
         path = self.paths[route]
         econ = self.economics[route]
         consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
-                                  self.env.now, flow.background, econ.fixed_cost_usd_per_teu,
+                                  self.env.now, not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu)
         self.consignments.append(consignment)
         self.released_teu += teu

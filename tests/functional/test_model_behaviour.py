@@ -185,3 +185,17 @@ def test_a_saturated_port_still_takes_in_the_trains_in_line(mini_scenario):
     assert len(middle) > 50 and len(delivered) >= 5
     port = next(r for r in result.nodes if r["node"] == "port_e")
     assert port["max_yard_teu"] <= 400 + 200  # at most one vessel's landing over capacity
+
+
+def test_a_background_flow_can_be_reported_as_corridor_other(mini_scenario):
+    base = cs.run(mini_scenario, replications=1, seed=2)
+    reported = cs.run(mini_scenario.with_overrides(
+        {"flows.caspian_background.report": True}), replications=1, seed=2)
+    other = [r for r in reported.shipments if r["corridor"] == "other"]
+    assert other and {r["route"] for r in other} == {"background_caspian"}
+    assert "background_caspian" in {r["route"] for r in reported.routes}
+    assert "other" in {r["corridor"] for r in reported.tables["corridors"]}
+    # Reporting changes nothing that is simulated: the China-Europe rows are the same,
+    # and the Middle-minus-Northern comparison ignores corridor 'other'.
+    assert [r for r in reported.shipments if r["corridor"] != "other"] == base.shipments
+    assert reported.tables["comparison"] == base.tables["comparison"]

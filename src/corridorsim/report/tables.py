@@ -141,7 +141,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
     shipment_table = ShipmentColumns(
         flows=columns[2], released_hours=released, delivered=delivered_mask,
         transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu)
-    china_europe_routes = sorted({r for f in scenario.flows.values() if not f.background
+    china_europe_routes = sorted({r for f in scenario.flows.values() if f.reported
                                   for r in f.routes})
     promise = scenario.promised_transit
     per_route: dict[str, list[int]] = {r: [] for r in china_europe_routes}

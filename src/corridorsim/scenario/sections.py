@@ -409,6 +409,11 @@ class Flow(Model):
     arrivals: Literal["poisson", "scheduled"] = "poisson"
     """Poisson releases, or evenly spaced releases at the current rate."""
     background: bool = False
+    report: bool | None = None
+    """Whether the flow's consignments are reported (``shipments.csv``, ``routes.csv``,
+    ``corridors.csv``); by default China-Europe flows are and background flows are not.
+    A reported flow on routes outside the two corridors (China-Central Asia trains at
+    Altynkol, say) reports as corridor ``other``, never as Middle Corridor cargo."""
     """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
 
     @model_validator(mode="after")
@@ -419,6 +424,11 @@ class Flow(Model):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"route shares must add up to 1, they add up to {total:g}")
         return self
+
+    @property
+    def reported(self) -> bool:
+        """Whether the flow's consignments appear in the result tables."""
+        return self.report if self.report is not None else not self.background
 
     @property
     def mean_consignment_teu(self) -> float:
