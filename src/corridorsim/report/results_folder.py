@@ -307,7 +307,7 @@ class StagedFolder:
         self.kind = kind
         self.checkpoint = checkpoint
         self.committed = False
-        check_replaceable(directory, kind)
+        check_replaceable(directory, kind)  # repairs a killed earlier write first
         try:
             self.created = _created_parents(directory)
         except OSError as exc:
@@ -317,7 +317,6 @@ class StagedFolder:
         self.staging = directory.parent / f".{directory.name}.tmp-{self.token}"
         try:
             with _parent_lock(directory.parent):
-                _recover_locked(directory)
                 self.staging.mkdir()
                 _write_file(self.staging / MARKER,
                             json.dumps({"written_by": TOOL, "pid": os.getpid()}))
