@@ -128,3 +128,29 @@ def test_ctrl_c_while_the_command_starts_prints_no_traceback(tmp_path, delay):
     if process.returncode != 0:  # it may have finished before the signal
         assert process.returncode in (130, -signal.SIGINT)
         assert not (tmp_path / "res").exists()
+
+
+def test_ctrl_c_inside_an_extension_import_counts_as_ctrl_c(monkeypatch, capsys):
+    # What CI saw once: SIGINT while scipy's compiled module initialised came out as
+    # "ImportError: initialization failed", raised while handling the KeyboardInterrupt.
+    from corridorsim import cli
+
+    def interrupted_import(_args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+
+    def broken_import(_args):
+        raise ImportError("no module named scipy")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    for action in parser._subparsers._group_actions[0].choices.values():
+        action.set_defaults(func=interrupted_import)
+    assert cli.main(["run", str(BASELINE)]) == 130
+    assert "interrupted; no results were written" in capsys.readouterr().err
+    for action in parser._subparsers._group_actions[0].choices.values():
+        action.set_defaults(func=broken_import)
+    with pytest.raises(ImportError, match="no module named scipy"):
+        cli.main(["run", str(BASELINE)])
