@@ -77,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result, written = run_to_folder(  # the folder is checked before the run, not after
         out, scenario, replications=args.replications, seed=args.seed,
         workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
-        max_replications=args.max_replications)
+        max_replications=args.max_replications, stops=args.stops)
     print(_summary_table(result.summary))
     print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
           f"{result.wall_seconds:.1f} s. Results: {_display(written)}/")
@@ -354,6 +354,9 @@ def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    "scenario's 'replications')")
     p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     p.add_argument("--out", help="results folder (default: results/<scenario name>)")
+    p.add_argument("--stops", action="store_true",
+                   help="also write stops.csv: every node each consignment stopped at, "
+                   "with arrival, departure and its hours there by activity")
     p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
                    help="add replications until every route's 95%% CI half-width of the "
                         "mean transit time is within this fraction of the mean (e.g. 0.05)")

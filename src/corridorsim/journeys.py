@@ -17,11 +17,11 @@ from typing import NamedTuple
 
 import simpy
 
-from corridorsim.consignment import ConsignmentPart, Train
+from corridorsim.consignment import ConsignmentPart, Train, VisitLog
 from corridorsim.facilities.base import NodeFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
-from corridorsim.transport.rail import RAIL_RUNNING, RailLine
+from corridorsim.transport.rail import RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
 
 MAX_NESTED_NODES = 40
@@ -43,8 +43,11 @@ class TrainJourneys:
 
     def __init__(self, env: simpy.Environment, nodes: Mapping[str, NodeFacility],
                  lines: Mapping[tuple[str, str], RailLine],
-                 sea_services: Mapping[tuple[str, str], VesselServiceOperator]):
+                 sea_services: Mapping[tuple[str, str], VesselServiceOperator],
+                 visits: VisitLog | None = None):
         self.env = env
+        self.visits = visits
+        """Traces node visits (segments, stops), or None."""
         self.nodes = nodes
         self.lines = lines
         self.sea_services = sea_services
@@ -92,6 +95,8 @@ class TrainJourneys:
             return
         self.nested_nodes += 1  # no try/finally: an exception ends the replication anyway
         node, line, service = train.itinerary[train.index]
+        if self.visits is not None:
+            self.visits.arrive(train.parts, node.name, self.env.now)
         if line is not None:
             node.pass_train(train, self._depart)
         elif service is not None:
@@ -109,6 +114,10 @@ class TrainJourneys:
         self.nested_nodes += 1
         line = train.itinerary[train.index].line
         assert line is not None
+        now = self.env.now
+        train.left_at = now
+        if self.visits is not None:
+            self.visits.depart(train.parts, now)
         line.traverse(train, self._arrived_by_rail)
         self.nested_nodes -= 1
 
@@ -116,13 +125,17 @@ class TrainJourneys:
         """Handled at the node: leave by the next rail line, and arrive at the next node."""
         line = train.itinerary[train.index].line
         assert line is not None
+        now = self.env.now
+        train.left_at = now
+        if self.visits is not None:
+            self.visits.depart(train.parts, now)
         if not (line.instant and not line.closure.closed):
             line.traverse(train, self._arrived_by_rail)
             return
         # An open leg that takes no time (queueing-theory layouts), written out.
-        now = self.env.now
+        slot = line.running_slot
         for part in train.parts:
-            part.hours[RAIL_RUNNING] += now - part.mark
+            part.hours[slot] += now - part.mark
             part.mark = now
         train.index += 1
         self._arrive(train)
@@ -139,10 +152,14 @@ class TrainJourneys:
     def deliver(self, parts: Iterable[ConsignmentPart]) -> None:
         """Parts reaching their destination; a consignment is delivered with its last TEU."""
         now = self.env.now
+        visits = self.visits
         for part in parts:
             consignment = part.consignment
             consignment.teu_outstanding -= part.teu
             self.delivered_teu += part.teu
+            if visits is not None:
+                visits.depart((part,), now)
             if consignment.teu_outstanding == 0:
                 consignment.delivered_at = now
                 consignment.activity_hours = part.hours
+                consignment.visits = part.visits

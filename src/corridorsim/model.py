@@ -17,21 +17,29 @@ from contextlib import contextmanager
 
 import simpy
 
-from corridorsim.consignment import Consignment, ConsignmentPart, Train
+from corridorsim.consignment import Consignment, ConsignmentPart, Train, Visit, VisitLog
 from corridorsim.demand import FlowReleases
 from corridorsim.disruptions import ClosureState, start_closure
-from corridorsim.facilities.base import NodeFacility
+from corridorsim.facilities.base import FacilitySetting, NodeFacility
 from corridorsim.facilities.border import BorderFacility
+from corridorsim.facilities.operations import StationFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.facilities.terminal import TerminalFacility
 from corridorsim.journeys import TrainJourneys
 from corridorsim.network import route_economics
-from corridorsim.records import ObservationWindow, ReplicationOutcome, ShipmentRecord
+from corridorsim.records import (
+    N_ACTIVITIES,
+    ObservationWindow,
+    Places,
+    ReplicationOutcome,
+    ShipmentRecord,
+    StopRecord,
+)
 from corridorsim.scenario.schema import Scenario
 from corridorsim.scenario.sections import Flow, RailLeg, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
-from corridorsim.sim.streams import TERMINAL_HANDLING, RandomStreams
+from corridorsim.sim.streams import FLOW_ELECTRONIC_DATA, TERMINAL_HANDLING, RandomStreams
 from corridorsim.transport.rail import RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
 
@@ -39,7 +47,8 @@ from corridorsim.transport.vessels import VesselServiceOperator
 class CorridorModel:
     """The corridor network of one replication of a scenario, ready to run."""
 
-    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None):
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None,
+                 stops: bool = False):
         self.scenario = scenario
         self.replication = replication
         self.env = simpy.Environment()
@@ -49,11 +58,22 @@ class CorridorModel:
         self.calendar = Calendar(scenario.start_date, self.end)
         self.streams = RandomStreams(scenario.seed if seed is None else seed, replication)
         self.window = window = ObservationWindow(self.warmup, self.horizon)
-        self.nodes = self._build_nodes(window)
+        self.places = Places(scenario.places)
+        self.setting = FacilitySetting(
+            self.env, window, self.streams, scenario.customs_regimes, scenario.digitization,
+            self.places, prioritised=any(f.priority for f in scenario.flows.values()))
+        self.visits = VisitLog(clocks=stops) if stops or scenario.segments else None
+        """Node visits are traced for segment times and for ``stops.csv``."""
+        self.nodes = self._build_nodes()
         self.leg_closures: dict[str, ClosureState] = {}
         self.lines: dict[tuple[str, str], RailLine] = {}
         self.services, self.sea_services = self._build_lines_and_services()
-        self.journeys = TrainJourneys(self.env, self.nodes, self.lines, self.sea_services)
+        for service in self.services.values():
+            service.visits = self.visits
+        self.journeys = TrainJourneys(self.env, self.nodes, self.lines, self.sea_services,
+                                      self.visits)
+        self.data_draws = {name: self.streams.get(FLOW_ELECTRONIC_DATA.format(flow=name))
+                           for name in scenario.flows}
         for name, node in self.nodes.items():
             if isinstance(node, PortFacility):
                 node.connect({to: service for (at, to), service in self.sea_services.items()
@@ -72,21 +92,21 @@ class CorridorModel:
 
     # --- building ------------------------------------------------------------------------
 
-    def _build_nodes(self, window: ObservationWindow) -> dict[str, NodeFacility]:
-        """Terminals, borders and ports, by name."""
-        scenario, env, streams = self.scenario, self.env, self.streams
-        regimes, digitization = scenario.customs_regimes, scenario.digitization
+    def _build_nodes(self) -> dict[str, NodeFacility]:
+        """Terminals, borders, ports and stations, by name."""
+        scenario, setting = self.scenario, self.setting
         nodes: dict[str, NodeFacility] = {}
         for name, terminal in scenario.terminals.items():
             nodes[name] = TerminalFacility(
-                env, name, terminal, window,
+                setting, name, terminal,
                 make_sampler(terminal.handling_time,
-                             streams.get(TERMINAL_HANDLING.format(node=name))))
+                             self.streams.get(TERMINAL_HANDLING.format(node=name))))
         for name, border in scenario.borders.items():
-            nodes[name] = BorderFacility(env, name, border, window, regimes, digitization,
-                                         streams)
+            nodes[name] = BorderFacility(setting, name, border)
         for name, port in scenario.ports.items():
-            nodes[name] = PortFacility(env, name, port, window, regimes, digitization, streams)
+            nodes[name] = PortFacility(setting, name, port)
+        for name, station in scenario.stations.items():
+            nodes[name] = StationFacility(setting, name, station)
         return nodes
 
     def _build_lines_and_services(self) -> tuple[dict[str, VesselServiceOperator],
@@ -100,7 +120,9 @@ class CorridorModel:
             closure = ClosureState(env, count_from=self.warmup)
             self.leg_closures[name] = closure
             if isinstance(leg, RailLeg):
-                self.lines[(leg.from_, leg.to)] = RailLine(env, name, leg, self.streams, closure)
+                place = self.places.offset(leg.country) if self.places.names else 0
+                self.lines[(leg.from_, leg.to)] = RailLine(env, name, leg, self.streams,
+                                                           closure, place)
             else:
                 assert isinstance(leg, SeaLeg)
                 sea_closures.setdefault(leg.service, {})[leg.from_] = closure
@@ -110,7 +132,7 @@ class CorridorModel:
             ports = {p: self.nodes[p] for p in service.ports}
             services[name] = VesselServiceOperator(
                 env, name, service, ports,  # type: ignore[arg-type]
-                sea_closures.get(name, {}), self.streams, self.window)
+                sea_closures.get(name, {}), self.streams, self.window, self.places)
         return services, {pair: services[s] for pair, s in service_of_pair.items()}
 
     def _start_closures(self) -> None:
@@ -126,19 +148,23 @@ class CorridorModel:
         a port) straight into the yard for its vessel service."""
         path = self.paths[route]
         econ = self.economics[route]
+        now = self.env.now
         consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
-                                  self.env.now, not flow.reported, econ.fixed_cost_usd_per_teu,
-                                  econ.co2_kg_per_teu)
+                                  now, not flow.reported, econ.fixed_cost_usd_per_teu,
+                                  econ.co2_kg_per_teu, flow.priority,
+                                  self.data_draws[flow_name].random())
         self.consignments.append(consignment)
         self.released_teu += teu
-        part = ConsignmentPart.whole(consignment)
+        part = ConsignmentPart.whole(consignment, self.places.slots, self.visits is not None)
         service = self.sea_services.get((path[0], path[1]))
         if service is not None:
             port = self.nodes[path[0]]
             assert isinstance(port, PortFacility)
+            if self.visits is not None:
+                self.visits.arrive((part,), port.name, now)
             port.release_to_sea([part], service)
         else:
-            self.journeys.from_origin(Train([part], path, 0))
+            self.journeys.from_origin(Train([part], path, 0, left_at=now))
 
     # --- running -------------------------------------------------------------------------
 
@@ -151,6 +177,8 @@ class CorridorModel:
         self.env.run(until=self.horizon)
         nodes = tuple(node.record(self.replication, self.horizon)
                       for node in self.nodes.values())
+        stages = tuple(stage for node in self.nodes.values()
+                       for stage in node.stage_records(self.replication, self.horizon))
         sailings = tuple(r for service in self.services.values()
                          for r in service.records(self.replication))
         if self.end > self.horizon:
@@ -160,24 +188,31 @@ class CorridorModel:
             nodes=nodes, backlog=self._backlog(), released_teu=self.released_teu,
             delivered_teu=self.journeys.delivered_teu,
             in_system_teu=sum(c.teu_outstanding for c in self.consignments),
-            streams=self.streams.names, sailings=sailings)
+            streams=self.streams.names, sailings=sailings, stages=stages)
 
     def _shipment_records(self) -> Iterator[ShipmentRecord]:
         """China-Europe consignments released between the warm-up and the horizon."""
         tv = self.scenario.costs.time_value_usd_per_teu_day
+        places = self.places
+        split = bool(places.names)
         for c in self.consignments:
             if c.background or c.released_at >= self.horizon or c.released_at < self.warmup:
                 continue
             cost = None
             hours = None
+            clock = None
             if c.delivered_at is not None:
                 cost = c.cost_fixed_usd_per_teu + tv * (c.delivered_at - c.released_at) / 24.0
-                hours = tuple(c.activity_hours or ())
+                clock = tuple(c.activity_hours or ())
+                hours = places.by_activity(clock)
             yield ShipmentRecord(
                 replication=self.replication, consignment_id=c.id, flow=c.flow,
                 route=c.route, teu=c.teu, released_at=c.released_at,
                 delivered_at=c.delivered_at, activity_hours=hours, cost_usd_per_teu=cost,
-                freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu)
+                freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu,
+                place_hours=places.by_place(clock) if split and clock else None,
+                clock=clock if split else None,
+                stops=stop_records(c.visits) if c.visits is not None else None)
 
     def _backlog(self) -> dict[str, tuple[int, int]]:
         """Per route: China-Europe consignments released before the horizon (warm-up
@@ -189,6 +224,19 @@ class CorridorModel:
             count, teu = backlog.get(c.route, (0, 0))
             backlog[c.route] = (count + 1, teu + c.teu_outstanding)
         return backlog
+
+
+def stop_records(visits: list[Visit]) -> tuple[StopRecord, ...]:
+    """A delivered part's visits as records, with the hours spent at each node by
+    activity when the clocks were kept."""
+    out = []
+    for v in visits:
+        hours = None
+        if v.clock is not None and v.clock_out is not None:
+            spent = [b - a for a, b in zip(v.clock, v.clock_out, strict=True)]
+            hours = tuple(sum(spent[a::N_ACTIVITIES]) for a in range(N_ACTIVITIES))
+        out.append(StopRecord(v.node, v.arrived, v.departed, hours))
+    return tuple(out)
 
 
 @contextmanager
@@ -212,7 +260,8 @@ def few_garbage_collections() -> Iterator[None]:
 
 
 def run_replication(scenario: Scenario, replication: int,
-                    seed: int | None = None) -> ReplicationOutcome:
-    """Build and run one replication (a picklable entry point for worker processes)."""
+                    seed: int | None = None, stops: bool = False) -> ReplicationOutcome:
+    """Build and run one replication (a picklable entry point for worker processes);
+    ``stops`` keeps each consignment's node visits with their hours (``stops.csv``)."""
     with few_garbage_collections():
-        return CorridorModel(scenario, replication, seed).run()
+        return CorridorModel(scenario, replication, seed, stops).run()

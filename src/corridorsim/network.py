@@ -34,7 +34,7 @@ def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
     co2 = 0.0
     for node in path:
         config = (scenario.terminals.get(node) or scenario.borders.get(node)
-                  or scenario.ports.get(node))
+                  or scenario.ports.get(node) or scenario.stations.get(node))
         cost += config.handling_fee_usd_per_teu  # type: ignore[union-attr]
         cost += getattr(config, "customs_fee_usd_per_teu", 0.0)
     for leg in legs_along(scenario, path):
@@ -72,7 +72,8 @@ def describe(scenario: Scenario) -> str:
     lines = [
         f"Scenario '{scenario.name}' is valid.",
         f"Network: {len(scenario.terminals)} terminals, {len(scenario.borders)} borders, "
-        f"{len(scenario.ports)} ports; {rail_legs} rail legs, {sea_legs} sea legs; "
+        f"{len(scenario.ports)} ports, {len(scenario.stations)} stations; "
+        f"{len(scenario.countries)} countries; {rail_legs} rail legs, {sea_legs} sea legs; "
         f"{len(scenario.vessel_services)} vessel services "
         f"({', '.join(scenario.vessel_services) or 'none'}).",
         f"Routes: {'; '.join(routes)}.",

@@ -37,6 +37,17 @@ class Activity(enum.IntEnum):
     """Held by a closure: a storm at a port, a closed border, works on a line."""
     CONSOLIDATION = 10
     """In a port yard waiting for an outbound train to fill."""
+    INTERCHANGE = 11
+    """Handed over between railways: acceptance of the train by the receiving railway
+    (documents, wagon and brake checks), and the wait for it."""
+    TECHNICAL_INSPECTION = 12
+    """Technical (wagon) inspection at a station or border, and the wait for it."""
+    LOCOMOTIVE_CHANGE = 13
+    """Changing locomotive or crew (diesel to electric, at a railway's boundary), and
+    the wait for a locomotive."""
+    MARSHALLING = 14
+    """Shunting, splitting or re-forming the train (length and weight limits), and the
+    wait for a shunting track."""
 
     @property
     def column(self) -> str:
@@ -46,6 +57,48 @@ class Activity(enum.IntEnum):
 
 ACTIVITIES: tuple[Activity, ...] = tuple(Activity)
 N_ACTIVITIES = len(ACTIVITIES)
+
+AT_SEA = "sea"
+"""The place of hours on a sea leg (no country's)."""
+
+
+class Places:
+    """Where hours are charged: a consignment part's clock has one slot per (place,
+    activity), place-major, so a facility charges ``offset(its country) + activity``
+    with one addition, as cheap as a clock by activity alone.
+
+    Places are the scenario's countries in code order, and ``sea`` when a route has a
+    sea leg. A scenario without countries has one unnamed place and a clock of
+    ``N_ACTIVITIES`` slots, the clock by activity.
+    """
+
+    __slots__ = ("names", "index", "slots")
+
+    def __init__(self, names: tuple[str, ...] = ()):
+        self.names = names
+        self.index = {name: i for i, name in enumerate(names)}
+        self.slots = max(len(names), 1) * N_ACTIVITIES
+
+    def offset(self, place: str | None) -> int:
+        """The first slot of ``place`` (0 in a scenario without countries)."""
+        if not self.names:
+            return 0
+        if place is None:
+            raise ValueError("a facility without a country in a scenario with countries")
+        return self.index[place] * N_ACTIVITIES
+
+    def by_activity(self, hours: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+        """A clock's hours per activity, summed over places."""
+        if len(hours) == N_ACTIVITIES:
+            return tuple(hours)
+        return tuple(sum(hours[a::N_ACTIVITIES]) for a in range(N_ACTIVITIES))
+
+    def by_place(self, hours: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+        """A clock's hours per place, summed over activities (empty without places)."""
+        if not self.names:
+            return ()
+        return tuple(sum(hours[i:i + N_ACTIVITIES])
+                     for i in range(0, len(hours), N_ACTIVITIES))
 
 
 class ShipmentRecord(NamedTuple):
@@ -68,11 +121,28 @@ class ShipmentRecord(NamedTuple):
     cost_usd_per_teu: float | None
     freight_usd_per_teu: float
     co2_kg_per_teu: float
+    place_hours: tuple[float, ...] | None = None
+    """Hours per place (``Places.names`` order), in a scenario with countries."""
+    clock: tuple[float, ...] | None = None
+    """Hours per (place, activity) slot, in a scenario with countries."""
+    stops: tuple[StopRecord, ...] | None = None
+    """The node visits of its last part, when the run traces them."""
 
     @property
     def transit_hours(self) -> float | None:
         """Hours from release to delivery, or None while still in the system."""
         return None if self.delivered_at is None else self.delivered_at - self.released_at
+
+
+class StopRecord(NamedTuple):
+    """A consignment's stop at a node (of its last part): a row of ``stops.csv``."""
+
+    node: str
+    arrived: float
+    departed: float | None
+    """None while it is still there at the end of the run."""
+    activity_hours: tuple[float, ...] | None
+    """Hours spent here by activity (only when ``stops.csv`` is written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +169,30 @@ class NodeRecord:
     """Ports: TEU vessels unloaded here (``throughput_teu`` is landed plus loaded)."""
     loaded_teu: float | None = None
     """Ports: TEU loaded onto vessels here."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageRecord:
+    """One service stage of a node in one replication, over the observation window (a
+    stage row of ``nodes.csv``): an exit or entry check, a gauge change, an operation,
+    terminal or port train tracks, berths."""
+
+    replication: int
+    node: str
+    kind: str
+    stage: str
+    servers: int
+    utilisation: float
+    """Busy share of the stage's servers."""
+    mean_queue: float
+    max_queue: int
+    services: int
+    """Services started in the window."""
+    mean_wait_hours: float | None
+    """Mean hours those waited before starting (servers, closures, opening hours, the
+    trains-per-day headway)."""
+    mean_service_hours: float | None
+    """Mean service hours of those (at berths: hours a vessel held the berth)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +235,8 @@ class ReplicationOutcome:
     """Names of the random streams the replication drew from (for the manifest)."""
     sailings: tuple[SailingRecord, ...] = ()
     """Per vessel service and direction: sailings, TEU carried, berth hours."""
+    stages: tuple[StageRecord, ...] = ()
+    """Per node, each service stage."""
 
 
 @dataclass(frozen=True, slots=True)

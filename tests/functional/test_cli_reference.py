@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from corridorsim.cli import main
+from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
 from corridorsim.report.scenario_comparison import SCENARIO_COMPARISON_COLUMNS
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
@@ -51,8 +52,9 @@ def test_console_script_is_installed_and_validates_the_reference_scenario():
 
 def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
-        "comparison.csv", "corridors.csv", "manifest.json", "nodes.csv", "routes.csv",
-        "scenario.yaml", "services.csv", "shipments.csv", "summary.csv"]
+        "comparison.csv", "corridors.csv", "countries.csv", "manifest.json", "nodes.csv",
+        "routes.csv", "scenario.yaml", "segments.csv", "services.csv", "shipments.csv",
+        "summary.csv"]
     for name, columns in (("shipments.csv", SHIPMENT_COLUMNS), ("routes.csv", ROUTE_COLUMNS),
                           ("corridors.csv", CORRIDOR_COLUMNS),
                           ("services.csv", SERVICE_COLUMNS),
@@ -72,7 +74,7 @@ def test_results_documentation_covers_every_column():
     text = (BASELINE.parent.parent / "results" / "README.md").read_text(encoding="utf-8")
     for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS, *SUMMARY_COLUMNS,
                    *COMPARISON_COLUMNS, *CORRIDOR_COLUMNS, *SCENARIO_COMPARISON_COLUMNS,
-                   *SERVICE_COLUMNS}:
+                   *SERVICE_COLUMNS, *COUNTRY_COLUMNS, *SEGMENT_COLUMNS, *STOP_COLUMNS}:
         assert f"`{column}`" in text, column
 
 

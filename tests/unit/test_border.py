@@ -10,6 +10,7 @@ import pytest
 import simpy
 
 from corridorsim.consignment import Consignment, ConsignmentPart, Train
+from corridorsim.facilities.base import FacilitySetting
 from corridorsim.facilities.border import BorderFacility, effective_regime
 from corridorsim.records import Activity, ObservationWindow
 from corridorsim.scenario.distributions import Fixed
@@ -53,9 +54,10 @@ def check(hours: str | None = None, lanes: int = 1) -> CustomsCheck:
 def make_border(env: simpy.Environment, config: Border, *, digitization: float = 0.0,
                 customs_regimes: CustomsRegimes | None = None, window: tuple[float, float] = (
                     0.0, END), streams: RandomStreams | None = None) -> BorderFacility:
-    return BorderFacility(env, "b", config, ObservationWindow(*window),
-                          customs_regimes or regimes(), digitization,
-                          streams if streams is not None else RandomStreams(1, 0))
+    setting = FacilitySetting(env, ObservationWindow(*window),
+                              streams if streams is not None else RandomStreams(1, 0),
+                              customs_regimes or regimes(), digitization)
+    return BorderFacility(setting, "b", config)
 
 
 def three_stage_border() -> Border:
@@ -202,13 +204,16 @@ def test_joint_control_without_an_entry_check_runs_the_exit_check_before_the_gau
 
 def time_through_exit_check(digitization: float, *, config: Customs | None = None,
                             customs_regimes: CustomsRegimes | None = None,
-                            streams: RandomStreams | None = None) -> tuple[float, Train]:
-    """Hours one train spends at a border with one exit check and nothing else."""
+                            streams: RandomStreams | None = None,
+                            draw: float = 0.5) -> tuple[float, Train]:
+    """Hours one train spends at a border with one exit check and nothing else, for a
+    consignment whose electronic-data draw is ``draw``."""
     env = simpy.Environment()
     border = make_border(env, Border(customs=config or Customs(exit=CustomsCheck())),
                          digitization=digitization, customs_regimes=customs_regimes,
                          streams=streams)
     train = make_train(env, 0)
+    train.data_draw = draw
     done: list[float] = []
     border.pass_train(train, lambda t: done.append(env.now))
     env.run()
@@ -220,26 +225,20 @@ def fresh_state(name: str) -> object:
     return RandomStreams(1, 0).get(name).getstate()
 
 
-def test_digitization_zero_and_one_choose_the_paper_and_digital_regime_without_a_draw():
+def test_digitization_zero_and_one_choose_the_paper_and_digital_regime_whatever_the_draw():
     for digitization, hours in ((0.0, PAPER_HOURS), (1.0, DIGITAL_HOURS)):
-        streams = RandomStreams(1, 0)
-        end, train = time_through_exit_check(digitization, streams=streams)
-        assert end == hours
-        assert hours_of(train) == {Activity.CUSTOMS: hours}
-        # The regime is certain: its stream exists but was never drawn from.
-        assert streams.get("b.exit_customs.regime").getstate() == fresh_state(
-            "b.exit_customs.regime")
+        for draw in (0.0, 0.5, 0.999999):
+            end, train = time_through_exit_check(digitization, draw=draw)
+            assert end == hours
+            assert hours_of(train) == {Activity.CUSTOMS: hours}
 
 
-def test_a_digitization_between_zero_and_one_draws_the_regime_from_the_checks_stream():
-    for seed in range(1, 6):
-        streams = RandomStreams(seed, 0)
-        end, _ = time_through_exit_check(0.5, streams=streams)
-        # The same draw, made again on a fresh stream of the same name.
-        digital = RandomStreams(seed, 0).get("b.exit_customs.regime").random() < 0.5
-        assert end == (DIGITAL_HOURS if digital else PAPER_HOURS)
-        assert streams.get("b.exit_customs.regime").getstate() != RandomStreams(
-            seed, 0).get("b.exit_customs.regime").getstate()
+def test_a_train_carries_electronic_data_where_digitization_exceeds_its_draw():
+    # One draw per consignment: digital at every check digitized above it, paper below.
+    for draw, digitization, hours in ((0.3, 0.5, DIGITAL_HOURS), (0.7, 0.5, PAPER_HOURS),
+                                      (0.5, 0.5, PAPER_HOURS), (0.49, 0.5, DIGITAL_HOURS)):
+        end, _ = time_through_exit_check(digitization, draw=draw)
+        assert end == hours, (draw, digitization)
 
 
 def test_a_borders_own_digitization_overrides_the_scenario_wide_one():
@@ -443,9 +442,9 @@ def test_a_border_names_its_streams_by_the_patterns_whatever_the_digitization():
         streams = RandomStreams(1, 0)
         make_border(simpy.Environment(), three_stage_border(), digitization=digitization,
                     streams=streams)
-        # Every check's regime, inspection, document check and inspection time streams
+        # Every check's inspection, document check and inspection time streams
         # are created with the border, even those whose draw is certain (never made).
-        per_check = ["regime", "inspection", "paper.document_check", "paper.inspection_time",
+        per_check = ["inspection", "paper.document_check", "paper.inspection_time",
                      "digital.document_check", "digital.inspection_time"]
         expected = {f"b.{which}_customs.{s}" for which in ("exit", "entry") for s in per_check}
         assert set(streams.names) == expected | {"b.gauge_change"}

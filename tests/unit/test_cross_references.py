@@ -255,8 +255,8 @@ def test_a_leg_to_a_misspelt_node_is_reported_before_the_route_through_it():
 
 SCENARIO_KEYS = ("'borders', 'closures', 'costs', 'customs_regimes', 'description', "
                  "'digitization', 'drain', 'flows', 'horizon', 'legs', 'max_events', 'name', "
-                 "'ports', 'promised_transit', 'replications', 'routes', 'seed', 'start_date', "
-                 "'terminals', 'vessel_services', 'warmup'")
+                 "'ports', 'promised_transit', 'replications', 'routes', 'seed', 'segments', "
+                 "'start_date', 'stations', 'terminals', 'vessel_services', 'warmup'")
 
 
 @pytest.mark.parametrize(("changes", "key_path", "message"), [

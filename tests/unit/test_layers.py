@@ -7,7 +7,8 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-LAYERS = (("errors", "units", "stats", "corridors", "version"), ("scenario",), ("network",),
+LAYERS = (("errors", "units", "stats", "corridors", "countries", "version"), ("scenario",),
+          ("network",),
           ("records", "consignment"), ("sim",), ("disruptions",), ("facilities",),
           ("transport",), ("demand",), ("journeys", "model"), ("report",), ("experiment",),
           ("calibration", "cli", "__main__", ""))

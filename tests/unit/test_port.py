@@ -7,6 +7,7 @@ import pytest
 import simpy
 
 from corridorsim.consignment import Consignment, ConsignmentPart, Train
+from corridorsim.facilities.base import FacilitySetting
 from corridorsim.facilities.port import PortFacility
 from corridorsim.records import Activity, ObservationWindow
 from corridorsim.scenario.sections import (
@@ -54,8 +55,9 @@ def make_port(env: simpy.Environment, name: str = "baku", digitization: float = 
     settings: dict[str, object] = {"berths": 1, "handling_teu_per_hour": 10,
                                    "train_handling_time": "3h"}
     settings.update(config)
-    return PortFacility(env, name, Port(**settings), ObservationWindow(0.0, END), REGIMES,
-                        digitization, RandomStreams(1, 0))
+    setting = FacilitySetting(env, ObservationWindow(0.0, END), RandomStreams(1, 0), REGIMES,
+                              digitization)
+    return PortFacility(setting, name, Port(**settings))
 
 
 def make_part(env: simpy.Environment, cid: int, teu: int,

@@ -8,6 +8,7 @@ import simpy
 
 from corridorsim.consignment import Consignment, ConsignmentPart, Train
 from corridorsim.disruptions import ClosureState
+from corridorsim.facilities.base import FacilitySetting
 from corridorsim.facilities.port import PortFacility
 from corridorsim.records import Activity, ObservationWindow
 from corridorsim.scenario.sections import (
@@ -64,7 +65,8 @@ class Corridor:
         for name, extra in (("baku", baku), ("aktau", aktau)):
             config = Port(**({"berths": 1, "handling_teu_per_hour": 10,
                               "train_handling_time": "3h"} | (extra or {})))
-            self.ports[name] = PortFacility(env, name, config, window, REGIMES, 0.0, streams)
+            setting = FacilitySetting(env, window, streams, REGIMES, 0.0)
+            self.ports[name] = PortFacility(setting, name, config)
         service = VesselService(ports=["baku", "aktau"], vessels=vessels,
                                 capacity_teu=capacity, departure=departure, sailing_time="20h")
         # The sea legs' closures, by the port they leave from (as the model keys them).

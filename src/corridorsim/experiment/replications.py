@@ -6,7 +6,9 @@ so its results do not depend on which other replications run, or where.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,12 +24,12 @@ from corridorsim.report.manifest import resolved_scenario_text, run_manifest
 from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.scenario_comparison import check_pairable, compare_tables
 from corridorsim.report.summaries import add_summaries
-from corridorsim.report.tables import SHIPMENT_COLUMNS, Tables, merge_tables, replication_tables
+from corridorsim.report.tables import Tables, merge_tables, replication_tables
 from corridorsim.report.writer import (
     RESOLVED_SCENARIO,
-    TABLE_FILES,
     csv_rows,
     csv_text,
+    table_files,
     write_run,
 )
 from corridorsim.scenario.schema import Scenario
@@ -54,7 +56,10 @@ class RunResult:
     warmup_choice: dict[str, Any] | None = None
     """With ``warmup: auto``: the warm-up MSER-5 chose (see ``choose_warmup``)."""
     shipments_streamed: bool = False
-    """The shipment rows went to a sink as they arrived (see ``run``) and are not here."""
+    """The shipment (and stop) rows went to a sink as they arrived (see ``run``) and are
+    not here."""
+    stops_kept: bool = False
+    """Each consignment's stops were kept (``stops.csv``)."""
 
     def __repr__(self) -> str:
         return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
@@ -71,8 +76,36 @@ class RunResult:
 
     @property
     def nodes(self) -> list[dict[str, Any]]:
-        """Rows of ``nodes.csv``: one per node per replication."""
-        return self.tables["nodes"]
+        """The node rows of ``nodes.csv``: one per node per replication."""
+        return [row for row in self.tables["nodes"] if row["stage"] is None]
+
+    @property
+    def stages(self) -> list[dict[str, Any]]:
+        """The stage rows of ``nodes.csv``: one per stage of a node (a customs check, a
+        gauge change, an operation, berths) per replication."""
+        return [row for row in self.tables["nodes"] if row["stage"] is not None]
+
+    @property
+    def countries(self) -> list[dict[str, Any]]:
+        """Rows of ``countries.csv``: days per country and activity, per route and corridor
+        (empty for a scenario without countries)."""
+        return self.tables["countries"]
+
+    @property
+    def segments(self) -> list[dict[str, Any]]:
+        """Rows of ``segments.csv``: times over the scenario's named segments."""
+        return self.tables["segments"]
+
+    @property
+    def stops(self) -> list[dict[str, Any]]:
+        """Rows of ``stops.csv`` (a run with ``stops=True``): every node each delivered
+        consignment stopped at, with its hours there by activity."""
+        if not self.stops_kept:
+            raise RunError("this run kept no stops; run it with stops=True (--stops)")
+        if self.shipments_streamed:
+            raise RunError("this run's stops were streamed to stops.csv as they arrived "
+                           "and are not kept; read that file")
+        return self.tables["stops"]
 
     @property
     def routes(self) -> list[dict[str, Any]]:
@@ -97,7 +130,8 @@ class RunResult:
         corridorsim results folder of the same ``kind`` (``run``, or ``calibrate`` with
         its ``calibration.csv``)."""
         files = {RESOLVED_SCENARIO: resolved_scenario_text(self.scenario), **(extra or {})}
-        return write_run(Path(directory), self.tables, self.manifest(), files, kind)
+        return write_run(Path(directory), self.tables, self.manifest(), files, kind,
+                         self.scenario.places, self.stops_kept)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -106,14 +140,14 @@ def _whole(name: str, value: object, minimum: int) -> int:
     return value
 
 
-def replicate(scenario: Scenario, replication: int, seed: int
+def replicate(scenario: Scenario, replication: int, seed: int, stops: bool = False
               ) -> tuple[ReplicationOutcome, Tables]:
     """One replication and its table rows, both built where it runs (a worker process),
     so that only the merge is left to the parent. The per-consignment records travel
     back as table rows only: the outcome returned keeps its bookkeeping (backlog, TEU
     balance, node records) without its shipment records, which halves what is pickled."""
     with few_garbage_collections():
-        outcome = run_replication(scenario, replication, seed)
+        outcome = run_replication(scenario, replication, seed, stops)
         tables = replication_tables(scenario, outcome)
     # The stream names are the same in every replication: the manifest takes replication
     # 0's, and the others need not travel.
@@ -132,12 +166,17 @@ def _run_tasks(function: Callable[..., Any], scenario: Scenario, indices: range,
         yield from executor.map(function, [scenario] * n, indices, [seed] * n)
 
 
-ShipmentSink = Callable[[list[dict[str, Any]]], None]
-"""Receives each replication's rows of ``shipments.csv``, in replication order."""
+ShipmentSink = Callable[[Tables], None]
+"""Receives each replication's rows of ``shipments.csv`` and ``stops.csv`` (tables
+``shipments`` and ``stops``), in replication order."""
+
+STREAMED = ("shipments", "stops")
+"""The tables that grow with consignments, which a sink takes instead of the result."""
 
 
 def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
-                      mapper: Mapper | None, sink: ShipmentSink | None = None
+                      mapper: Mapper | None, sink: ShipmentSink | None = None,
+                      stops: bool = False
                       ) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
     """Outcomes and table rows of the given replication indices, sorted by index. With a
     ``sink``, each replication's shipment rows go to it in index order as they arrive and
@@ -145,13 +184,14 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
     done: list[tuple[ReplicationOutcome, Tables]] = []
     waiting: dict[int, tuple[ReplicationOutcome, Tables]] = {}
     following = indices.start
-    for outcome, tables in _run_tasks(replicate, scenario, indices, seed, workers, mapper):
+    task = functools.partial(replicate, stops=True) if stops else replicate
+    for outcome, tables in _run_tasks(task, scenario, indices, seed, workers, mapper):
         waiting[outcome.replication] = (outcome, tables)
         while following in waiting:  # in index order, whatever order they come in
             outcome, tables = waiting.pop(following)
             if sink is not None:
-                sink(tables["shipments"])
-                tables = {**tables, "shipments": []}
+                sink({name: tables[name] for name in STREAMED})
+                tables = {**tables, **{name: [] for name in STREAMED}}
             done.append((outcome, tables))
             following += 1
     return tuple(done)
@@ -160,7 +200,7 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
         mapper: Mapper | None = None, workers: int = 1,
         target_halfwidth: float | None = None, max_replications: int = 100,
-        shipments_sink: ShipmentSink | None = None) -> RunResult:
+        shipments_sink: ShipmentSink | None = None, stops: bool = False) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults from the scenario).
 
     ``workers`` > 1 runs replications on a local process pool; ``mapper`` is any
@@ -173,9 +213,13 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     transit time is within that fraction of its mean, or ``max_replications`` is
     reached; ``RunResult.precision`` says what was reached.
 
-    With ``shipments_sink``, the rows of ``shipments.csv`` are handed to it replication
-    by replication, in order, and not kept (``RunResult.shipments`` is then refused):
-    memory stays flat however many replications run (``run_to_folder`` writes them).
+    With ``stops``, every node each delivered consignment stopped at is kept with its
+    hours there (``RunResult.stops``, ``stops.csv``): about a tenth more run time.
+
+    With ``shipments_sink``, the rows of ``shipments.csv`` (and ``stops.csv``) are handed
+    to it replication by replication, in order, and not kept (``RunResult.shipments`` is
+    then refused): memory stays flat however many replications run (``run_to_folder``
+    writes them).
     """
     n = _whole("replications", scenario.replications if replications is None
                else replications, 1)
@@ -193,7 +237,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     if target_halfwidth is not None:
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
-    done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink)
+    done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink,
+                             stops)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
         precision = relative_precision(
@@ -204,12 +249,12 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
             break
         more = min(max(workers, 2), max_replications - len(done))
         done += _run_replications(scenario, range(len(done), len(done) + more),
-                                  base_seed, workers, mapper, shipments_sink)
+                                  base_seed, workers, mapper, shipments_sink, stops)
     result = RunResult(scenario=scenario, seed=base_seed,
                        outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
                        precision=precision, warmup_choice=warmup_choice,
-                       shipments_streamed=shipments_sink is not None)
+                       shipments_streamed=shipments_sink is not None, stops_kept=stops)
     add_summaries(result.tables, len(result.outcomes))
     result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
     return result
@@ -277,18 +322,27 @@ def run_to_folder(directory: str | Path, scenario: Scenario, kind: str = "run",
     the folder's staging area as replications arrive, so memory stays flat in the
     replication count (1,000 replications of the baseline stay within a few hundred MB).
     The folder is checked before anything runs and appears whole or not at all."""
+    stops = bool(run_options.get("stops"))
+    files = table_files(scenario.places, stops)
+    streamed = [name for name in STREAMED if name in files]
     with StagedFolder(Path(directory), kind) as staged:
-        with open(staged.path("shipments.csv"), "w", encoding="utf-8", newline="") as out:
-            out.write(csv_text((), SHIPMENT_COLUMNS))
+        with contextlib.ExitStack() as stack:
+            outputs = {name: stack.enter_context(open(staged.path(files[name][0]), "w",
+                                                      encoding="utf-8", newline=""))
+                       for name in streamed}
+            for name, out in outputs.items():
+                out.write(csv_text((), files[name][1]))
 
-            def write_rows(rows: list[dict[str, Any]]) -> None:
-                out.write(csv_rows(rows, SHIPMENT_COLUMNS))
+            def write_rows(tables: Tables) -> None:
+                for name, out in outputs.items():
+                    out.write(csv_rows(tables[name], files[name][1]))
 
             result = run(scenario, shipments_sink=write_rows, **run_options)
-            out.flush()
-            os.fsync(out.fileno())
-        for table, (filename, columns) in TABLE_FILES.items():
-            if table != "shipments":
+            for out in outputs.values():
+                out.flush()
+                os.fsync(out.fileno())
+        for table, (filename, columns) in files.items():
+            if table not in outputs:
                 staged.write(filename, csv_text(result.tables[table], columns))
         staged.write(RESOLVED_SCENARIO, resolved_scenario_text(result.scenario))
         return result, staged.commit(result.manifest())

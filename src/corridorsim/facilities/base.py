@@ -40,12 +40,54 @@ import simpy
 
 from corridorsim.consignment import Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
-from corridorsim.records import Activity, LevelMonitor, NodeRecord, ObservationWindow
-from corridorsim.scenario.sections import OpeningHours
+from corridorsim.records import (
+    Activity,
+    LevelMonitor,
+    NodeRecord,
+    ObservationWindow,
+    Places,
+    StageRecord,
+)
+from corridorsim.scenario.sections import CustomsRegimes, OpeningHours
 from corridorsim.sim.scheduled_call import ScheduledCall
+from corridorsim.sim.streams import RandomStreams
 
-Step = tuple[Activity, float]
-"""One step of a service: the activity it is charged to and its hours."""
+Step = tuple[int, float]
+"""One step of a service: the clock slot it is charged to (a place's offset plus an
+``Activity``) and its hours."""
+
+CLOSURE_HOLD = int(Activity.CLOSURE_HOLD)
+
+
+class FacilitySetting:
+    """What every facility of one replication is built with: the clock, the observation
+    window, the random streams, the customs regimes and digitization share, where hours
+    are charged (``Places``), and whether queues keep priority classes (only when some
+    flow has one: a plain first-come-first-served line is faster)."""
+
+    __slots__ = ("env", "window", "streams", "regimes", "digitization", "places",
+                 "prioritised")
+
+    def __init__(self, env: simpy.Environment, window: ObservationWindow,
+                 streams: RandomStreams, regimes: CustomsRegimes, digitization: float,
+                 places: Places | None = None, prioritised: bool = False):
+        self.env = env
+        self.window = window
+        self.streams = streams
+        self.regimes = regimes
+        self.digitization = digitization
+        self.places = places if places is not None else Places()
+        self.prioritised = prioritised
+
+    def service_point(self, name: str, servers: int, stats: NodeStatistics,
+                      closure: ClosureState, headway: float | None = None,
+                      opening: OpeningHours | None = None,
+                      queue_activity: Activity = Activity.BORDER_QUEUE,
+                      place: int = 0) -> ServicePoint:
+        """A service point of this replication (with priority classes if it has any)."""
+        kind = PrioritisedServicePoint if self.prioritised else ServicePoint
+        return kind(self.env, name, servers, stats, closure, headway=headway,
+                    opening=opening, queue_activity=queue_activity, place=place)
 
 Stage = Callable[[Train, Continuation], None]
 """A node's service stage: serves a train, then calls ``then(train)``."""
@@ -74,6 +116,44 @@ class NodeStatistics:
             self.wait_hours += waited
 
 
+class ClassedQueue:
+    """Who waits for a server, by priority class: the highest class first, first come
+    first served within a class (Cobham's non-preemptive priority discipline)."""
+
+    __slots__ = ("lines", "order", "count")
+
+    def __init__(self) -> None:
+        self.lines: dict[int, deque[Callable[[], Any]]] = {}
+        self.order: list[int] = []
+        """Classes seen, highest first."""
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def push(self, priority: int, call: Callable[[], Any]) -> None:
+        """``call`` waits in class ``priority``."""
+        line = self.lines.get(priority)
+        if line is None:
+            line = self.lines[priority] = deque()
+            self.order = sorted(self.lines, reverse=True)
+        line.append(call)
+        self.count += 1
+
+    def append(self, call: Callable[[], Any]) -> None:
+        """``call`` waits in class 0 (vessels at berths)."""
+        self.push(0, call)
+
+    def popleft(self) -> Callable[[], Any]:
+        """The next in line: the longest waiting of the highest class waiting."""
+        for priority in self.order:
+            line = self.lines[priority]
+            if line:
+                self.count -= 1
+                return line.popleft()
+        raise IndexError("nobody is waiting")
+
+
 class ServicePoint:
     """A group of identical servers (lanes, tracks, berths) with a FIFO queue.
 
@@ -87,15 +167,18 @@ class ServicePoint:
     """
 
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
-                 "queue_activity", "free", "queue", "next_start", "busy", "busy_hours",
-                 "warmup", "until", "ended", "handing_over")
+                 "queue_activity", "closure_slot", "free", "queue", "next_start", "busy",
+                 "busy_hours", "warmup", "until", "ended", "handing_over", "waiting",
+                 "started", "waited_hours", "service_hours", "held")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
                  opening: OpeningHours | None = None,
-                 queue_activity: Activity = Activity.BORDER_QUEUE):
+                 queue_activity: Activity = Activity.BORDER_QUEUE, place: int = 0):
         self.env = env
-        self.queue_activity = queue_activity
+        self.queue_activity = place + int(queue_activity)
+        """The clock slot waits here are charged to (the place's offset + the activity)."""
+        self.closure_slot = place + CLOSURE_HOLD
         self.name = name
         self.servers = servers
         self.headway = headway
@@ -106,13 +189,31 @@ class ServicePoint:
         self.ended = 0
         """Servers whose service ended, not yet handed to the next in line."""
         self.handing_over = False
-        self.queue: deque[Callable[[], Any]] = deque()
+        self.queue: deque[Callable[[], Any]] | ClassedQueue = self.waiting_line()
         """Who waits for a server, as the call that hands it over."""
         self.next_start = 0.0
         self.busy = LevelMonitor(stats.warmup)
         self.busy_hours = 0.0
         self.warmup = stats.warmup
         self.until = stats.until
+        self.waiting = LevelMonitor(stats.warmup)
+        """Trains (and vessels) waiting here: this stage's queue."""
+        self.started = 0
+        """Services started in the observation window..."""
+        self.waited_hours = 0.0
+        """...the hours they waited before starting..."""
+        self.service_hours = 0.0
+        """...and their service hours (trains; vessels hold a server, see ``busy``)."""
+        self.held = False
+        """Whether processes hold servers here (``acquire``: vessels at berths)."""
+
+    def waiting_line(self) -> deque[Callable[[], Any]] | ClassedQueue:
+        """The line at this service point: first come first served."""
+        return deque()
+
+    def wait_in_line(self, train: Train, call: Callable[[], Any]) -> None:
+        """``train`` waits for a server; ``call`` hands it over."""
+        self.queue.append(call)
 
     # --- trains: callbacks ----------------------------------------------------------------
 
@@ -128,28 +229,31 @@ class ServicePoint:
                 # The common case: a free server and nothing to wait for.
                 if self.headway is not None:
                     self.next_start = now + self.headway
-                self._run_steps(train, steps, now, then)
+                self._run_steps(train, steps, now, then, 0.0)
             else:
                 self._start(train, steps, now, then)
             return
         self.stats.waiting.change(now, 1)
-        self.queue.append(lambda: self._granted(train, steps, now, then))
+        self.waiting.change(now, 1)
+        self.wait_in_line(train, lambda: self._granted(train, steps, now, then))
 
     def _granted(self, train: Train, steps: Sequence[Step], arrived: float,
                  then: Continuation) -> None:
         """A server handed over by the previous user: the wait in the queue ends."""
         now = self.env.now
         self.stats.waiting.change(now, -1)
+        self.waiting.change(now, -1)
         activity = self.queue_activity
         for part in train.parts:
             part.hours[activity] += now - part.mark
             part.mark = now
         if (not self.closure.closed and self.opening is None
                 and (self.headway is None or now >= self.next_start)):
-            train.waited += now - arrived
+            waited = now - arrived
+            train.waited += waited
             if self.headway is not None:
                 self.next_start = now + self.headway
-            self._run_steps(train, steps, now, then)
+            self._run_steps(train, steps, now, then, waited)
         else:
             self._start(train, steps, arrived, then)
 
@@ -158,7 +262,7 @@ class ServicePoint:
         """With a server held: wait for what still stops a start, then start."""
         if self.closure.closed:
             def reopened() -> None:
-                charge(train.parts, Activity.CLOSURE_HOLD, self.env.now)
+                charge(train.parts, self.closure_slot, self.env.now)
                 self._start(train, steps, arrived, then)
 
             self.closure.when_open(reopened)
@@ -174,26 +278,32 @@ class ServicePoint:
             event.callbacks.append(retry)
             return
         now = self.env.now
-        train.waited += now - arrived
+        waited = now - arrived
+        train.waited += waited
         if self.headway is not None:
             self.next_start = now + self.headway
-        self._run_steps(train, steps, now, then)
+        self._run_steps(train, steps, now, then, waited)
 
     def _run_steps(self, train: Train, steps: Sequence[Step], now: float,
-                   then: Continuation) -> None:
-        """Start a service at ``now``: count its busy time, then run its steps."""
+                   then: Continuation, waited: float) -> None:
+        """Start a service at ``now`` after ``waited`` hours: count it and its busy
+        time, then run its steps."""
         if len(steps) == 1:
             activity, hours = steps[0]
         else:
             activity, hours = steps[-1][0], 0.0  # activity unused: several steps
             for _, step_hours in steps:
                 hours += step_hours
-        start = now if now > self.warmup else self.warmup
-        end = now + hours
-        if end > self.until:
-            end = self.until
-        if end > start:
-            self.busy_hours += end - start
+        until = self.until
+        if self.warmup <= now < until:
+            self.started += 1
+            self.waited_hours += waited
+            self.service_hours += hours
+            end = now + hours
+            self.busy_hours += (end if end < until else until) - now
+        elif now < self.warmup and now + hours > self.warmup:
+            end = now + hours
+            self.busy_hours += (end if end < until else until) - self.warmup
         if len(steps) != 1:
             self._next_step(train, steps, 0, then)
         elif hours > 0:
@@ -201,7 +311,7 @@ class ServicePoint:
         else:
             self._served(train, activity, then)
 
-    def _served(self, train: Train, activity: Activity, then: Continuation) -> None:
+    def _served(self, train: Train, activity: int, then: Continuation) -> None:
         """The end of a one-step service: charge it, hand the server on, go on."""
         now = self.env.now
         for part in train.parts:
@@ -223,7 +333,7 @@ class ServicePoint:
             activity, hours = steps[i]
             i += 1
             if hours > 0:
-                def step_done(_event: Any, i: int = i, activity: Activity = activity) -> None:
+                def step_done(_event: Any, i: int = i, activity: int = activity) -> None:
                     self._step_done(train, steps, i, activity, then)
 
                 ScheduledCall(env, hours, step_done)
@@ -231,7 +341,7 @@ class ServicePoint:
             charge(train.parts, activity, env.now)
         self._finish(train, then)
 
-    def _step_done(self, train: Train, steps: Sequence[Step], i: int, activity: Activity,
+    def _step_done(self, train: Train, steps: Sequence[Step], i: int, activity: int,
                    then: Continuation) -> None:
         now = self.env.now
         for part in train.parts:
@@ -285,10 +395,12 @@ class ServicePoint:
             self.free -= 1
         else:
             self.stats.waiting.change(arrived, 1)
+            self.waiting.change(arrived, 1)
             ticket = env.event()
             self.queue.append(ticket.succeed)
             yield ticket
             self.stats.waiting.change(env.now, -1)
+            self.waiting.change(env.now, -1)
             charge(parts, self.queue_activity, env.now)
         while (hold := self.hold()) is not None:
             event, activity = hold
@@ -299,14 +411,18 @@ class ServicePoint:
         if self.headway is not None:
             self.next_start = now + self.headway
         self.busy.change(now, 1)
+        self.held = True
+        if self.warmup <= now < self.until:
+            self.started += 1
+            self.waited_hours += waited
         return waited
 
-    def hold(self) -> tuple[simpy.Event, Activity] | None:
+    def hold(self) -> tuple[simpy.Event, int] | None:
         """What stops a service starting now (a closure, closing time, the headway since
-        the last start) as the event that ends it and the activity the wait counts as;
+        the last start) as the event that ends it and the clock slot the wait counts as;
         None when a service can start."""
         if self.closure.closed:
-            return self.closure.reopened, Activity.CLOSURE_HOLD
+            return self.closure.reopened, self.closure_slot
         env = self.env
         if self.opening is not None:
             hour = env.now % 24.0
@@ -332,6 +448,39 @@ class ServicePoint:
             return 0.0
         return (self.busy.mean(end) + self.busy_hours / (end - self.warmup)) / self.servers
 
+    def record(self, replication: int, node: str, kind: str, end: float) -> StageRecord:
+        """This service point's statistics over the observation window (a stage row of
+        ``nodes.csv``)."""
+        n = self.started
+        utilisation = self.utilisation(end)
+        if not n:
+            service = None
+        elif self.held:  # a vessel's berth hours: server-hours held per call
+            service = utilisation * self.servers * (end - self.warmup) / n
+        else:
+            service = self.service_hours / n
+        return StageRecord(
+            replication=replication, node=node, kind=kind,
+            stage=self.name.removeprefix(f"{node}."), servers=self.servers,
+            utilisation=utilisation, mean_queue=self.waiting.mean(end),
+            max_queue=int(self.waiting.peak()), services=n,
+            mean_wait_hours=self.waited_hours / n if n else None, mean_service_hours=service)
+
+
+class PrioritisedServicePoint(ServicePoint):
+    """A service point whose line keeps priority classes (``Flow.priority``): a freed
+    server goes to the longest-waiting train of the highest class waiting."""
+
+    __slots__ = ()
+
+    def waiting_line(self) -> ClassedQueue:
+        """The line at this service point, by class."""
+        return ClassedQueue()
+
+    def wait_in_line(self, train: Train, call: Callable[[], Any]) -> None:
+        """``train`` waits in its class."""
+        self.queue.push(train.priority, call)  # type: ignore[union-attr]
+
 
 class NodeFacility:
     """Base of terminals, borders and ports: name, kind, closure state, statistics.
@@ -346,34 +495,45 @@ class NodeFacility:
 
     kind = "node"
 
-    def __init__(self, env: simpy.Environment, name: str, window: ObservationWindow):
+    def __init__(self, setting: FacilitySetting, name: str, country: str | None = None):
+        env, window = setting.env, setting.window
+        self.setting = setting
         self.env = env
         self.name = name
         self.closure = ClosureState(env, count_from=window.start)
         self.stats = NodeStatistics(window)
         self.service_points: list[ServicePoint] = []
         self.stages: tuple[Stage, ...] = (self.hold_while_closed,)
+        self.arrival_stages: tuple[Stage, ...] = ()
+        """The stages of a train ending its journey here, when not ``stages``."""
+        self.place = setting.places.offset(country)
+        """The first clock slot of the node's country."""
 
     def pass_train(self, train: Train, then: Continuation) -> None:
         """Handle a train that continues by rail after this node, then call ``then``."""
-        train.visit_started = self.env.now
-        train.waited = 0.0
-        train.after_visit = then
-        if len(self.stages) == 1:
-            self.stages[0](train, self._visit_done)
-            return
-        train.stage = 0
-        self._next_stage(train)
+        self._visit(train, then, self.stages)
 
     def receive_train(self, train: Train, then: Continuation) -> None:
         """Handle a train whose journey ends here, then call ``then`` (delivery)."""
-        self.pass_train(train, then)
+        self._visit(train, then, self.arrival_stages or self.stages)
+
+    def _visit(self, train: Train, then: Continuation, stages: tuple[Stage, ...]) -> None:
+        train.visit_started = self.env.now
+        train.waited = 0.0
+        train.after_visit = then
+        if len(stages) == 1:
+            stages[0](train, self._visit_done)
+            return
+        train.stages = stages
+        train.stage = 0
+        self._next_stage(train)
 
     def _next_stage(self, train: Train) -> None:
         k = train.stage
-        if k < len(self.stages):
+        stages = train.stages
+        if k < len(stages):
             train.stage = k + 1
-            self.stages[k](train, self._next_stage)
+            stages[k](train, self._next_stage)
             return
         self._visit_done(train)
 
@@ -393,7 +553,7 @@ class NodeFacility:
 
             def reopened() -> None:
                 now = self.env.now
-                charge(train.parts, Activity.CLOSURE_HOLD, now)
+                charge(train.parts, self.place + CLOSURE_HOLD, now)
                 train.waited += now - arrived
                 self.hold_while_closed(train, then)
 
@@ -411,3 +571,8 @@ class NodeFacility:
             mean_wait_hours=st.wait_hours / st.trains if st.trains else 0.0,
             throughput_teu=st.teu, throughput_trains=st.trains, vessel_calls=st.vessel_calls,
             hours_closed=self.closure.closed_hours(end), mean_yard_teu=None, max_yard_teu=None)
+
+    def stage_records(self, replication: int, end: float) -> tuple[StageRecord, ...]:
+        """Each service stage's statistics over the observation window, in stage order."""
+        return tuple(sp.record(replication, self.name, self.kind, end)
+                     for sp in self.service_points)

@@ -26,14 +26,14 @@ import simpy
 
 from corridorsim.consignment import ConsignmentPart, Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
-from corridorsim.facilities.base import NodeFacility, NodeStatistics, ServicePoint
+from corridorsim.facilities.base import FacilitySetting, NodeFacility, NodeStatistics
 from corridorsim.facilities.border import customs_points
 from corridorsim.facilities.train_formation import TrainFormationYard
-from corridorsim.records import Activity, LevelMonitor, NodeRecord, ObservationWindow
-from corridorsim.scenario.sections import CustomsRegimes, Port
+from corridorsim.records import Activity, LevelMonitor, NodeRecord
+from corridorsim.scenario.sections import Port
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
-from corridorsim.sim.streams import PORT_TRAIN_HANDLING, RandomStreams
+from corridorsim.sim.streams import PORT_TRAIN_HANDLING
 
 
 class OutboundService(Protocol):
@@ -98,28 +98,35 @@ class PortFacility(NodeFacility):
 
     kind = "port"
 
-    def __init__(self, env: simpy.Environment, name: str, config: Port,
-                 window: ObservationWindow,
-                 regimes: CustomsRegimes, digitization: float, streams: RandomStreams):
-        super().__init__(env, name, window)
+    def __init__(self, setting: FacilitySetting, name: str, config: Port):
+        super().__init__(setting, name, config.country)
+        env, window, streams = setting.env, setting.window, setting.streams
         self.outbound: Mapping[str, OutboundService] = {}
         self.deliver: Delivery = _not_connected
         self.start_train: Continuation = _not_connected
         self.rate = config.handling_teu_per_hour
-        self.berths = ServicePoint(env, f"{name}.berths", config.berths, self.stats,
-                                   self.closure, queue_activity=Activity.PORT_DWELL)
+        place = self.place
+        self.dwell = place + int(Activity.PORT_DWELL)
+        self.vessel_wait = place + int(Activity.VESSEL_WAIT)
+        self.consolidation = place + int(Activity.CONSOLIDATION)
+        self.closure_hold = place + int(Activity.CLOSURE_HOLD)
+        self.berths = setting.service_point(f"{name}.berths", config.berths, self.stats,
+                                            self.closure, queue_activity=Activity.PORT_DWELL,
+                                            place=place)
         # Rail-side work is not stopped by storms and is not part of the berth queue.
         self.rail_stats = NodeStatistics(window)
         self.rail_open = ClosureState(env, count_from=window.start)  # never closes
-        self.tracks = ServicePoint(env, f"{name}.train_tracks", config.train_tracks,
-                                   self.rail_stats, self.rail_open,
-                                   queue_activity=Activity.PORT_DWELL)
+        self.tracks = setting.service_point(f"{name}.train_tracks", config.train_tracks,
+                                            self.rail_stats, self.rail_open,
+                                            queue_activity=Activity.PORT_DWELL, place=place)
         self.service_points.extend([self.berths, self.tracks])
         self.train_handling: Sampler = make_sampler(
             config.train_handling_time, streams.get(PORT_TRAIN_HANDLING.format(node=name)))
         self.exit, self.entry = customs_points(
-            env, name, config.customs, regimes, digitization, streams, self.rail_stats,
-            self.rail_open, None, Activity.PORT_DWELL)
+            setting, name, config.customs, self.rail_stats, self.rail_open, None,
+            Activity.PORT_DWELL, place)
+        self.service_points.extend(check.lanes for check in (self.exit, self.entry)
+                                   if check is not None)
         self.joint_partner = (config.customs.joint_control_with
                               if config.customs is not None else None)
         self.yard = Yard(env, config.yard_capacity_teu, window.start)
@@ -152,7 +159,7 @@ class PortFacility(NodeFacility):
             self.stats.count_train(arrived, train.teu, 0.0)  # port waits are the vessels'
             then(train)
 
-        self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),), unloaded)
+        self.tracks.serve(train, ((self.dwell, self.train_handling()),), unloaded)
 
     def ship_out(self, train: Train, service: OutboundService) -> None:
         """A train bringing cargo for a vessel service: yard gate, exit check, unloading."""
@@ -162,7 +169,7 @@ class PortFacility(NodeFacility):
             if self.exit is not None and self.joint_partner is not None:
                 for part in train.parts:
                     part.cleared_for = self.joint_partner
-            self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),),
+            self.tracks.serve(train, ((self.dwell, self.train_handling()),),
                               unloaded)
 
         def unloaded(train: Train) -> None:
@@ -181,7 +188,7 @@ class PortFacility(NodeFacility):
             return
 
         def gate_opened(_event: Any) -> None:
-            charge(train.parts, Activity.PORT_DWELL, self.env.now)
+            charge(train.parts, self.dwell, self.env.now)
             exit_check(train)
 
         admitted.callbacks.append(gate_opened)
@@ -192,13 +199,13 @@ class PortFacility(NodeFacility):
     def _dispatch_train(self, train: Train) -> None:
         """A formed train: entry check (unless cleared across the sea), loading, away."""
         formed = self.env.now
-        charge(train.parts, Activity.CONSOLIDATION, formed)
+        charge(train.parts, self.consolidation, formed)
         cleared = all(part.cleared_for == self.name for part in train.parts)
         for part in train.parts:
             part.cleared_for = None
 
         def load(train: Train) -> None:
-            self.tracks.serve(train, ((Activity.PORT_DWELL, self.train_handling()),), loaded)
+            self.tracks.serve(train, ((self.dwell, self.train_handling()),), loaded)
 
         def loaded(train: Train) -> None:
             self.yard.remove(train.teu)
@@ -222,7 +229,7 @@ class PortFacility(NodeFacility):
             return
 
         def gate_opened(_event: Any) -> None:
-            charge(parts, Activity.PORT_DWELL, self.env.now)
+            charge(parts, self.dwell, self.env.now)
             service.enqueue(self.name, parts)
 
         admitted.callbacks.append(gate_opened)

@@ -66,7 +66,7 @@ class TrainFormationYard:
         batch.generation += 1
         if batch.parts:
             self.env.process(self._timer(path, batch, batch.generation))
-        self.dispatch(Train(taken, path, 0))
+        self.dispatch(Train(taken, path, 0, left_at=self.env.now))
 
     def _timer(self, path: tuple[str, ...], batch: _Batch,
                generation: int) -> Generator[Any, Any, None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from corridorsim.report.places import COUNTRY_KPIS, SEGMENT_KPIS
 from corridorsim.report.tables import TRANSIT_KPIS, Tables, rounded
 from corridorsim.stats import Estimate, estimate, paired_difference
 
@@ -16,6 +17,8 @@ SERVICE_KPIS = ("sailings", "teu_carried", "load_factor", "mean_handling_hours",
 NODE_KPIS = ("utilisation", "mean_queue", "max_queue", "mean_wait_hours", "throughput_teu",
              "throughput_trains", "vessel_calls", "hours_closed", "mean_yard_teu", "landed_teu",
              "loaded_teu")
+STAGE_KPIS = ("utilisation", "mean_queue", "max_queue", "mean_wait_hours", "services",
+              "mean_service_hours")
 
 SUMMARY_COLUMNS = ("scope", "name", "kpi", "mean", "std", "ci_low", "ci_high", "half_width",
                    "replications")
@@ -55,12 +58,13 @@ def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     n = replications
     out: list[dict[str, Any]] = []
     corridors = [g for g in tables["groups"] if g["scope"] == "corridor"]
+    places = place_kpis(tables["routes"])
     for name, rows in sorted(_grouped(corridors, "name").items()):
-        for kpi in CORRIDOR_KPIS:
+        for kpi in (*CORRIDOR_KPIS, *places):
             out.append(_estimate_row("corridor", name, kpi,
                                      estimate(_by_replication(rows, kpi, n))))
     for name, rows in sorted(_grouped(tables["routes"], "route").items()):
-        for kpi in ROUTE_KPIS:
+        for kpi in (*ROUTE_KPIS, *places):
             out.append(_estimate_row("route", name, kpi, estimate(_by_replication(rows, kpi, n))))
     flows: dict[str, list[dict[str, Any]]] = {}
     for row in tables["groups"]:
@@ -69,7 +73,8 @@ def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     for name, rows in sorted(flows.items()):
         for kpi in TRANSIT_KPIS:
             out.append(_estimate_row("flow", name, kpi, estimate(_by_replication(rows, kpi, n))))
-    for name, rows in _grouped(tables["nodes"], "node").items():
+    nodes = [row for row in tables["nodes"] if not row.get("stage")]
+    for name, rows in _grouped(nodes, "node").items():
         for kpi in NODE_KPIS:
             out.append(_estimate_row("node", name, kpi, estimate(_by_replication(rows, kpi, n))))
     directions: dict[str, list[dict[str, Any]]] = {}
@@ -80,7 +85,36 @@ def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
         for kpi in SERVICE_KPIS:
             out.append(_estimate_row("service", name, kpi,
                                      estimate(_by_replication(rows, kpi, n))))
+    countries: dict[str, list[dict[str, Any]]] = {}
+    for row in tables.get("countries", ()):
+        countries.setdefault(f"{row['name']}:{row['country']}", []).append(row)
+    for name, rows in countries.items():
+        for kpi in COUNTRY_KPIS:
+            out.append(_estimate_row("country", name, kpi,
+                                     estimate(_by_replication(rows, kpi, n))))
+    stages: dict[str, list[dict[str, Any]]] = {}
+    for row in tables["nodes"]:
+        if row.get("stage"):
+            stages.setdefault(f"{row['node']}.{row['stage']}", []).append(row)
+    for name, rows in stages.items():
+        for kpi in STAGE_KPIS:
+            out.append(_estimate_row("stage", name, kpi, estimate(_by_replication(rows, kpi, n))))
+    segments: dict[str, list[dict[str, Any]]] = {}
+    for row in tables.get("segments", ()):
+        segments.setdefault(f"{row['route']}:{row['segment']}", []).append(row)
+    for name, rows in segments.items():
+        for kpi in SEGMENT_KPIS:
+            out.append(_estimate_row("segment", name, kpi,
+                                     estimate(_by_replication(rows, kpi, n))))
     return out
+
+
+def place_kpis(routes: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The per-place columns of the route rows (``mean_days_in_KZ``...), in their order."""
+    if not routes:
+        return ()
+    return tuple(k for k in routes[0] if k.startswith("mean_days_in_")
+                 or k == "mean_days_at_sea")
 
 
 def comparison_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:

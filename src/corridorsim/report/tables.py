@@ -6,13 +6,22 @@ for the same scenario, seed and version wherever they are produced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from corridorsim.corridors import corridor_of
-from corridorsim.records import ACTIVITIES, NodeRecord, ReplicationOutcome, SailingRecord
+from corridorsim.records import (
+    ACTIVITIES,
+    AT_SEA,
+    NodeRecord,
+    ReplicationOutcome,
+    SailingRecord,
+    StageRecord,
+)
+from corridorsim.report.places import country_rows, segment_rows, stop_rows
+from corridorsim.report.rounding import rounded, rounded_array
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.calendar import Calendar
 
@@ -26,9 +35,11 @@ SHIPMENT_COLUMNS = ("replication", "consignment_id", "flow", "route", "corridor"
                     "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
                     "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu")
 
-NODE_COLUMNS = ("replication", "node", "kind", "utilisation", "mean_queue", "max_queue",
-                "mean_wait_hours", "throughput_teu", "throughput_trains", "vessel_calls",
-                "hours_closed", "mean_yard_teu", "max_yard_teu", "landed_teu", "loaded_teu")
+NODE_COLUMNS = ("replication", "node", "kind", "stage", "utilisation", "mean_queue",
+                "max_queue", "mean_wait_hours", "throughput_teu", "throughput_trains",
+                "vessel_calls", "hours_closed", "mean_yard_teu", "max_yard_teu", "landed_teu",
+                "loaded_teu", "servers", "services", "mean_service_hours")
+"""Columns of ``nodes.csv``: a row per node (``stage`` empty), then one per stage of it."""
 
 ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
                  "consignments_delivered", "teu_delivered", "mean_transit_days",
@@ -53,12 +64,28 @@ SERVICE_COLUMNS = ("replication", "service", "from_port", "to_port", "sailings",
 """Columns of ``services.csv``: one row per vessel service, direction and replication."""
 
 
-def rounded(x: float | None, digits: int = 4) -> float | None:
-    """Round once, here, so that CSV files are byte-identical wherever they are written."""
-    return None if x is None else round(float(x), digits)
+def place_column(place: str) -> str:
+    """The column of a place's days: ``days_in_KZ``, or ``days_at_sea``."""
+    return "days_at_sea" if place == AT_SEA else f"days_in_{place}"
 
 
-TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "services", "route_means")
+def shipment_columns(places: Sequence[str]) -> tuple[str, ...]:
+    """Columns of ``shipments.csv``: the fixed ones, then one per place of the scenario."""
+    return (*SHIPMENT_COLUMNS, *(place_column(p) for p in places))
+
+
+def route_columns(places: Sequence[str]) -> tuple[str, ...]:
+    """Columns of ``routes.csv``: the fixed ones, then the mean days of each place."""
+    return (*ROUTE_COLUMNS, *(f"mean_{place_column(p)}" for p in places))
+
+
+def corridor_columns(places: Sequence[str]) -> tuple[str, ...]:
+    """Columns of ``corridors.csv``: the fixed ones, then the mean days of each place."""
+    return (*CORRIDOR_COLUMNS, *(f"mean_{place_column(p)}" for p in places))
+
+
+TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "services", "countries",
+          "segments", "stops", "route_means")
 """Per-replication tables; ``route_means`` (each route's mean transit days, for the
 precision rule of ``--target-halfwidth``) is not written to a file."""
 
@@ -70,22 +97,6 @@ def merge_tables(pieces: Iterable[Tables]) -> Tables:
         for name in TABLES:
             merged[name].extend(piece[name])
     return merged
-
-
-def rounded_array(values: np.ndarray, digits: int) -> np.ndarray:
-    """``round(x, digits)`` of every element, as Python rounds it (to the double nearest
-    the correctly rounded decimal), at numpy speed.
-
-    numpy scales, rounds to an integer and scales back; the result is the same double
-    as Python's except when the scaled value is within rounding error of a half (where
-    numpy's scaling can land on the other side): those few are rounded by Python.
-    """
-    scaled = values * 10.0**digits
-    out = np.round(scaled) / 10.0**digits
-    frac = np.abs(scaled - np.floor(scaled) - 0.5)
-    for i in np.flatnonzero(frac < 1e-6):
-        out.flat[i] = round(float(values.flat[i]), digits)
-    return out
 
 
 def _column(values: np.ndarray, present: np.ndarray) -> list[Any]:
@@ -123,6 +134,11 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
     freight = rounded_array(np.fromiter((r.freight_usd_per_teu for r in records), float, n), 2)
     co2 = rounded_array(np.fromiter((r.co2_kg_per_teu for r in records), float, n), 2)
     teu = np.fromiter((r.teu for r in records), np.int64, n)
+    places = scenario.places
+    no_places = (np.nan,) * len(places)
+    place_days = rounded_array(np.array(
+        [r.place_hours if r.place_hours is not None else no_places for r in records],
+        dtype=float).reshape(n, len(places)).T / 24.0, 4)
 
     released_at = calendar.timestamps(released)
     delivered_at = calendar.timestamps(np.where(delivered_mask, delivered, 0.0))
@@ -134,13 +150,15 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
         [t if d else None for t, d in zip(delivered_at, delivered_mask.tolist(), strict=True)],
         _column(transit_days, delivered_mask),
         *(_column(days, delivered_mask) for days in activity_days),
-        _column(cost, delivered_mask), freight.tolist(), co2.tolist()]
-    shipments = [dict(zip(SHIPMENT_COLUMNS, values, strict=True))
+        _column(cost, delivered_mask), freight.tolist(), co2.tolist(),
+        *(_column(days, delivered_mask) for days in place_days)]
+    shipments = [dict(zip(shipment_columns(places), values, strict=True))
                  for values in zip(*columns, strict=True)]
 
     shipment_table = ShipmentColumns(
         flows=columns[2], released_hours=released, delivered=delivered_mask,
-        transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu)
+        transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu,
+        place_days=place_days, places=tuple(places))
     china_europe_routes = sorted({r for f in scenario.flows.values() if f.reported
                                   for r in f.routes})
     promise = scenario.promised_transit
@@ -156,15 +174,24 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
                                   promise, end))
         entry["backlog_consignments"] = backlog[0]
         entry["backlog_teu"] = backlog[1]
-        routes.append({c: entry.get(c) for c in ROUTE_COLUMNS})
+        routes.append({c: entry.get(c) for c in route_columns(places)})
     groups = _group_rows(outcome.replication, shipment_table, per_route, outcome.backlog,
                          promise, end)
-    nodes = [_node_row(node) for node in outcome.nodes]
+    stages: dict[str, list[StageRecord]] = {}
+    for stage in outcome.stages:
+        stages.setdefault(stage.node, []).append(stage)
+    nodes = []
+    for node in outcome.nodes:
+        nodes.append(_node_row(node))
+        nodes.extend(_stage_row(stage) for stage in stages.get(node.node, ()))
     corridor_rows = [{"replication": g["replication"], "corridor": g["name"],
-                      **{k: g.get(k) for k in CORRIDOR_COLUMNS[2:]}}
+                      **{k: g.get(k) for k in corridor_columns(places)[2:]}}
                      for g in groups if g["scope"] == "corridor"]
     return {"shipments": shipments, "routes": routes, "nodes": nodes, "groups": groups,
             "corridors": corridor_rows, "services": [_service_row(s) for s in outcome.sailings],
+            "countries": country_rows(scenario, outcome.replication, records, per_route),
+            "segments": segment_rows(scenario, outcome.replication, records, per_route),
+            "stops": stop_rows(scenario, outcome.replication, records, calendar),
             "route_means": route_means(shipments)}
 
 
@@ -199,11 +226,14 @@ class ShipmentColumns:
     over any subset of rows given as an index array."""
 
     __slots__ = ("flows", "released_hours", "delivered", "transit_days", "activity_days",
-                 "cost", "co2", "teu")
+                 "cost", "co2", "teu", "place_days", "places")
 
     def __init__(self, flows: list[str], released_hours: np.ndarray, delivered: np.ndarray,
                  transit_days: np.ndarray, activity_days: np.ndarray, cost: np.ndarray,
-                 co2: np.ndarray, teu: np.ndarray):
+                 co2: np.ndarray, teu: np.ndarray, place_days: np.ndarray | None = None,
+                 places: tuple[str, ...] = ()):
+        self.place_days = place_days
+        self.places = places
         self.flows = flows
         self.released_hours = released_hours
         self.delivered = delivered
@@ -243,6 +273,9 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
     })
     for column, values in zip(ACTIVITY_COLUMNS, table.activity_days, strict=True):
         kpis[f"mean_{column}"] = rounded(np.mean(values[done]))
+    if table.place_days is not None:
+        for place, values in zip(table.places, table.place_days, strict=True):
+            kpis[f"mean_{place_column(place)}"] = rounded(np.mean(values[done]))
     return kpis
 
 
@@ -292,9 +325,21 @@ def _share_within_promise(table: ShipmentColumns, rows: np.ndarray,
     return rounded(int(in_time.sum()) / n_due)
 
 
+def _stage_row(stage: StageRecord) -> dict[str, Any]:
+    """A stage row of ``nodes.csv``: the node-level columns are empty."""
+    return {
+        **dict.fromkeys(NODE_COLUMNS),
+        "replication": stage.replication, "node": stage.node, "kind": stage.kind,
+        "stage": stage.stage, "utilisation": rounded(stage.utilisation),
+        "mean_queue": rounded(stage.mean_queue), "max_queue": stage.max_queue,
+        "mean_wait_hours": rounded(stage.mean_wait_hours), "servers": stage.servers,
+        "services": stage.services, "mean_service_hours": rounded(stage.mean_service_hours),
+    }
+
+
 def _node_row(node: NodeRecord) -> dict[str, Any]:
     return {
-        "replication": node.replication, "node": node.node, "kind": node.kind,
+        "replication": node.replication, "node": node.node, "kind": node.kind, "stage": None,
         "utilisation": rounded(node.utilisation), "mean_queue": rounded(node.mean_queue),
         "max_queue": node.max_queue, "mean_wait_hours": rounded(node.mean_wait_hours),
         "throughput_teu": rounded(node.throughput_teu, 1),

@@ -13,24 +13,39 @@ from pathlib import Path
 from typing import Any
 
 from corridorsim.errors import RunError
+from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
 from corridorsim.report.results_folder import write_folder_atomically
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
-    CORRIDOR_COLUMNS,
     NODE_COLUMNS,
-    ROUTE_COLUMNS,
     SERVICE_COLUMNS,
-    SHIPMENT_COLUMNS,
     Tables,
+    corridor_columns,
+    route_columns,
+    shipment_columns,
 )
 
-TABLE_FILES = {"shipments": ("shipments.csv", SHIPMENT_COLUMNS),
-               "nodes": ("nodes.csv", NODE_COLUMNS),
-               "routes": ("routes.csv", ROUTE_COLUMNS),
-               "corridors": ("corridors.csv", CORRIDOR_COLUMNS),
-               "services": ("services.csv", SERVICE_COLUMNS),
-               "summary": ("summary.csv", SUMMARY_COLUMNS),
-               "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
+
+def table_files(places: Sequence[str] = (), stops: bool = False
+                ) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The CSV file and columns of each table a run writes, for a scenario with these
+    ``places`` (its countries' columns); ``stops.csv`` only when asked for."""
+    files = {"shipments": ("shipments.csv", shipment_columns(places)),
+             "nodes": ("nodes.csv", NODE_COLUMNS),
+             "routes": ("routes.csv", route_columns(places)),
+             "corridors": ("corridors.csv", corridor_columns(places)),
+             "services": ("services.csv", SERVICE_COLUMNS),
+             "countries": ("countries.csv", COUNTRY_COLUMNS),
+             "segments": ("segments.csv", SEGMENT_COLUMNS),
+             "summary": ("summary.csv", SUMMARY_COLUMNS),
+             "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
+    if stops:
+        files["stops"] = ("stops.csv", STOP_COLUMNS)
+    return files
+
+
+TABLE_FILES = table_files()
+"""The files of a run of a scenario without countries or stops."""
 
 
 def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -74,11 +89,12 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_run(directory: Path, tables: Tables, manifest: dict[str, Any],
-              extra: dict[str, str] | None = None, kind: str = "run") -> Path:
-    """Write every table of ``TABLE_FILES``, ``manifest.json`` and any ``extra`` files
+              extra: dict[str, str] | None = None, kind: str = "run",
+              places: Sequence[str] = (), stops: bool = False) -> Path:
+    """Write every table of ``table_files``, ``manifest.json`` and any ``extra`` files
     (name -> text) into ``directory``, atomically, as a results folder of ``kind``."""
     files = {filename: csv_text(tables[table], columns)
-             for table, (filename, columns) in TABLE_FILES.items()}
+             for table, (filename, columns) in table_files(places, stops).items()}
     files.update(extra or {})
     return write_folder_atomically(directory, kind, files, manifest)
 

@@ -39,6 +39,7 @@ from corridorsim.scenario.sections import (
     Port,
     RailLeg,
     SeaLeg,
+    Station,
     Terminal,
     VesselService,
 )
@@ -98,6 +99,8 @@ class Scenario(Model):
     """Border crossings by name."""
     ports: dict[str, Port] = {}
     """Seaports by name."""
+    stations: dict[str, Station] = {}
+    """Operational stops on lines (locomotive changes, junctions) by name."""
     legs: dict[str, Leg]
     """Rail and sea legs by name."""
     vessel_services: dict[str, VesselService] = {}
@@ -106,6 +109,10 @@ class Scenario(Model):
     """Named node sequences; China-Europe routes are named ``northern_*`` or ``middle_*``."""
     flows: Annotated[dict[str, Flow], Field(min_length=1)]
     """Demand flows by name."""
+    segments: dict[str, Annotated[list[str], Field(min_length=2, max_length=2)]] = {}
+    """Named spans ``[first node, last node]`` of routes, timed from arrival at the first
+    node to arrival at the last on every reported route that visits both in this order
+    (``segments.csv``)."""
     closures: dict[str, Closure] = {}
     """Closures by name."""
     costs: Costs = Costs()
@@ -162,13 +169,48 @@ class Scenario(Model):
 
     @property
     def node_kinds(self) -> dict[str, str]:
-        """Every node name with its kind (terminal, border or port)."""
+        """Every node name with its kind (terminal, border, port or station)."""
         kinds: dict[str, str] = {}
         for kind, nodes in (("terminal", self.terminals), ("border", self.borders),
-                            ("port", self.ports)):
+                            ("port", self.ports), ("station", self.stations)):
             for name in nodes:
                 kinds[name] = kind
         return kinds
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The countries of the scenario's nodes and legs, in code order (empty when the
+        scenario gives none: time is then not split by place)."""
+        found: set[str] = set()
+        for section in NODE_SECTIONS:
+            for node in getattr(self, section).values():
+                found.update(c for c in (node.country, getattr(node, "exit_country", None),
+                                         *(op.country for op in getattr(node, "operations",
+                                                                        ())))
+                             if c is not None)
+        found.update(leg.country for leg in self.legs.values()
+                     if isinstance(leg, RailLeg) and leg.country is not None)
+        return tuple(sorted(found))
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        """Where hours are charged: the countries, and ``sea`` after them when a leg is
+        at sea (empty without countries)."""
+        countries = self.countries
+        if countries and any(isinstance(leg, SeaLeg) for leg in self.legs.values()):
+            return (*countries, "sea")
+        return countries
+
+    def routes_through(self, first: str, last: str,
+                       among: set[str] | None = None) -> list[str]:
+        """Routes (of ``among``, or all) that visit ``first`` and later ``last``."""
+        found = []
+        for name, nodes in self.routes.items():
+            if among is not None and name not in among:
+                continue
+            if first in nodes and last in nodes and nodes.index(first) < nodes.index(last):
+                found.append(name)
+        return sorted(found)
 
     @property
     def legs_by_pair(self) -> dict[tuple[str, str], str]:
@@ -204,6 +246,8 @@ class Scenario(Model):
         _check_nodes_used(self)
         _check_joint_controls(self)
         _check_closures(self)
+        _check_countries(self)
+        _check_segments(self)
         _check_size(self)
         return self
 
@@ -212,6 +256,8 @@ class Scenario(Model):
 
 
 MAX_RUN_HOURS = 100 * 8766.0
+
+NODE_SECTIONS = ("terminals", "borders", "ports", "stations")
 
 
 def _check_run_settings(s: Scenario) -> None:
@@ -243,7 +289,7 @@ def _check_size(s: Scenario) -> None:
 def _check_node_names(s: Scenario) -> None:
     """Node names are unique across terminals, borders and ports."""
     seen: dict[str, str] = {}
-    for section in ("terminals", "borders", "ports"):
+    for section in NODE_SECTIONS:
         for name in getattr(s, section):
             if name in seen:
                 raise KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
@@ -253,7 +299,7 @@ def _check_node_names(s: Scenario) -> None:
 def _check_nodes_used(s: Scenario) -> None:
     """Every node is on a route (a misspelt name in a route would create a new one)."""
     on_routes = {node for nodes in s.routes.values() for node in nodes}
-    for section in ("terminals", "borders", "ports"):
+    for section in NODE_SECTIONS:
         for name in getattr(s, section):
             if name not in on_routes:
                 raise KeyPathError(f"{section}.{name}", "is not on any route; add it to a "
@@ -311,6 +357,11 @@ def _check_routes(s: Scenario) -> None:
                                    f"expected one of {_listing(kinds)}")
         if len(set(nodes)) != len(nodes):
             raise KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
+        for i in (0, len(nodes) - 1):
+            if nodes[i] in s.stations:
+                raise KeyPathError(f"routes.{route_name}.{i}", f"{nodes[i]!r} is a station, "
+                                   "a stop on the line; a route starts and ends at a "
+                                   "terminal, border or port")
         for i, (a, b) in enumerate(itertools.pairwise(nodes)):
             leg_name = pairs.get((a, b))
             if leg_name is None:
@@ -393,6 +444,45 @@ def _check_closures(s: Scenario) -> None:
             raise KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
                                f"{closure.at!r}; expected a name under terminals, borders, "
                                "ports or legs")
+
+
+def _check_countries(s: Scenario) -> None:
+    """Once one node or rail leg has a country, every one has (so that the days by
+    country add up to the transit time)."""
+    if not s.countries:
+        return
+    for section in NODE_SECTIONS:
+        for name, node in getattr(s, section).items():
+            if node.country is None:
+                raise KeyPathError(f"{section}.{name}.country", "missing: once a node or leg "
+                                   "has a country, every node and rail leg needs one (an "
+                                   "ISO 3166-1 alpha-2 code such as KZ), so that the days "
+                                   "by country add up to the transit time")
+    for name, leg in s.legs.items():
+        if isinstance(leg, RailLeg) and leg.country is None:
+            raise KeyPathError(f"legs.{name}.country", "missing: once a node or leg has a "
+                               "country, every node and rail leg needs one (an ISO 3166-1 "
+                               "alpha-2 code such as KZ); a line across a border is two "
+                               "legs joined at a border or station")
+
+
+def _check_segments(s: Scenario) -> None:
+    """A segment's two nodes are visited in this order by at least one reported route."""
+    kinds = s.node_kinds
+    reported = {r for flow in s.flows.values() if flow.reported for r in flow.routes}
+    for name, (first, last) in s.segments.items():
+        for i, node in enumerate((first, last)):
+            if node not in kinds:
+                raise KeyPathError(f"segments.{name}.{i}", f"unknown node {node!r}; "
+                                   f"expected one of {_listing(kinds)}")
+        if first == last:
+            raise KeyPathError(f"segments.{name}", "a segment joins two different nodes")
+        if not s.routes_through(first, last, reported):
+            backwards = s.routes_through(last, first, reported)
+            hint = (f"; routes {_listing(backwards)} visit them the other way round, "
+                    f"[{last}, {first}]" if backwards else "")
+            raise KeyPathError(f"segments.{name}", f"no reported route visits {first!r} and "
+                               f"then {last!r}{hint}")
 
 
 def _listing(names: object) -> str:

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from corridorsim.countries import COUNTRY_NAMES
 from corridorsim.scenario.distributions import (
     ZERO,
     Distribution,
@@ -36,6 +37,7 @@ from corridorsim.scenario.distributions import (
     TimeOfDay,
     Usd,
     UsdPerKm,
+    Whole,
     YardTeu,
 )
 
@@ -78,6 +80,11 @@ class CustomsCheck(Model):
 
     lanes: Servers = 1
     """Trains checked at the same time (1 to 1,000)."""
+    pre_arrival: bool = False
+    """With electronic pre-arrival data (the digital regime), the document check starts
+    when the train leaves the previous node: the train waits here only for what is left
+    of it when it reaches the check, and for an inspection. Paper trains are checked on
+    arrival as usual."""
     paper: CustomsRegimePatch | None = None
     """Overrides of the scenario-wide paper regime at this check."""
     digital: CustomsRegimePatch | None = None
@@ -113,6 +120,17 @@ class Customs(Model):
 # --- nodes ---------------------------------------------------------------------------------
 
 
+def _country_code(code: str) -> str:
+    if code not in COUNTRY_NAMES:
+        raise ValueError("expected an ISO 3166-1 alpha-2 country code in capitals (CN, KZ, "
+                         f"AZ, GE, TR, PL, DE), got {code!r}")
+    return code
+
+
+Country = Annotated[str, AfterValidator(_country_code)]
+"""An ISO 3166-1 alpha-2 country code (``KZ``)."""
+
+
 class OpeningHours(Model):
     """Daily window in which service may start (local scenario time)."""
 
@@ -129,6 +147,51 @@ class OpeningHours(Model):
         return self
 
 
+OperationKind = Literal["interchange", "technical_inspection", "locomotive_change",
+                        "marshalling"]
+
+BorderStep = Literal["arrival", "exit_check", "gauge_change", "entry_check"]
+
+
+class Operation(Model):
+    """A railway operation a train stops for at a node, with its own servers and queue;
+    its hours (waiting for it included) are charged to the activity of its kind."""
+
+    kind: OperationKind
+    """``interchange`` (acceptance by the receiving railway), ``technical_inspection``,
+    ``locomotive_change`` (or crew change) or ``marshalling`` (shunting, splitting)."""
+    servers: Servers
+    """Trains handled at the same time: tracks, crews or locomotives (1 to 1,000)."""
+    service_time: Distribution
+    """Time to handle one train (paper documents, no advance data)."""
+    digital_service_time: Distribution | None = None
+    """Time for a train with electronic pre-arrival data (pre-planned acceptance, data
+    exchanged between railways); ``service_time`` when omitted."""
+    trains_per_day: PerDay | None = None
+    """Ceiling on trains handled per day, as a minimum headway between starts."""
+    opening_hours: OpeningHours | None = None
+    """When handling may start; always open when omitted."""
+    after: BorderStep | None = None
+    """At a border: the step it follows (``arrival``: before the exit check); after the
+    last check when omitted. Elsewhere operations run in the order listed."""
+    country: Country | None = None
+    """Where its hours are charged, if not the node's country (an interchange on the
+    other side of a border)."""
+
+
+def _one_operation_per_kind(operations: list[Operation]) -> list[Operation]:
+    kinds = [op.kind for op in operations]
+    for kind in kinds:
+        if kinds.count(kind) > 1:
+            raise ValueError(f"operation {kind!r} is listed twice; a node has at most one "
+                             "operation of each kind (give it more servers instead)")
+    return operations
+
+
+Operations = Annotated[list[Operation], AfterValidator(_one_operation_per_kind)]
+"""A node's operations, at most one of each kind."""
+
+
 class Terminal(Model):
     """An origin or destination hub: trains are loaded or unloaded here."""
 
@@ -140,6 +203,24 @@ class Terminal(Model):
     """When handling may start; always open when omitted."""
     handling_fee_usd_per_teu: Usd = 0.0
     """Terminal handling charge (0 to 10 million USD)."""
+    operations: Operations = []
+    """Railway operations after loading (origin) or before unloading (destination)."""
+    country: Country | None = None
+    """Country where the terminal's hours are charged (ISO code)."""
+    description: str = ""
+    """Free text for reports."""
+
+
+class Station(Model):
+    """An operational stop on a line where no border is: locomotive and crew changes,
+    technical inspection, a junction or marshalling yard."""
+
+    operations: Annotated[Operations, Field(min_length=1)]
+    """What trains stop for here, in order."""
+    handling_fee_usd_per_teu: Usd = 0.0
+    """Station charges (0 to 10 million USD)."""
+    country: Country | None = None
+    """Country where the station's hours are charged (ISO code)."""
     description: str = ""
     """Free text for reports."""
 
@@ -169,6 +250,14 @@ class Border(Model):
     """Transshipment and station charges (0 to 10 million USD)."""
     customs_fee_usd_per_teu: Usd = 0.0
     """Customs and broker fees (0 to 10 million USD)."""
+    operations: Operations = []
+    """Railway operations at the crossing (interchange between railways, technical
+    inspection, locomotive change), each placed after a step with ``after``."""
+    country: Country | None = None
+    """Country where the crossing's hours are charged (the entry side, ISO code); the
+    exit check's go to ``exit_country``."""
+    exit_country: Country | None = None
+    """Country of the exit check (the side the train leaves); ``country`` when omitted."""
     description: str = ""
     """Free text for reports."""
 
@@ -206,6 +295,8 @@ class Port(Model):
     """Port handling charge per TEU (0 to 10 million USD)."""
     customs_fee_usd_per_teu: Usd = 0.0
     """Customs and broker fees (0 to 10 million USD)."""
+    country: Country | None = None
+    """Country where the port's hours are charged (ISO code)."""
     description: str = ""
     """Free text for reports."""
 
@@ -234,6 +325,9 @@ class RailLeg(LegBase):
     """A rail line between two nodes."""
 
     mode: Literal["rail"]
+    country: Country | None = None
+    """Country where the leg's hours are charged (ISO code); a line across a border is
+    two legs with a node (a border or station) where they meet."""
     speed_kmh: KmPerHour | None = None
     """Average running speed (at most 1,000 km/h); running time = distance / speed
     (+ delay)."""
@@ -409,12 +503,17 @@ class Flow(Model):
     arrivals: Literal["poisson", "scheduled"] = "poisson"
     """Poisson releases, or evenly spaced releases at the current rate."""
     background: bool = False
+    """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
     report: bool | None = None
     """Whether the flow's consignments are reported (``shipments.csv``, ``routes.csv``,
     ``corridors.csv``); by default China-Europe flows are and background flows are not.
     A reported flow on routes outside the two corridors (China-Central Asia trains at
     Altynkol, say) reports as corridor ``other``, never as Middle Corridor cargo."""
-    """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
+    priority: Annotated[Whole, Field(ge=0, le=1_000)] = 0
+    """Priority class at every shared queue (lanes, tracks, berths, operations): a
+    waiting train of a higher class is served before any of a lower one; within a class,
+    first come first served; a service under way is never interrupted. China-Europe
+    trains with fixed slots go before Central Asia wagonload (0 to 1,000)."""
 
     @model_validator(mode="after")
     def _volume(self) -> Flow:

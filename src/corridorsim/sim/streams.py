@@ -21,8 +21,6 @@ import numpy as np
 # streams when it is built, also those it may never draw from).
 TERMINAL_HANDLING = "{node}.handling"
 """Loading or unloading time of a train at a terminal."""
-CUSTOMS_REGIME = "{check}.regime"
-"""Paper or digital documents, per train at a customs check."""
 CUSTOMS_INSPECTION = "{check}.inspection"
 """Whether a train is selected for physical inspection."""
 CUSTOMS_DOCUMENT_CHECK = "{check}.{regime}.document_check"
@@ -49,11 +47,18 @@ FLOW_SIZE = "flow.{flow}.size"
 """Sizes of a flow's consignments."""
 FLOW_ROUTE = "flow.{flow}.route"
 """Route of each of a flow's consignments."""
+FLOW_ELECTRONIC_DATA = "flow.{flow}.electronic_data"
+"""Per consignment, a uniform draw: its trains carry electronic pre-arrival data at every
+node whose digitization share exceeds it (so a train digital at one check is digital at
+every check at least as digitized)."""
+OPERATION_TIME = "{node}.{operation}.{regime}"
+"""Time of a railway operation (interchange, locomotive change...) at a node, per regime."""
 
-STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_REGIME, CUSTOMS_INSPECTION,
-                   CUSTOMS_DOCUMENT_CHECK, CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE,
-                   PORT_TRAIN_HANDLING, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING,
-                   CLOSURE_STARTS, CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE)
+STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_INSPECTION, CUSTOMS_DOCUMENT_CHECK,
+                   CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE, PORT_TRAIN_HANDLING,
+                   OPERATION_TIME, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING, CLOSURE_STARTS,
+                   CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE,
+                   FLOW_ELECTRONIC_DATA)
 """Every pattern above, in one place."""
 
 

@@ -20,11 +20,14 @@ class RailLine:
     """One directed rail leg. Trains enter no closer than ``24 / trains_per_day`` hours apart."""
 
     __slots__ = ("env", "name", "closure", "headway", "next_entry", "running", "delay",
-                 "fixed_running", "instant")
+                 "fixed_running", "instant", "running_slot", "closure_slot")
 
     def __init__(self, env: simpy.Environment, name: str, config: RailLeg,
-                 streams: RandomStreams, closure: ClosureState):
+                 streams: RandomStreams, closure: ClosureState, place: int = 0):
         self.env = env
+        self.running_slot = place + RAIL_RUNNING
+        """The clock slot of hours on this leg (its country's offset + rail running)."""
+        self.closure_slot = place + int(Activity.CLOSURE_HOLD)
         self.name = name
         self.closure = closure
         self.headway = 24.0 / config.trains_per_day if config.trains_per_day else None
@@ -50,14 +53,15 @@ class RailLine:
         env = self.env
         if self.instant and not self.closure.closed:
             now = env.now
+            slot = self.running_slot
             for part in train.parts:
-                part.hours[RAIL_RUNNING] += now - part.mark
+                part.hours[slot] += now - part.mark
                 part.mark = now
             then(train)
             return
         if self.closure.closed:
             def reopened() -> None:
-                charge(train.parts, Activity.CLOSURE_HOLD, env.now)
+                charge(train.parts, self.closure_slot, env.now)
                 self.traverse(train, then)
 
             self.closure.when_open(reopened)
@@ -76,5 +80,5 @@ class RailLine:
         self._arrived(train, then)
 
     def _arrived(self, train: Train, then: Continuation) -> None:
-        charge(train.parts, Activity.RAIL_RUNNING, self.env.now)
+        charge(train.parts, self.running_slot, self.env.now)
         then(train)

@@ -15,10 +15,10 @@ from typing import Any
 
 import simpy
 
-from corridorsim.consignment import ConsignmentPart, charge
+from corridorsim.consignment import ConsignmentPart, VisitLog, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.port import PortFacility
-from corridorsim.records import Activity, ObservationWindow, SailingRecord
+from corridorsim.records import AT_SEA, Activity, ObservationWindow, Places, SailingRecord
 from corridorsim.scenario.sections import VesselService
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.streams import VESSEL_SAILING, RandomStreams
@@ -63,8 +63,14 @@ class VesselServiceOperator:
 
     def __init__(self, env: simpy.Environment, name: str, config: VesselService,
                  ports: dict[str, PortFacility], leg_closures: dict[str, ClosureState],
-                 streams: RandomStreams, window: ObservationWindow | None = None):
+                 streams: RandomStreams, window: ObservationWindow | None = None,
+                 places: Places | None = None):
         self.env = env
+        self.sailing_slot = (places.offset(AT_SEA) if places is not None and places.names
+                             else 0) + int(Activity.SAILING)
+        """The clock slot of hours at sea."""
+        self.visits: VisitLog | None = None
+        """Traces node visits (segments, stops), or None: set by the model."""
         self.name = name
         self.config = config
         self.ports = ports
@@ -91,18 +97,21 @@ class VesselServiceOperator:
         """One vessel's life: berth, unload, wait for cargo, load, wait out closures, sail."""
         env = self.env
         capacity = self.config.capacity_teu
+        sailing_slot = self.sailing_slot
         here, there = self.config.ports[start], self.config.ports[1 - start]
         onboard: list[ConsignmentPart] = []
         while True:
             port = self.ports[here]
             arrived = env.now
+            if onboard and self.visits is not None:
+                self.visits.arrive(onboard, here, arrived)
             waited = yield from port.berths.acquire(onboard)
             berthed = env.now
             landed_teu = 0
             if onboard:
                 landed_teu = teu = sum(p.teu for p in onboard)
                 yield env.timeout(teu / port.rate)
-                charge(onboard, Activity.PORT_DWELL, env.now)
+                charge(onboard, port.dwell, env.now)
                 port.land(onboard)
                 onboard = []
             unloaded = env.now
@@ -112,17 +121,17 @@ class VesselServiceOperator:
             onboard = queue.take(capacity)
             loaded_teu = 0
             if onboard:
-                charge(onboard, Activity.VESSEL_WAIT, env.now)
+                charge(onboard, port.vessel_wait, env.now)
                 loaded_teu = teu = sum(p.teu for p in onboard)
                 port.loaded_onto_vessel(teu)
                 yield env.timeout(teu / port.rate)
-                charge(onboard, Activity.PORT_DWELL, env.now)
+                charge(onboard, port.dwell, env.now)
             loaded = env.now
             leg_closure = self.leg_closures.get(here)
             while port.closure.closed or (leg_closure is not None and leg_closure.closed):
                 yield (port.closure.reopened if port.closure.closed
                        else leg_closure.reopened)  # type: ignore[union-attr]
-                charge(onboard, Activity.CLOSURE_HOLD, env.now)
+                charge(onboard, port.closure_hold, env.now)
             port.berths.release()
             port.count_vessel_call(arrived, waited, landed_teu, loaded_teu)
             if self.window.start <= env.now < self.window.end:
@@ -133,8 +142,10 @@ class VesselServiceOperator:
                 d[3] += (unloaded - berthed) + (loaded - cargo_ready)
                 d[4] += cargo_ready - unloaded
                 d[5] += env.now - loaded
+            if onboard and self.visits is not None:
+                self.visits.depart(onboard, env.now)
             yield env.timeout(self.sailing())
-            charge(onboard, Activity.SAILING, env.now)
+            charge(onboard, sailing_slot, env.now)
             here, there = there, here
 
     def records(self, replication: int) -> tuple[SailingRecord, ...]:
