@@ -17,7 +17,8 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from corridorsim.corridors import CORRIDORS
-from corridorsim.errors import ScenarioError
+from corridorsim.countries import COUNTRY_NAMES
+from corridorsim.errors import RunError, ScenarioError
 from corridorsim.experiment.replications import RunResult
 from corridorsim.report.tables import ACTIVITY_COLUMNS, rounded
 from corridorsim.scenario.distributions import Model
@@ -39,23 +40,31 @@ class Metric(Model):
     ``cost_usd_per_teu``, ``co2_kg_per_teu``)."""
     route: str | None = None
     """Only consignments on this route..."""
+    routes: list[str] | None = None
+    """...or on any of these routes (one flow's routes through either border crossing)..."""
+    flow: str | None = None
+    """...or of this flow (any of its routes)..."""
     corridor: str | None = None
-    """...or on this corridor (``northern`` or ``middle``: all of its routes); all
-    China-Europe cargo when neither."""
+    """...or on this corridor (``northern``, ``middle`` or ``other``: all of its routes);
+    all reported cargo when none of these is given."""
     release_months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
     """Only consignments released in these calendar months."""
 
     @model_validator(mode="after")
     def _columns(self) -> Metric:
         allowed = {"transit_days", "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
-                   *ACTIVITY_COLUMNS}
-        unknown = [c for c in self.of if c not in allowed]
+                   "days_at_sea", *ACTIVITY_COLUMNS}
+        unknown = [c for c in self.of if c not in allowed and not (
+            c.startswith("days_in_") and c.removeprefix("days_in_") in COUNTRY_NAMES)]
         if unknown:
             raise ValueError(f"unknown column {unknown[0]!r}; expected transit_days, "
-                             "cost_usd_per_teu, freight_usd_per_teu, co2_kg_per_teu or a "
-                             "days_* column")
-        if self.route is not None and self.corridor is not None:
-            raise ValueError("give 'route' or 'corridor', not both")
+                             "cost_usd_per_teu, freight_usd_per_teu, co2_kg_per_teu, a "
+                             "days_* activity column or days_in_<country code>")
+        selectors = [k for k in ("route", "routes", "flow", "corridor")
+                     if getattr(self, k) is not None]
+        if len(selectors) > 1:
+            raise ValueError(f"give one of 'route', 'routes', 'flow' or 'corridor', not "
+                             f"{' and '.join(repr(k) for k in selectors)}")
         if self.corridor is not None and self.corridor not in CORRIDORS:
             raise ValueError(f"unknown corridor {self.corridor!r}; expected one of "
                              + ", ".join(repr(c) for c in CORRIDORS))
@@ -126,6 +135,8 @@ def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]
     for rep in range(n):
         rows = [r for r in rows_by_rep.get(rep, [])
                 if (metric.route is None or r["route"] == metric.route)
+                and (metric.routes is None or r["route"] in metric.routes)
+                and (metric.flow is None or r["flow"] == metric.flow)
                 and (metric.corridor is None or r["corridor"] == metric.corridor)
                 and (metric.release_months is None
                      or int(r["released_at"][5:7]) in metric.release_months)]
@@ -148,6 +159,14 @@ def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]
         rows_by_rep.setdefault(row["replication"], []).append(row)
     scenario = result.scenario
     years = (scenario.horizon - scenario.warmup_hours) / (365.0 * 24.0)
+    columns = set(result.shipments[0]) if result.shipments else set()
+    for target in targets.targets:
+        for metric in ([target.metric] if target.metric is not None else target.ratio or []):
+            missing = [c for c in metric.of if columns and c not in columns]
+            if missing:
+                raise RunError(f"target {target.id}: column {missing[0]!r} is not in this "
+                               "scenario's shipments.csv (a days_in_<country> column needs a "
+                               "node or leg in that country)")
     out = []
     for target in targets.targets:
         if target.metric is not None:

@@ -96,12 +96,15 @@ Stage = Callable[[Train, Continuation], None]
 class NodeStatistics:
     """Counters a node keeps for ``nodes.csv`` (post-warm-up only)."""
 
-    __slots__ = ("warmup", "until", "waiting", "wait_hours", "trains", "teu", "vessel_calls")
+    __slots__ = ("warmup", "until", "waiting", "wait_hours", "trains", "teu", "vessel_calls",
+                 "lines")
 
     def __init__(self, window: ObservationWindow):
         self.warmup = window.start
         self.until = window.end
         self.waiting = LevelMonitor(window.start)
+        self.lines: list[ServicePoint] = []
+        """The service points whose queues ``waiting`` counts."""
         self.wait_hours = 0.0
         self.trains = 0
         self.teu = 0.0
@@ -169,7 +172,7 @@ class ServicePoint:
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
                  "queue_activity", "closure_slot", "free", "queue", "next_start", "busy",
                  "busy_hours", "warmup", "until", "ended", "handing_over", "waiting",
-                 "started", "waited_hours", "service_hours", "held")
+                 "node_waiting", "started", "waited_hours", "service_hours", "held")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
@@ -196,8 +199,18 @@ class ServicePoint:
         self.busy_hours = 0.0
         self.warmup = stats.warmup
         self.until = stats.until
-        self.waiting = LevelMonitor(stats.warmup)
+        # This stage's queue, and the node's (all its stages'): one monitor while the
+        # node has this one stage, so that a change is counted once, not twice.
+        self.waiting = stats.waiting
         """Trains (and vessels) waiting here: this stage's queue."""
+        self.node_waiting: LevelMonitor | None = None
+        """The node's queue monitor when the node has other stages, else None."""
+        if stats.lines:
+            if len(stats.lines) == 1:
+                first = stats.lines[0]
+                first.waiting, first.node_waiting = LevelMonitor(stats.warmup), stats.waiting
+            self.waiting, self.node_waiting = LevelMonitor(stats.warmup), stats.waiting
+        stats.lines.append(self)
         self.started = 0
         """Services started in the observation window..."""
         self.waited_hours = 0.0
@@ -233,16 +246,18 @@ class ServicePoint:
             else:
                 self._start(train, steps, now, then)
             return
-        self.stats.waiting.change(now, 1)
         self.waiting.change(now, 1)
+        if self.node_waiting is not None:
+            self.node_waiting.change(now, 1)
         self.wait_in_line(train, lambda: self._granted(train, steps, now, then))
 
     def _granted(self, train: Train, steps: Sequence[Step], arrived: float,
                  then: Continuation) -> None:
         """A server handed over by the previous user: the wait in the queue ends."""
         now = self.env.now
-        self.stats.waiting.change(now, -1)
         self.waiting.change(now, -1)
+        if self.node_waiting is not None:
+            self.node_waiting.change(now, -1)
         activity = self.queue_activity
         for part in train.parts:
             part.hours[activity] += now - part.mark
@@ -394,13 +409,15 @@ class ServicePoint:
         if self.free > 0 and not self.queue:
             self.free -= 1
         else:
-            self.stats.waiting.change(arrived, 1)
             self.waiting.change(arrived, 1)
+            if self.node_waiting is not None:
+                self.node_waiting.change(arrived, 1)
             ticket = env.event()
             self.queue.append(ticket.succeed)
             yield ticket
-            self.stats.waiting.change(env.now, -1)
             self.waiting.change(env.now, -1)
+            if self.node_waiting is not None:
+                self.node_waiting.change(env.now, -1)
             charge(parts, self.queue_activity, env.now)
         while (hold := self.hold()) is not None:
             event, activity = hold

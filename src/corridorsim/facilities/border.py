@@ -170,9 +170,12 @@ class BorderFacility(NodeFacility):
         if config.gauge_change is not None:
             gc = config.gauge_change
             headway = 24.0 / gc.trains_per_day if gc.trains_per_day else None
+            place = (setting.places.offset(gc.country) if gc.country is not None
+                     else self.place)
+            self.gauge_slot = place + int(Activity.GAUGE_CHANGE)
             self.gauge = setting.service_point(
                 f"{name}.gauge_change", gc.tracks, self.stats, self.closure,
-                headway=headway, opening=config.opening_hours, place=self.place)
+                headway=headway, opening=config.opening_hours, place=place)
             self.gauge_time = make_sampler(
                 gc.service_time, setting.streams.get(GAUGE_CHANGE.format(node=name)))
         digitization = (config.customs.digitization if config.customs is not None

@@ -60,7 +60,9 @@ def route_places(scenario: Scenario, route: str) -> tuple[str, ...]:
             config = section.get(node)
             if config is None:
                 continue
+            gauge = getattr(config, "gauge_change", None)
             found.update(c for c in (config.country, getattr(config, "exit_country", None),
+                                     gauge.country if gauge is not None else None,
                                      *(op.country for op in getattr(config, "operations", ())))
                          if c is not None)
     pairs = scenario.legs_by_pair

@@ -184,7 +184,9 @@ class Scenario(Model):
         found: set[str] = set()
         for section in NODE_SECTIONS:
             for node in getattr(self, section).values():
+                gauge = getattr(node, "gauge_change", None)
                 found.update(c for c in (node.country, getattr(node, "exit_country", None),
+                                         gauge.country if gauge is not None else None,
                                          *(op.country for op in getattr(node, "operations",
                                                                         ())))
                              if c is not None)

@@ -235,6 +235,9 @@ class GaugeChange(Model):
     trains_per_day: PerDay | None = None
     """Ceiling on trains exchanged per day, enforced as a minimum headway between starts
     (0.001 to 1,440: one a minute)."""
+    country: Country | None = None
+    """Where its hours are charged, if not the border's ``country`` (a gauge change on the
+    side the train leaves)."""
 
 
 class Border(Model):
