@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import corridorsim as cs
-from corridorsim.report.tables import ACTIVITY_COLUMNS
+from corridorsim.report.tables import ACTIVITY_COLUMNS, place_column
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -61,16 +61,39 @@ def scenario_table(name: str, workers: int) -> str:
                      f"| {value(scope, row, 'mean_cost_usd_per_teu', 0)} "
                      f"| {value(scope, row, 'mean_co2_kg_per_teu', 0)} "
                      f"| {value(scope, row, 'backlog_consignments', 1)} |")
-    days = []
-    for column in ACTIVITY_COLUMNS:
-        entry = kpis.get(("corridor", "middle", f"mean_{column}"))
-        if entry is not None and entry["mean"]:
-            days.append((entry["mean"], column.removeprefix("days_").replace("_", " ")))
-    days.sort(reverse=True)
-    total = sum(d for d, _ in days)
-    top = ", ".join(f"{label} {d:.1f} d" for d, label in days[:5])
-    lines += ["", f"Where the Middle Corridor's days go (mean {total:.1f} d): {top}."]
+    lines += ["", *where_the_days_go(scenario, kpis)]
     return "\n".join(lines)
+
+
+def where_the_days_go(scenario: cs.Scenario, kpis: dict[tuple[str, str, str], dict]
+                      ) -> list[str]:
+    """Mean days of each China-Europe corridor by country and by activity (summary.csv,
+    scope corridor): two Markdown tables."""
+    corridors = ["northern", "middle"]
+
+    def mean(corridor: str, kpi: str) -> float:
+        entry = kpis.get(("corridor", corridor, kpi))
+        return entry["mean"] if entry is not None and entry["mean"] is not None else 0.0
+
+    places = [p for p in scenario.places
+              if any(mean(c, f"mean_{place_column(p)}") >= 0.05 for c in corridors)]
+    activities = [c for c in ACTIVITY_COLUMNS
+                  if any(mean(k, f"mean_{c}") >= 0.05 for k in corridors)]
+    lines = ["Where the days go, by country (mean days per delivered consignment):", "",
+             "| corridor | transit | " + " | ".join(places) + " |",
+             "|---|---:|" + "---:|" * len(places)]
+    for corridor in corridors:
+        lines.append(f"| {corridor} | {mean(corridor, 'mean_transit_days'):.1f} | "
+                     + " | ".join(f"{mean(corridor, f'mean_{place_column(p)}'):.1f}"
+                                  for p in places) + " |")
+    labels = [c.removeprefix("days_").replace("_", " ") for c in activities]
+    lines += ["", "and by activity:", "",
+              "| corridor | " + " | ".join(labels) + " |",
+              "|---|" + "---:|" * len(labels)]
+    for corridor in corridors:
+        lines.append(f"| {corridor} | " + " | ".join(
+            f"{mean(corridor, f'mean_{c}'):.1f}" for c in activities) + " |")
+    return lines
 
 
 def render(workers: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import shutil
 import statistics
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import corridorsim as cs
 from corridorsim.cli import main
 from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
 from corridorsim.report.scenario_comparison import SCENARIO_COMPARISON_COLUMNS
@@ -22,6 +24,9 @@ from corridorsim.report.tables import (
     ROUTE_COLUMNS,
     SERVICE_COLUMNS,
     SHIPMENT_COLUMNS,
+    corridor_columns,
+    route_columns,
+    shipment_columns,
 )
 
 from ..conftest import BASELINE, MINI
@@ -55,9 +60,14 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
         "comparison.csv", "corridors.csv", "countries.csv", "manifest.json", "nodes.csv",
         "routes.csv", "scenario.yaml", "segments.csv", "services.csv", "shipments.csv",
         "summary.csv"]
-    for name, columns in (("shipments.csv", SHIPMENT_COLUMNS), ("routes.csv", ROUTE_COLUMNS),
-                          ("corridors.csv", CORRIDOR_COLUMNS),
+    places = cs.load_scenario(BASELINE).places
+    assert "KZ" in places and places[-1] == "sea"
+    for name, columns in (("shipments.csv", shipment_columns(places)),
+                          ("routes.csv", route_columns(places)),
+                          ("corridors.csv", corridor_columns(places)),
                           ("services.csv", SERVICE_COLUMNS),
+                          ("countries.csv", COUNTRY_COLUMNS),
+                          ("segments.csv", SEGMENT_COLUMNS),
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
         header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]
@@ -85,9 +95,15 @@ def test_reference_scenario_is_plausible(baseline_run):
                                           if r["corridor"] == corridor)
               for corridor in ("northern", "middle")}
     assert 10 < median["northern"] < median["middle"] < 60
-    routes = {r["route"] for r in rows}
-    assert routes == {"northern_duisburg", "northern_malaszewicze", "middle_poti_constanta",
-                      "middle_btk"}
+    routes = {r["route"] for r in rows if r["corridor"] != "other"}
+    assert routes == {f"{route}{crossing}"
+                      for route, crossing in itertools.product(
+                          ("northern_duisburg", "northern_malaszewicze"), ("", "_khorgos"))} | {
+        f"{route}{crossing}" for route, crossing in itertools.product(
+            ("middle_poti_constanta", "middle_btk"), ("", "_dostyk"))}
+    # China-Turkey and China-Central Asia trains are reported, as corridor 'other'.
+    assert {r["flow"] for r in rows if r["corridor"] == "other"} == {"cn_turkey",
+                                                                      "cn_central_asia"}
     # The Middle Corridor's time includes the Caspian and Black Sea legs.
     middle = [r for r in rows if r["corridor"] == "middle"]
     assert statistics.fmean(float(r["days_sailing"]) for r in middle) > 1.0
