@@ -6,6 +6,7 @@ for the same scenario, seed and version wherever they are produced.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -46,7 +47,8 @@ ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
                  "std_transit_days", "median_transit_days", "p90_transit_days",
                  "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
                  "mean_co2_kg_per_teu", *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
-                 "backlog_consignments", "backlog_teu")
+                 "backlog_consignments", "backlog_teu", "median_at_least", "p90_at_least",
+                 "p95_at_least")
 
 
 CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released",
@@ -54,7 +56,8 @@ CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released",
                     "std_transit_days", "median_transit_days", "p90_transit_days",
                     "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
                     "mean_co2_kg_per_teu", *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
-                    "backlog_consignments")
+                    "backlog_consignments", "median_at_least", "p90_at_least",
+                    "p95_at_least")
 """Columns of ``corridors.csv``: each corridor's routes pooled, per replication."""
 
 
@@ -264,9 +267,8 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
     kpis.update({
         "mean_transit_days": rounded(days.mean()),
         "std_transit_days": rounded(days.std(ddof=1)) if len(done) > 1 else None,
-        "median_transit_days": rounded(np.percentile(days, 50)),
-        "p90_transit_days": rounded(np.percentile(days, 90)),
-        "p95_transit_days": rounded(np.percentile(days, 95)),
+        **censored_percentiles(days, (end - table.released_hours[rows[~table.delivered[rows]]])
+                               / 24.0),
         "share_within_promise": _share_within_promise(table, rows, promise, end),
         "mean_cost_usd_per_teu": rounded(np.mean(table.cost[done]), 2),
         "mean_co2_kg_per_teu": rounded(np.mean(table.co2[done]), 2),
@@ -277,6 +279,27 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
         for place, values in zip(table.places, table.place_days, strict=True):
             kpis[f"mean_{place_column(place)}"] = rounded(np.mean(values[done]))
     return kpis
+
+
+PERCENTILES = ((50, "median"), (90, "p90"), (95, "p95"))
+"""The transit-time percentiles reported, and their column prefixes."""
+
+
+def censored_percentiles(days: np.ndarray, censored: np.ndarray) -> dict[str, Any]:
+    """Percentiles of the transit days of every consignment released, delivered
+    (``days``) or still travelling at the end, each of these counted at its lower bound,
+    the days it has travelled so far (``censored``). A percentile whose order statistics
+    (the two values it interpolates between) may hold such a bound is itself only a
+    lower bound: ``<kpi>_at_least`` says so. With nothing still travelling these are the
+    percentiles of the delivered."""
+    values = np.concatenate([days, censored]) if len(censored) else days
+    ordered = np.sort(values)
+    out: dict[str, Any] = {}
+    for q, name in PERCENTILES:
+        out[f"{name}_transit_days"] = rounded(np.percentile(values, q))
+        above = ordered[math.ceil(q / 100.0 * (len(ordered) - 1))]
+        out[f"{name}_at_least"] = "yes" if len(censored) and (censored <= above).any() else "no"
+    return out
 
 
 def _group_rows(replication: int, table: ShipmentColumns, per_route: dict[str, list[int]],
