@@ -59,7 +59,6 @@ import functools
 import statistics
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +80,7 @@ from tests.theory.test_queueing_theory import (
     erlang_c,
     mmc_wait,
     queue_stations,
-    workers,
+    run_jobs,
 )
 
 SCENARIO = SCENARIOS / "mmc-priority.yaml"
@@ -339,12 +338,7 @@ def run_priority_scenario(path: Path, overrides: dict[str, Any] | None = None) -
     jobs = [(scenario, scenario.seed + r, station.station.node)
             for r in range(scenario.replications)]
     started = time.perf_counter()
-    n = workers(len(jobs))
-    if n == 1:
-        reps = [run_one(job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=n) as pool:
-            reps = list(pool.map(run_one, jobs))
+    reps = run_jobs(run_one, jobs)
     return PriorityRun(scenario, station, reps, time.perf_counter() - started)
 
 

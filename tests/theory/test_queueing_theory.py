@@ -46,6 +46,7 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,13 +264,17 @@ def theory_run(name: str) -> TheoryRun:
     stations = queue_stations(scenario)
     jobs = [(scenario, scenario.seed + r) for r in range(scenario.replications)]
     started = time.perf_counter()
+    reps = run_jobs(run_one, jobs)
+    return TheoryRun(scenario, stations, reps, time.perf_counter() - started)
+
+
+def run_jobs(run: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
+    """``run`` of each job, one process per job on the free cores (in order)."""
     n = workers(len(jobs))
     if n == 1:
-        reps = [run_one(job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=n) as pool:
-            reps = list(pool.map(run_one, jobs))
-    return TheoryRun(scenario, stations, reps, time.perf_counter() - started)
+        return [run(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, jobs))
 
 
 def mean_and_standard_error(values: list[float]) -> tuple[float, float]:

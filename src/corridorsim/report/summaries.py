@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from corridorsim.report.places import COUNTRY_KPIS, SEGMENT_KPIS
@@ -77,36 +77,27 @@ def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     for name, rows in _grouped(nodes, "node").items():
         for kpi in NODE_KPIS:
             out.append(_estimate_row("node", name, kpi, estimate(_by_replication(rows, kpi, n))))
-    directions: dict[str, list[dict[str, Any]]] = {}
-    for row in tables.get("services", ()):
-        directions.setdefault(f"{row['service']}:{row['from_port']}->{row['to_port']}",
-                              []).append(row)
-    for name, rows in directions.items():
-        for kpi in SERVICE_KPIS:
-            out.append(_estimate_row("service", name, kpi,
-                                     estimate(_by_replication(rows, kpi, n))))
-    countries: dict[str, list[dict[str, Any]]] = {}
-    for row in tables.get("countries", ()):
-        countries.setdefault(f"{row['name']}:{row['country']}", []).append(row)
-    for name, rows in countries.items():
-        for kpi in COUNTRY_KPIS:
-            out.append(_estimate_row("country", name, kpi,
-                                     estimate(_by_replication(rows, kpi, n))))
-    stages: dict[str, list[dict[str, Any]]] = {}
-    for row in tables["nodes"]:
-        if row.get("stage"):
-            stages.setdefault(f"{row['node']}.{row['stage']}", []).append(row)
-    for name, rows in stages.items():
-        for kpi in STAGE_KPIS:
-            out.append(_estimate_row("stage", name, kpi, estimate(_by_replication(rows, kpi, n))))
-    segments: dict[str, list[dict[str, Any]]] = {}
-    for row in tables.get("segments", ()):
-        segments.setdefault(f"{row['route']}:{row['segment']}", []).append(row)
-    for name, rows in segments.items():
-        for kpi in SEGMENT_KPIS:
-            out.append(_estimate_row("segment", name, kpi,
-                                     estimate(_by_replication(rows, kpi, n))))
+    out += _scope_estimates(
+        "service", tables.get("services", ()), SERVICE_KPIS, n,
+        lambda row: f"{row['service']}:{row['from_port']}->{row['to_port']}")
+    out += _scope_estimates("country", tables.get("countries", ()), COUNTRY_KPIS, n,
+                            lambda row: f"{row['name']}:{row['country']}")
+    out += _scope_estimates("stage", [r for r in tables["nodes"] if r.get("stage")],
+                            STAGE_KPIS, n, lambda row: f"{row['node']}.{row['stage']}")
+    out += _scope_estimates("segment", tables.get("segments", ()), SEGMENT_KPIS, n,
+                            lambda row: f"{row['route']}:{row['segment']}")
     return out
+
+
+def _scope_estimates(scope: str, rows: Iterable[dict[str, Any]], kpis: Iterable[str], n: int,
+                     name_of: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
+    """Summary rows of one scope: its rows grouped by ``name_of`` (in first-seen order),
+    each KPI's estimate across the ``n`` replications."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(name_of(row), []).append(row)
+    return [_estimate_row(scope, name, kpi, estimate(_by_replication(members, kpi, n)))
+            for name, members in groups.items() for kpi in kpis]
 
 
 def place_kpis(routes: list[dict[str, Any]]) -> tuple[str, ...]:
