@@ -11,9 +11,11 @@ trains and vessel calls, not with containers.
 from __future__ import annotations
 
 import gc
+import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import simpy
 
@@ -29,6 +31,7 @@ from corridorsim.journeys import TrainJourneys
 from corridorsim.network import route_economics
 from corridorsim.records import (
     N_ACTIVITIES,
+    DailyLevels,
     ObservationWindow,
     Places,
     ReplicationOutcome,
@@ -83,6 +86,10 @@ class CorridorModel:
                           for name, nodes in scenario.routes.items()}
         self.consignments: list[Consignment] = []
         self.released_teu = 0
+        self.daily = DailyLevels([(name, node.kind, stage, quantity, monitor)
+                                  for name, node in self.nodes.items()
+                                  for stage, quantity, monitor in node.levels()])
+        self.env.process(self._close_days())
         self._start_closures()
         for service in self.services.values():
             service.start()
@@ -168,6 +175,14 @@ class CorridorModel:
 
     # --- running -------------------------------------------------------------------------
 
+    def _close_days(self) -> Generator[simpy.Event, Any, None]:
+        """Each midnight before the end: the day's queue and yard levels (the last,
+        perhaps short, day is closed when the run ends)."""
+        env = self.env
+        for day in range(1, math.ceil(self.end / 24.0)):
+            yield env.timeout(24.0 * day - env.now)
+            self.daily.close_day(env.now)
+
     def run(self) -> ReplicationOutcome:
         """Run to the horizon, then through the drain period, and return the records.
 
@@ -183,12 +198,15 @@ class CorridorModel:
                          for r in service.records(self.replication))
         if self.end > self.horizon:
             self.env.run(until=self.end)
+        while self.daily.closed < math.ceil(self.end / 24.0):
+            self.daily.close_day(min(24.0 * (self.daily.closed + 1), self.end))
         return ReplicationOutcome(
             replication=self.replication, shipments=tuple(self._shipment_records()),
             nodes=nodes, backlog=self._backlog(), released_teu=self.released_teu,
             delivered_teu=self.journeys.delivered_teu,
             in_system_teu=sum(c.teu_outstanding for c in self.consignments),
-            streams=self.streams.names, sailings=sailings, stages=stages)
+            streams=self.streams.names, sailings=sailings, stages=stages,
+            daily=self.daily.records())
 
     def _shipment_records(self) -> Iterator[ShipmentRecord]:
         """China-Europe consignments released between the warm-up and the horizon."""

@@ -237,6 +237,8 @@ class ReplicationOutcome:
     """Per vessel service and direction: sailings, TEU carried, berth hours."""
     stages: tuple[StageRecord, ...] = ()
     """Per node, each service stage."""
+    daily: tuple[DailyLevelRecord, ...] = ()
+    """Per node and stage: queue (and yard) levels day by day (``timeseries.csv``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +255,7 @@ class LevelMonitor:
     Only time after ``start`` (the warm-up) counts; the area is updated on every change.
     """
 
-    __slots__ = ("start", "level", "last", "area", "maximum")
+    __slots__ = ("start", "level", "last", "area", "maximum", "run_area", "day_peak")
 
     def __init__(self, start: float = 0.0):
         self.start = start
@@ -261,6 +263,10 @@ class LevelMonitor:
         self.last = 0.0
         self.area = 0.0
         self.maximum = 0.0
+        self.run_area = 0.0
+        """Area from time 0, warm-up included (the daily series, ``DailyLevels``)."""
+        self.day_peak = 0.0
+        """Largest level since the last day closed."""
 
     def change(self, now: float, delta: float) -> None:
         """The level changes by ``delta`` at ``now`` (the area up to ``now`` is added first)."""
@@ -268,10 +274,20 @@ class LevelMonitor:
             if self.last <= self.start and self.level > self.maximum:
                 self.maximum = self.level  # the level carried in at the end of warm-up
             self.area += self.level * (now - (self.last if self.last > self.start else self.start))
+        self.run_area += self.level * (now - self.last)
         self.last = now
         self.level += delta
         if now >= self.start and self.level > self.maximum:
             self.maximum = self.level
+        if self.level > self.day_peak:
+            self.day_peak = self.level
+
+    def close_day(self, now: float) -> tuple[float, float]:
+        """The area from time 0 to ``now`` and the largest level since the last call; the
+        next day's peak starts from the level carried into it."""
+        peak = self.day_peak
+        self.day_peak = self.level
+        return self.run_area + self.level * (now - self.last), peak
 
     def mean(self, end: float) -> float:
         """Time average from ``start`` to ``end``."""
@@ -285,3 +301,61 @@ class LevelMonitor:
     def peak(self) -> float:
         """Largest level seen after ``start`` (including the level carried in at ``start``)."""
         return max(self.maximum, self.level) if self.last <= self.start else self.maximum
+
+
+@dataclass(frozen=True, slots=True)
+class DailyLevelRecord:
+    """One level (a queue or a yard) of one node or stage in one replication, day by day
+    from time 0 to the end of the run: each day's time-average and largest level."""
+
+    node: str
+    kind: str
+    stage: str | None
+    """None for the node's own queue (all its stages) or its yard."""
+    quantity: str
+    """``queue`` (trains and vessels waiting) or ``yard_teu``."""
+    means: tuple[float, ...]
+    peaks: tuple[float, ...]
+
+
+class DailyLevels:
+    """Closes every watched level's day at each midnight, for ``timeseries.csv``.
+
+    One call per day for all levels, so the cost does not grow with events; the last
+    day may be short (the run ends within it) and is averaged over its own length. A
+    monitor watched twice (a node's only stage shares the node's queue) is read once.
+    """
+
+    __slots__ = ("watched", "monitors", "of", "closed", "areas", "means", "peaks")
+
+    def __init__(self, watched: list[tuple[str, str, str | None, str, LevelMonitor]]):
+        self.watched = watched
+        self.monitors: list[LevelMonitor] = []
+        index: dict[int, int] = {}
+        for *_, monitor in watched:
+            index.setdefault(id(monitor), len(self.monitors))
+            if len(index) > len(self.monitors):
+                self.monitors.append(monitor)
+        self.of = [index[id(monitor)] for *_, monitor in watched]
+        """The distinct monitor each watched level reads."""
+        self.closed = 0
+        self.areas = [0.0] * len(self.monitors)
+        self.means: list[list[float]] = [[] for _ in self.monitors]
+        self.peaks: list[list[float]] = [[] for _ in self.monitors]
+
+    def close_day(self, now: float) -> None:
+        """Day ``closed`` ends at ``now``: its mean and peak of every level."""
+        length = now - 24.0 * self.closed
+        for i, monitor in enumerate(self.monitors):
+            area, peak = monitor.close_day(now)
+            self.means[i].append((area - self.areas[i]) / length if length > 0 else 0.0)
+            self.peaks[i].append(peak)
+            self.areas[i] = area
+        self.closed += 1
+
+    def records(self) -> tuple[DailyLevelRecord, ...]:
+        """The series, in the order watched."""
+        return tuple(DailyLevelRecord(node, kind, stage, quantity, tuple(self.means[i]),
+                                      tuple(self.peaks[i]))
+                     for (node, kind, stage, quantity, _), i
+                     in zip(self.watched, self.of, strict=True))

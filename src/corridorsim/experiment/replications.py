@@ -25,6 +25,7 @@ from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.scenario_comparison import check_pairable, compare_tables
 from corridorsim.report.summaries import add_summaries
 from corridorsim.report.tables import Tables, merge_tables, replication_tables
+from corridorsim.report.timeseries import DailyLevelSums
 from corridorsim.report.writer import (
     RESOLVED_SCENARIO,
     csv_rows,
@@ -33,6 +34,7 @@ from corridorsim.report.writer import (
     write_run,
 )
 from corridorsim.scenario.schema import Scenario
+from corridorsim.sim.calendar import Calendar
 from corridorsim.stats import estimate, mser5
 
 Mapper = Callable[..., Iterator[Any]]
@@ -176,11 +178,12 @@ STREAMED = ("shipments", "stops")
 
 def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
                       mapper: Mapper | None, sink: ShipmentSink | None = None,
-                      stops: bool = False
+                      stops: bool = False, daily: DailyLevelSums | None = None
                       ) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
     """Outcomes and table rows of the given replication indices, sorted by index. With a
     ``sink``, each replication's shipment rows go to it in index order as they arrive and
-    are not kept, so memory does not grow with the replication count."""
+    are not kept, so memory does not grow with the replication count; the day-by-day
+    levels are added to ``daily`` in index order likewise."""
     done: list[tuple[ReplicationOutcome, Tables]] = []
     waiting: dict[int, tuple[ReplicationOutcome, Tables]] = {}
     following = indices.start
@@ -192,6 +195,9 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
             if sink is not None:
                 sink({name: tables[name] for name in STREAMED})
                 tables = {**tables, **{name: [] for name in STREAMED}}
+            if daily is not None:
+                daily.add(tables["daily"])
+                tables = {**tables, "daily": []}
             done.append((outcome, tables))
             following += 1
     return tuple(done)
@@ -238,8 +244,9 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     if target_halfwidth is not None:
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
+    daily = DailyLevelSums()
     done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink,
-                             stops)
+                             stops, daily)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
         precision = relative_precision(
@@ -250,12 +257,15 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
             break
         more = min(max(workers, 2), max_replications - len(done))
         done += _run_replications(scenario, range(len(done), len(done) + more),
-                                  base_seed, workers, mapper, shipments_sink, stops)
+                                  base_seed, workers, mapper, shipments_sink, stops, daily)
     result = RunResult(scenario=scenario, seed=base_seed,
                        outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
                        precision=precision, warmup_choice=warmup_choice,
                        shipments_streamed=shipments_sink is not None, stops_kept=stops)
+    result.tables["timeseries"] = daily.rows(
+        Calendar(scenario.start_date, scenario.horizon + scenario.drain),
+        scenario.warmup_hours, scenario.horizon)
     add_summaries(result.tables, len(result.outcomes))
     result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
     return result

@@ -589,6 +589,13 @@ class NodeFacility:
             throughput_teu=st.teu, throughput_trains=st.trains, vessel_calls=st.vessel_calls,
             hours_closed=self.closure.closed_hours(end), mean_yard_teu=None, max_yard_teu=None)
 
+    def levels(self) -> list[tuple[str | None, str, LevelMonitor]]:
+        """The levels a daily series follows: (stage or None for the node, quantity,
+        monitor): the node's queue, then each stage's, in stage order."""
+        node: list[tuple[str | None, str, LevelMonitor]] = [(None, "queue", self.stats.waiting)]
+        return node + [(sp.name.removeprefix(f"{self.name}."), "queue", sp.waiting)
+                       for sp in self.service_points]
+
     def stage_records(self, replication: int, end: float) -> tuple[StageRecord, ...]:
         """Each service stage's statistics over the observation window, in stage order."""
         return tuple(sp.record(replication, self.name, self.kind, end)

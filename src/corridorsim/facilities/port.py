@@ -267,6 +267,10 @@ class PortFacility(NodeFacility):
             self.landed_teu += landed
             self.loaded_teu += loaded
 
+    def levels(self) -> list[tuple[str | None, str, LevelMonitor]]:
+        """The node's and stages' queues, and the yard's TEU."""
+        return [*super().levels(), (None, "yard_teu", self.yard.monitor)]
+
     def record(self, replication: int, end: float) -> NodeRecord:
         """As for any node, but waits and throughput are those of vessel calls."""
         st = self.stats

@@ -23,6 +23,7 @@ from corridorsim.records import (
 )
 from corridorsim.report.places import country_rows, segment_rows, stop_rows
 from corridorsim.report.rounding import rounded, rounded_array
+from corridorsim.report.timeseries import daily_rows
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.calendar import Calendar
 
@@ -88,9 +89,10 @@ def corridor_columns(places: Sequence[str]) -> tuple[str, ...]:
 
 
 TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "services", "countries",
-          "segments", "stops", "route_means")
+          "segments", "stops", "route_means", "daily")
 """Per-replication tables; ``route_means`` (each route's mean transit days, for the
-precision rule of ``--target-halfwidth``) is not written to a file."""
+precision rule of ``--target-halfwidth``) and ``daily`` (the day-by-day levels that
+``timeseries.csv`` adds up across replications) are not written to a file."""
 
 
 def merge_tables(pieces: Iterable[Tables]) -> Tables:
@@ -195,7 +197,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
             "countries": country_rows(scenario, outcome.replication, records, per_route),
             "segments": segment_rows(scenario, outcome.replication, records, per_route),
             "stops": stop_rows(scenario, outcome.replication, records, calendar),
-            "route_means": route_means(shipments)}
+            "route_means": route_means(shipments), "daily": daily_rows(outcome.daily)}
 
 
 def _service_row(s: SailingRecord) -> dict[str, Any]:

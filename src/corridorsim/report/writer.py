@@ -24,6 +24,7 @@ from corridorsim.report.tables import (
     route_columns,
     shipment_columns,
 )
+from corridorsim.report.timeseries import TIMESERIES_COLUMNS
 
 
 def table_files(places: Sequence[str] = (), stops: bool = False
@@ -37,6 +38,7 @@ def table_files(places: Sequence[str] = (), stops: bool = False
              "services": ("services.csv", SERVICE_COLUMNS),
              "countries": ("countries.csv", COUNTRY_COLUMNS),
              "segments": ("segments.csv", SEGMENT_COLUMNS),
+             "timeseries": ("timeseries.csv", TIMESERIES_COLUMNS),
              "summary": ("summary.csv", SUMMARY_COLUMNS),
              "comparison": ("comparison.csv", COMPARISON_COLUMNS)}
     if stops:
