@@ -5,14 +5,21 @@ line naming the file and key, with exit code 2, and never as a traceback.
 
 Each subcommand imports what it runs inside its function, so that ``--help`` and
 ``validate`` start without loading numpy, scipy and the simulation.
+
+Every command takes ``-q/--quiet`` (only errors on stderr and the path of the folder
+written on stdout; ``validate``: only errors) and ``-v/--verbose`` (a line per
+replication or phase with its wall time and executor, the scenario's SHA-256, every
+row), before or after the subcommand's name.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from corridorsim.errors import CorridorsimError, ScenarioError, Terminated
 
 if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start-up time)
+    from corridorsim.experiment.replications import RunResult
+    from corridorsim.experiment.sweeps import SweepResult
     from corridorsim.scenario.schema import Scenario
 
 EXIT_USAGE = 2
@@ -47,7 +56,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from corridorsim.network import describe
 
     scenario = _load(args.scenario, args.set)
+    if args.quiet:
+        return 0
     print(describe(scenario))
+    if args.verbose:
+        from corridorsim.report.manifest import scenario_hash
+
+        auto = " before warmup: auto chooses" if scenario.warmup == "auto" else ""
+        print(f"Scenario SHA-256 (a run's scenario_sha256{auto}): {scenario_hash(scenario)}")
     return 0
 
 
@@ -74,12 +90,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
-    result, written = run_to_folder(  # the folder is checked before the run, not after
-        out, scenario, replications=args.replications, seed=args.seed,
-        workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
-        max_replications=args.max_replications, stops=args.stops)
+    with _progress(args) as progress:
+        result, written = run_to_folder(  # the folder is checked before the run, not after
+            out, scenario, replications=args.replications, seed=args.seed,
+            workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
+            max_replications=args.max_replications, stops=args.stops,
+            progress=progress or False)
+    if args.quiet:
+        print(_display(written))
+        return 0
+    from corridorsim.report.headline import headline
+
     print(_summary_table(result.summary))
-    print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
+    answer = headline(result.summary, result.tables["comparison"], result.tables["corridors"])
+    print("\n" + textwrap.fill(answer, width=88) + "\n")
+    _print_run_details(args, result)
+    print(f"{len(result.outcomes)} replication(s), seed {result.seed}, "
           f"{result.wall_seconds:.1f} s. Results: {_display(written)}/")
     if result.precision is not None:
         p = result.precision
@@ -89,7 +115,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Target half-width {p['target_relative_halfwidth']:.1%} of the mean transit "
               f"time {state}; widest: {worst:.1%}." if worst is not None else
               f"Target half-width {state}.")
+    _print_pointers(written)
     return 0
+
+
+def _progress(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """The progress reporter of a run (``None`` with ``--quiet``), closed on leaving."""
+    if args.quiet:
+        return contextlib.nullcontext(None)
+    from corridorsim.experiment.progress import ReplicationProgress
+
+    return contextlib.closing(ReplicationProgress(verbose=args.verbose))
+
+
+def _print_run_details(args: argparse.Namespace, result: RunResult) -> None:
+    """The warm-up ``warmup: auto`` chose and, with ``--verbose``, the scenario's hash."""
+    choice = result.warmup_choice
+    if choice is not None:
+        print(textwrap.fill(
+            f"Warm-up (warmup: auto): {choice['days']} days, chosen by {choice['method']} "
+            f"on the {choice['series']} over {choice['pilot_replications']} pilot "
+            "replication(s).", width=88))
+    if args.verbose:
+        from corridorsim.report.manifest import scenario_hash
+
+        print(f"Scenario SHA-256: {scenario_hash(result.scenario)} (scenario_sha256 in "
+              "manifest.json)")
+
+
+def _print_pointers(folder: Path) -> None:
+    """Where the columns are explained, and the folder's report page if it has one."""
+    print("Columns explained in results/README.md.")
+    report = folder / "report" / "index.html"
+    if report.is_file():
+        print(f"report: {_display(report)}")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -116,19 +175,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             source=args.scenario)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     check_replaceable(out, "calibrate")
-    result = run(scenario, replications=args.replications, seed=args.seed,
-                 workers=_workers(args.workers))
+    with _progress(args) as progress:
+        result = run(scenario, replications=args.replications, seed=args.seed,
+                     workers=_workers(args.workers), progress=progress or False)
     rows = calibration_rows(result, targets)
     written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)},
                            kind="calibrate")
+    passed = sum(r["passed"] == "yes" for r in rows)
+    if args.quiet:
+        print(_display(written))
+        return 0 if passed == len(rows) else 1
     table = [["target", "band", "model mean", "95% CI", "pass"]]
     for r in rows:
         table.append([r["target"], f"{r['band_low']:g}-{r['band_high']:g}",
                       _fmt(r["model_mean"]), f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
                       r["passed"]])
-    print(_aligned(table, left=1))
-    passed = sum(r["passed"] == "yes" for r in rows)
-    print(f"\n{passed} of {len(rows)} targets met ({len(result.outcomes)} replications, "
+    print(_aligned(table, left=1) + "\n")
+    _print_run_details(args, result)
+    print(f"{passed} of {len(rows)} targets met ({len(result.outcomes)} replications, "
           f"seed {result.seed}). Targets: {targets_path}. Results: {_display(written)}/")
     return 0 if passed == len(rows) else 1
 
@@ -149,8 +213,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     rows, manifest = compare_folders(a, b, unpaired=args.unpaired)
     written = write_folder_atomically(out, "compare", {
         COMPARISON_FILE: csv_text(rows, SCENARIO_COMPARISON_COLUMNS)}, manifest)
-    shown = [r for r in rows if r["kpi"] in ("median_transit_days", "p90_transit_days",
-                                             "mean_cost_usd_per_teu")]
+    if args.quiet:
+        print(_display(written))
+        return 0
+    shown = rows if args.verbose else [
+        r for r in rows if r["kpi"] in ("median_transit_days", "p90_transit_days",
+                                        "mean_cost_usd_per_teu")]
     header = ["route or corridor", "kpi", "A", "B", "B - A", "95% CI", "significant"]
     table = [header] + [[r["name"] if r["scope"] == "route" else f"{r['name']} (pooled)",
                          r["kpi"], _fmt(r["a_mean"]), _fmt(r["b_mean"]),
@@ -181,10 +249,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _check_sweep_options(args)
     try:
         result = sweep(args.sweep, workers=args.workers, scheduler=args.scheduler,
-                       out=args.out, serial=args.serial, progress=True)
+                       out=args.out, serial=args.serial, progress=not args.quiet)
     except SweepInterrupted as exc:
         print(f"corridorsim: {exc}", file=sys.stderr)
         return EXIT_TERMINATED if exc.terminated else EXIT_INTERRUPTED
+    if args.quiet:
+        print(_display(result.out))
+        return 0
     factors = result.sweep.factor_names
     reference = result.sweep.northern_route
     table = [["point", *factors, "middle median", f"{reference} median", "gap (95% CI)"]]
@@ -194,14 +265,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                       _fmt(row.get("middle_median")), _fmt(row.get("northern_median")),
                       "" if gap is None else
                       f"{gap:+.2f} [{_fmt(row.get('gap_low'))}, {_fmt(row.get('gap_high'))}]"])
-    shown = table if len(table) <= 41 else table[:41]
+    shown = table if len(table) <= 41 or args.verbose else table[:41]
     print(_aligned(shown, left=1))
-    if len(table) > 41:
+    if len(shown) < len(table):
         print(f"... {len(table) - 41} more points in sweep.csv")
     reached = [r for r in result.frontier if r.get("point") is not None
                and not str(r.get("note", "")).startswith("not reached")]
     versus = reference if result.sweep.spec.target_days is None else "the target"
     print(f"(median transit days, means over replications; gap = Middle minus {versus})")
+    _print_sweep_details(args, result)
     print(f"\n{len(result.sweep.points)} points x {result.sweep.spec.replications} "
           f"replications: {result.tasks_run} tasks run, {result.tasks_reused} found on disk, "
           f"{result.wall_seconds:.1f} s. Frontier: {len(reached)} of {len(result.frontier)} "
@@ -221,10 +293,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     _check_sweep_options(args)
     try:
         result = sensitivity(args.sweep, workers=args.workers, scheduler=args.scheduler,
-                             out=args.out, serial=args.serial, progress=True)
+                             out=args.out, serial=args.serial, progress=not args.quiet)
     except SweepInterrupted as exc:
         print(f"corridorsim: {exc}", file=sys.stderr)
         return EXIT_TERMINATED if exc.terminated else EXIT_INTERRUPTED
+    if args.quiet:
+        print(_display(result.out))
+        return 0
     method = result.sweep.spec.design.kind
     found = {(r["factor"], r["index"]): r for r in result.indices}
 
@@ -247,11 +322,19 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     print(_aligned(table, left=1))
     gaps = [o["gap"] for o in result.overview() if o.get("gap") is not None]
     print(f"(output: {result.indices[0]['output']}, mean over replications)\n({legend})")
+    _print_sweep_details(args, result)
     print(f"\n{len(result.sweep.points)} points x {result.sweep.spec.replications} "
           f"replications: {result.tasks_run} tasks run, {result.tasks_reused} found on disk, "
           f"{result.wall_seconds:.1f} s. Gap over the points: {min(gaps):+.2f} to "
           f"{max(gaps):+.2f} days. Results: {_display(result.out)}/")
     return 0
+
+
+def _print_sweep_details(args: argparse.Namespace, result: SweepResult) -> None:
+    """With ``--verbose``: what ran the tasks and the base scenario's hash."""
+    if args.verbose:
+        print(f"Executor: {result.manifest['executor']}. Base scenario SHA-256: "
+              f"{result.manifest['base_scenario_sha256']}")
 
 
 def _fmt(value: object) -> str:
@@ -311,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version",
                         version=f"corridorsim {package_version()}")
+    _add_verbosity(parser, False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_scenario_command(sub, "validate", cmd_validate)
     _add_run_command(sub)
@@ -335,7 +419,17 @@ def _add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name:
     p = sub.add_parser(name, help=help_text or doc.split("\n\n")[0],
                        description=(func.__doc__ or "").strip())
     p.set_defaults(func=func)
+    _add_verbosity(p, argparse.SUPPRESS)  # unset here: keeps a value given before the name
     return p
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", default=default,
+                        help="print only errors and the path of the results folder "
+                             "(validate: only errors); no progress")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="more detail: a progress line per replication with its wall "
+                             "time and executor, the scenario's SHA-256, every row")
 
 
 def _add_scenario_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
@@ -416,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        if args.quiet and args.verbose:
+            parser.error("-q/--quiet and -v/--verbose: choose one")
         return int(args.func(args))
     except CorridorsimError as exc:
         print(f"corridorsim: error: {exc}", file=sys.stderr)

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from corridorsim.errors import RunError
 from corridorsim.experiment.executors import open_executor
+from corridorsim.experiment.progress import ReplicationProgress
 from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
 from corridorsim.report.manifest import resolved_scenario_text, run_manifest
@@ -157,15 +158,52 @@ def replicate(scenario: Scenario, replication: int, seed: int, stops: bool = Fal
     return dataclasses.replace(outcome, shipments=(), streams=streams), tables
 
 
+class ReplicationObserver(Protocol):
+    """Told about replications as they finish (progress reports). Nothing is told when a
+    run has none, and telling changes no result."""
+
+    def started(self, phase: str, replications: int, executor: str) -> None:
+        """``replications`` more are about to run on ``executor`` (its description), for
+        ``phase``: ``warm-up pilot``, ``replications`` or ``more replications``."""
+
+    def finished(self, replication: int, seconds: float) -> None:
+        """Replication ``replication`` finished after ``seconds`` of wall time where it ran."""
+
+
+def _timed(function: Callable[..., Any], scenario: Scenario, replication: int,
+           seed: int) -> tuple[Any, float]:
+    """``function``'s result and its wall time, measured in the process that runs it."""
+    started = time.perf_counter()
+    result = function(scenario, replication, seed)
+    return result, time.perf_counter() - started
+
+
 def _run_tasks(function: Callable[..., Any], scenario: Scenario, indices: range, seed: int,
-               workers: int, mapper: Mapper | None) -> Iterator[Any]:
-    """The results of ``function`` for each replication index, as they are produced."""
+               workers: int, mapper: Mapper | None,
+               observer: ReplicationObserver | None = None,
+               phase: str = "replications") -> Iterator[Any]:
+    """The results of ``function`` for each replication index, as they are produced
+    (in index order); each is reported to the ``observer`` as it arrives."""
     n = len(indices)
-    if mapper is not None:
-        yield from mapper(function, [scenario] * n, indices, [seed] * n)
-        return
-    with open_executor(workers, tasks=n) as (executor, _):
-        yield from executor.map(function, [scenario] * n, indices, [seed] * n)
+    timed = functools.partial(_timed, function)
+    with contextlib.ExitStack() as stack:
+        if mapper is not None:
+            results = mapper(timed, [scenario] * n, indices, [seed] * n)
+            description = "the mapper given to run"
+        else:
+            executor, info = stack.enter_context(open_executor(workers, tasks=n))
+            # In process, one replication at a time as they are asked for (an executor's
+            # map would run them all first), so that progress is told as they finish.
+            results = (map(timed, [scenario] * n, indices, [seed] * n)
+                       if info.kind == "serial" else
+                       executor.map(timed, [scenario] * n, indices, [seed] * n))
+            description = info.description
+        if observer is not None:
+            observer.started(phase, n, description)
+        for replication, (result, seconds) in zip(indices, results, strict=True):
+            if observer is not None:
+                observer.finished(replication, seconds)
+            yield result
 
 
 ShipmentSink = Callable[[Tables], None]
@@ -178,7 +216,9 @@ STREAMED = ("shipments", "stops")
 
 def _run_replications(scenario: Scenario, indices: range, seed: int, workers: int,
                       mapper: Mapper | None, sink: ShipmentSink | None = None,
-                      stops: bool = False, daily: DailyLevelSums | None = None
+                      stops: bool = False, daily: DailyLevelSums | None = None,
+                      observer: ReplicationObserver | None = None,
+                      phase: str = "replications"
                       ) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
     """Outcomes and table rows of the given replication indices, sorted by index. With a
     ``sink``, each replication's shipment rows go to it in index order as they arrive and
@@ -188,7 +228,8 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
     waiting: dict[int, tuple[ReplicationOutcome, Tables]] = {}
     following = indices.start
     task = functools.partial(replicate, stops=True) if stops else replicate
-    for outcome, tables in _run_tasks(task, scenario, indices, seed, workers, mapper):
+    for outcome, tables in _run_tasks(task, scenario, indices, seed, workers, mapper,
+                                      observer, phase):
         waiting[outcome.replication] = (outcome, tables)
         while following in waiting:  # in index order, whatever order they come in
             outcome, tables = waiting.pop(following)
@@ -206,7 +247,8 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
 def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
         mapper: Mapper | None = None, workers: int = 1,
         target_halfwidth: float | None = None, max_replications: int = 100,
-        shipments_sink: ShipmentSink | None = None, stops: bool = False) -> RunResult:
+        shipments_sink: ShipmentSink | None = None, stops: bool = False,
+        progress: bool | ReplicationObserver = False) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults from the scenario).
 
     ``workers`` > 1 runs replications on a local process pool; ``mapper`` is any
@@ -227,7 +269,19 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     to it replication by replication, in order, and not kept (``RunResult.shipments`` is
     then refused): memory stays flat however many replications run (``run_to_folder``
     writes them).
+
+    ``progress=True`` shows replications done, their rate and the time left on stderr
+    (a bar on a terminal, a line at each tenth otherwise); a ``ReplicationObserver`` is
+    told instead. Silent by default.
     """
+    if progress is True:
+        bar = ReplicationProgress()
+        try:
+            return run(scenario, replications, seed, mapper, workers, target_halfwidth,
+                       max_replications, shipments_sink, stops, progress=bar)
+        finally:
+            bar.close()
+    observer = None if isinstance(progress, bool) else progress
     n = _whole("replications", scenario.replications if replications is None
                else replications, 1)
     base_seed = _whole("seed", scenario.seed if seed is None else seed, 0)
@@ -238,7 +292,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     started = time.perf_counter()
     warmup_choice: dict[str, Any] | None = None
     if scenario.warmup == "auto":
-        pilot = list(_run_tasks(run_replication, scenario, range(n), base_seed, workers, mapper))
+        pilot = list(_run_tasks(run_replication, scenario, range(n), base_seed, workers,
+                                mapper, observer, "warm-up pilot"))
         warmup_choice = choose_warmup(tuple(pilot), scenario.horizon)
         scenario = scenario.with_overrides({"warmup": warmup_choice["hours"]})
     if target_halfwidth is not None:
@@ -246,7 +301,7 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         n = min(max(n, 2), max_replications)
     daily = DailyLevelSums()
     done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink,
-                             stops, daily)
+                             stops, daily, observer)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
         precision = relative_precision(
@@ -257,7 +312,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
             break
         more = min(max(workers, 2), max_replications - len(done))
         done += _run_replications(scenario, range(len(done), len(done) + more),
-                                  base_seed, workers, mapper, shipments_sink, stops, daily)
+                                  base_seed, workers, mapper, shipments_sink, stops,
+                                  daily, observer, "more replications")
     result = RunResult(scenario=scenario, seed=base_seed,
                        outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
