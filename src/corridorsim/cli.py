@@ -77,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result, written = run_to_folder(  # the folder is checked before the run, not after
         out, scenario, replications=args.replications, seed=args.seed,
         workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
-        max_replications=args.max_replications, stops=args.stops)
+        max_replications=args.max_replications, stops=args.stops, file_format=args.format)
     print(_summary_table(result.summary))
     print(f"\n{len(result.outcomes)} replication(s), seed {result.seed}, "
           f"{result.wall_seconds:.1f} s. Results: {_display(written)}/")
@@ -105,8 +105,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     from corridorsim.experiment import run
     from corridorsim.report.results_folder import check_replaceable
-    from corridorsim.report.writer import csv_text
+    from corridorsim.report.writer import check_format
 
+    check_format(args.format)  # a missing pyarrow is said before anything runs
     scenario = _load(args.scenario, args.set)
     targets_path = (Path(args.targets) if args.targets
                     else default_targets_path(Path(args.scenario), scenario.name))
@@ -119,8 +120,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     result = run(scenario, replications=args.replications, seed=args.seed,
                  workers=_workers(args.workers))
     rows = calibration_rows(result, targets)
-    written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)},
-                           kind="calibrate")
+    written = result.write(out, kind="calibrate", file_format=args.format,
+                           extra_tables={"calibration": (rows, CALIBRATION_COLUMNS)})
     table = [["target", "band", "model mean", "95% CI", "pass"]]
     for r in rows:
         table.append([r["target"], f"{r['band_low']:g}-{r['band_high']:g}",
@@ -365,6 +366,13 @@ def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
                    "(default: the machine's cores; 1 runs them one after another); "
                    "the results do not depend on it")
+    _add_format_option(p)
+
+
+def _add_format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="file format of the tables (default csv); parquet needs the "
+                        "parquet extra: pip install 'corridorsim[parquet]'")
 
 
 def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -376,6 +384,7 @@ def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
     p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
+    _add_format_option(p)
 
 
 def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
