@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the names imported lazily by __getattr__, for type checkers
         RunResult,
         SweepResult,
         compare,
+        load_results,
         run,
         sensitivity,
         sweep,
@@ -24,13 +25,14 @@ if TYPE_CHECKING:  # the names imported lazily by __getattr__, for type checkers
     from corridorsim.scenario import Scenario, load_scenario
 
 _LAZY = {"RunResult": "corridorsim.experiment", "SweepResult": "corridorsim.experiment",
-         "compare": "corridorsim.experiment", "run": "corridorsim.experiment",
+         "compare": "corridorsim.experiment", "load_results": "corridorsim.experiment",
+         "run": "corridorsim.experiment",
          "sensitivity": "corridorsim.experiment", "sweep": "corridorsim.experiment",
          "Scenario": "corridorsim.scenario", "load_scenario": "corridorsim.scenario"}
 
 __all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
-           "SweepResult", "__version__", "compare", "load_scenario", "run", "sensitivity",
-           "sweep"]
+           "SweepResult", "__version__", "compare", "load_results", "load_scenario", "run",
+           "sensitivity", "sweep"]
 
 
 def __getattr__(name: str) -> object:

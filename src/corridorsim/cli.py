@@ -95,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             out, scenario, replications=args.replications, seed=args.seed,
             workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
             max_replications=args.max_replications, stops=args.stops,
-            progress=progress or False)
+            file_format=args.format, progress=progress or False)
     if args.quiet:
         print(_display(written))
         return 0
@@ -164,8 +164,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     from corridorsim.experiment import run
     from corridorsim.report.results_folder import check_replaceable
-    from corridorsim.report.writer import csv_text
+    from corridorsim.report.writer import check_format
 
+    check_format(args.format)  # a missing pyarrow is said before anything runs
     scenario = _load(args.scenario, args.set)
     targets_path = (Path(args.targets) if args.targets
                     else default_targets_path(Path(args.scenario), scenario.name))
@@ -179,8 +180,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         result = run(scenario, replications=args.replications, seed=args.seed,
                      workers=_workers(args.workers), progress=progress or False)
     rows = calibration_rows(result, targets)
-    written = result.write(out, {"calibration.csv": csv_text(rows, CALIBRATION_COLUMNS)},
-                           kind="calibrate")
+    written = result.write(out, kind="calibrate", file_format=args.format,
+                           extra_tables={"calibration": (rows, CALIBRATION_COLUMNS)})
     passed = sum(r["passed"] == "yes" for r in rows)
     if args.quiet:
         print(_display(written))
@@ -459,6 +460,13 @@ def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--workers", "-w", type=int, help="worker processes for replications "
                    "(default: the machine's cores; 1 runs them one after another); "
                    "the results do not depend on it")
+    _add_format_option(p)
+
+
+def _add_format_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="file format of the tables (default csv); parquet needs the "
+                        "parquet extra: pip install 'corridorsim[parquet]'")
 
 
 def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -470,6 +478,7 @@ def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
     p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
+    _add_format_option(p)
 
 
 def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,19 +20,26 @@ from corridorsim.experiment.executors import open_executor
 from corridorsim.experiment.progress import ReplicationProgress
 from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
-from corridorsim.report.manifest import resolved_scenario_text, run_manifest
+from corridorsim.report.manifest import resolved_scenario_text, run_manifest, scenario_hash
+from corridorsim.report.notebook import data_frames, result_html
 from corridorsim.report.results_folder import StagedFolder
+from corridorsim.report.results_reader import ResultsFolder, read_results_folder
 from corridorsim.report.scenario_comparison import check_pairable, compare_tables
 from corridorsim.report.summaries import add_summaries
 from corridorsim.report.tables import Tables, merge_tables, replication_tables
 from corridorsim.report.timeseries import DailyLevelSums
 from corridorsim.report.writer import (
     RESOLVED_SCENARIO,
-    csv_rows,
-    csv_text,
+    STREAMED_TABLES,
+    ExtraTables,
+    check_format,
+    format_manifest,
+    open_table,
     table_files,
     write_run,
+    write_table_file,
 )
+from corridorsim.scenario.loader import load_scenario
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.calendar import Calendar
 from corridorsim.stats import estimate, mser5
@@ -44,14 +50,20 @@ Mapper = Callable[..., Iterator[Any]]
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of ``cs.run``: per-replication records, the tables built from them,
-    and the manifest that makes the run reproducible."""
+    """The outcome of ``cs.run``, or a results folder read back (``load_results``): the
+    tables, the per-replication records they were built from, and the manifest that
+    makes the run reproducible.
+
+    A result read from a folder has its tables, scenario and manifest but not the
+    replication records (``outcomes``: node records, backlog, TEU balance objects),
+    which a folder does not hold; what needs them says so."""
 
     scenario: Scenario
     seed: int
-    outcomes: tuple[ReplicationOutcome, ...] = field(repr=False)
-    """Per replication: backlog, TEU balance and node records. Its consignments are in
-    ``shipments`` (the records are turned into rows where the replication ran)."""
+    _outcomes: tuple[ReplicationOutcome, ...] | None = field(repr=False)
+    """Per replication: backlog, TEU balance and node records (None when read from a
+    folder). Its consignments are in ``shipments`` (the records are turned into rows
+    where the replication ran)."""
     wall_seconds: float
     tables: dict[str, list[dict[str, Any]]] = field(repr=False)
     precision: dict[str, Any] | None = None
@@ -63,11 +75,41 @@ class RunResult:
     not here."""
     stops_kept: bool = False
     """Each consignment's stops were kept (``stops.csv``)."""
+    folder: ResultsFolder | None = field(default=None, repr=False)
+    """The results folder this result was read from (``load_results``), else None."""
 
     def __repr__(self) -> str:
+        shipments = "" if self.shipments_streamed else f"shipments={len(self.shipments)}, "
+        where = f", folder={str(self.folder.path)!r}" if self.folder is not None else ""
         return (f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, "
-                f"replications={len(self.outcomes)}, shipments={len(self.shipments)}, "
-                f"wall_seconds={self.wall_seconds:.2f})")
+                f"replications={self.replications}, {shipments}"
+                f"wall_seconds={self.wall_seconds:.2f}{where})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: per route, median and p90 transit days with intervals."""
+        return result_html(self.scenario.name, self.replications, self.seed, self.summary,
+                           str(self.folder.path) if self.folder is not None else None)
+
+    @property
+    def outcomes(self) -> tuple[ReplicationOutcome, ...]:
+        """Per replication: backlog, TEU balance and node records, in replication order.
+        A result read from a folder has none (its tables hold what they reported)."""
+        if self._outcomes is None:
+            raise RunError(f"{self._where}: a result read from a results folder has no "
+                           "per-replication records (outcomes); use its tables and "
+                           "manifest(), or run the scenario again")
+        return self._outcomes
+
+    @property
+    def _where(self) -> str:
+        return str(self.folder.path) if self.folder is not None else "this result"
+
+    @property
+    def replications(self) -> int:
+        """How many replications were run."""
+        if self.folder is not None:
+            return int(self.folder.manifest["replications"])
+        return len(self.outcomes)
 
     @property
     def shipments(self) -> list[dict[str, Any]]:
@@ -104,6 +146,9 @@ class RunResult:
         """Rows of ``stops.csv`` (a run with ``stops=True``): every node each delivered
         consignment stopped at, with its hours there by activity."""
         if not self.stops_kept:
+            if self.folder is not None:
+                raise RunError(f"{self.folder.path}: holds no stops table; it was run "
+                               "without --stops")
             raise RunError("this run kept no stops; run it with stops=True (--stops)")
         if self.shipments_streamed:
             raise RunError("this run's stops were streamed to stops.csv as they arrived "
@@ -122,19 +167,72 @@ class RunResult:
         return self.tables["summary"]
 
     def manifest(self) -> dict[str, Any]:
-        """The contents of ``manifest.json``: what reproduces this run."""
+        """The contents of ``manifest.json``: what reproduces this run (for a result read
+        from a folder, that folder's manifest)."""
+        if self.folder is not None:
+            return dict(self.folder.manifest)
         return run_manifest(self.scenario, self.seed, self.outcomes, self.wall_seconds,
                             self.precision, self.warmup_choice)
 
+    def _written_tables(self) -> dict[str, tuple[str, ...]]:
+        """The tables a results folder of this result holds, with their columns."""
+        if self.folder is not None:
+            return dict(self.folder.columns)
+        return {table: columns for table, (_, columns)
+                in table_files(self.scenario.places, self.stops_kept).items()}
+
+    def to_pandas(self) -> dict[str, Any]:
+        """Every table of the results folder as a pandas DataFrame, by name (``shipments``,
+        ``routes``, ...): timestamps parsed, route, corridor, flow, node and country
+        columns categorical. Needs the ``pandas`` extra."""
+        if self.shipments_streamed:
+            raise RunError("this run's shipments were streamed to its results folder as "
+                           "they arrived and are not kept; cs.load_results(FOLDER)"
+                           ".to_pandas() reads them")
+        columns = self._written_tables()
+        return data_frames({name: self.tables[name] for name in columns}, columns)
+
     def write(self, directory: str | Path, extra: dict[str, str] | None = None,
-              kind: str = "run") -> Path:
-        """Write every CSV and ``manifest.json`` (and ``extra`` name -> text files) into
-        ``directory``, atomically. An existing folder is replaced only if it is a
-        corridorsim results folder of the same ``kind`` (``run``, or ``calibrate`` with
-        its ``calibration.csv``)."""
+              kind: str = "run", file_format: str = "csv",
+              extra_tables: ExtraTables | None = None) -> Path:
+        """Write every table (``file_format`` ``csv`` or ``parquet``), ``manifest.json``,
+        ``scenario.yaml``, the ``extra_tables`` (name -> rows and columns, e.g.
+        ``calibration``) and ``extra`` name -> text files into ``directory``,
+        atomically. An existing folder is replaced only if it is a corridorsim results
+        folder of the same ``kind`` (``run``, or ``calibrate`` with its calibration
+        table)."""
         files = {RESOLVED_SCENARIO: resolved_scenario_text(self.scenario), **(extra or {})}
         return write_run(Path(directory), self.tables, self.manifest(), files, kind,
-                         self.scenario.places, self.stops_kept)
+                         self.scenario.places, self.stops_kept, file_format, extra_tables)
+
+
+def load_results(directory: str | Path) -> RunResult:
+    """Read a run (or calibrate) results folder back into the ``RunResult`` that ``run``
+    returns: its tables (CSV or Parquet), its scenario (``scenario.yaml``) and its
+    manifest (``result.manifest()``), so ``compare`` and the report work on folders as
+    on results. The replication records are not in a folder (see ``RunResult``)."""
+    folder = read_results_folder(directory)
+    if folder.kind not in ("run", "calibrate"):
+        raise RunError(f"{folder.path}: holds corridorsim {folder.kind} results; expected "
+                       "a run or calibrate results folder (read_results_folder reads any)")
+    if RESOLVED_SCENARIO not in folder.manifest["files"]:
+        raise RunError(f"{folder.path}: has no {RESOLVED_SCENARIO}; expected the folder as "
+                       "corridorsim run wrote it")
+    scenario = load_scenario(folder.path / RESOLVED_SCENARIO)
+    recorded = folder.manifest.get("scenario_sha256")
+    if recorded != scenario_hash(scenario):
+        raise RunError(f"{folder.path / RESOLVED_SCENARIO}: is not the scenario the manifest "
+                       "records (scenario_sha256 differs); expected the file as the run "
+                       "wrote it")
+    missing = [table for table in table_files(scenario.places) if table not in folder.tables]
+    if missing:
+        raise RunError(f"{folder.path}: has no {missing[0]} table; expected every table of "
+                       "a run")
+    m = folder.manifest
+    return RunResult(scenario=scenario, seed=int(m["seed"]), _outcomes=None,
+                     wall_seconds=float(m.get("wall_seconds") or 0.0), tables=folder.tables,
+                     precision=m.get("precision"), warmup_choice=m.get("warmup_choice"),
+                     stops_kept="stops" in folder.tables, folder=folder)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -210,7 +308,7 @@ ShipmentSink = Callable[[Tables], None]
 """Receives each replication's rows of ``shipments.csv`` and ``stops.csv`` (tables
 ``shipments`` and ``stops``), in replication order."""
 
-STREAMED = ("shipments", "stops")
+STREAMED = STREAMED_TABLES
 """The tables that grow with consignments, which a sink takes instead of the result."""
 
 
@@ -315,7 +413,7 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
                                   base_seed, workers, mapper, shipments_sink, stops,
                                   daily, observer, "more replications")
     result = RunResult(scenario=scenario, seed=base_seed,
-                       outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
+                       _outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
                        precision=precision, warmup_choice=warmup_choice,
                        shipments_streamed=shipments_sink is not None, stops_kept=stops)
@@ -366,17 +464,22 @@ def choose_warmup(pilot: tuple[ReplicationOutcome, ...], horizon: float) -> dict
             "pilot_replications": len(pilot), "days": drop, "hours": drop * 24.0}
 
 
-def compare(result_a: RunResult, result_b: RunResult,
+def compare(result_a: RunResult | str | Path, result_b: RunResult | str | Path,
             unpaired: bool = False) -> list[dict[str, Any]]:
-    """Per route and KPI: B minus A with a 95% interval (rows of ``comparison.csv``).
+    """Per route and KPI: B minus A with a 95% interval (rows of ``scenario_comparison.csv``).
+    Each run is a ``RunResult`` or the path of its results folder (``load_results``).
 
     Runs with the same seed and replication count share random streams replication by
     replication, so the difference is estimated from paired differences; others are
     refused unless ``unpaired`` (a Welch interval).
     """
+    if not isinstance(result_a, RunResult):
+        result_a = load_results(result_a)
+    if not isinstance(result_b, RunResult):
+        result_b = load_results(result_b)
     if not unpaired:
-        check_pairable({"seed": result_a.seed, "replications": len(result_a.outcomes)},
-                       {"seed": result_b.seed, "replications": len(result_b.outcomes)},
+        check_pairable({"seed": result_a.seed, "replications": result_a.replications},
+                       {"seed": result_b.seed, "replications": result_b.replications},
                        f"run A ({result_a.scenario.name})",
                        f"run B ({result_b.scenario.name})")
     return compare_tables(result_a.routes, result_b.routes, not unpaired,
@@ -384,32 +487,30 @@ def compare(result_a: RunResult, result_b: RunResult,
 
 
 def run_to_folder(directory: str | Path, scenario: Scenario, kind: str = "run",
-                  **run_options: Any) -> tuple[RunResult, Path]:
-    """``run`` the scenario and write its results folder, streaming ``shipments.csv`` into
-    the folder's staging area as replications arrive, so memory stays flat in the
-    replication count (1,000 replications of the baseline stay within a few hundred MB).
-    The folder is checked before anything runs and appears whole or not at all."""
+                  file_format: str = "csv", **run_options: Any) -> tuple[RunResult, Path]:
+    """``run`` the scenario and write its results folder (``file_format`` ``csv`` or
+    ``parquet``), streaming ``shipments`` (and ``stops``) into the folder's staging area
+    as replications arrive (a Parquet row group per replication), so memory stays flat
+    in the replication count (1,000 replications of the baseline stay within a few
+    hundred MB). The folder and the format are checked before anything runs, and the
+    folder appears whole or not at all."""
+    check_format(file_format)
     stops = bool(run_options.get("stops"))
-    files = table_files(scenario.places, stops)
+    files = table_files(scenario.places, stops, file_format)
     streamed = [name for name in STREAMED if name in files]
     with StagedFolder(Path(directory), kind) as staged:
         with contextlib.ExitStack() as stack:
-            outputs = {name: stack.enter_context(open(staged.path(files[name][0]), "w",
-                                                      encoding="utf-8", newline=""))
-                       for name in streamed}
-            for name, out in outputs.items():
-                out.write(csv_text((), files[name][1]))
+            sinks = {name: stack.enter_context(open_table(staged.path(files[name][0]),
+                                                          files[name][1]))
+                     for name in streamed}
 
             def write_rows(tables: Tables) -> None:
-                for name, out in outputs.items():
-                    out.write(csv_rows(tables[name], files[name][1]))
+                for name, sink in sinks.items():
+                    sink.write(tables[name])
 
             result = run(scenario, shipments_sink=write_rows, **run_options)
-            for out in outputs.values():
-                out.flush()
-                os.fsync(out.fileno())
         for table, (filename, columns) in files.items():
-            if table not in outputs:
-                staged.write(filename, csv_text(result.tables[table], columns))
+            if table not in sinks:
+                write_table_file(staged, filename, result.tables[table], columns)
         staged.write(RESOLVED_SCENARIO, resolved_scenario_text(result.scenario))
-        return result, staged.commit(result.manifest())
+        return result, staged.commit(format_manifest(result.manifest(), file_format))

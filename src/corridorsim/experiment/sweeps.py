@@ -44,6 +44,7 @@ from corridorsim.experiment.sweep_tasks import (
     write_task,
 )
 from corridorsim.report.manifest import package_versions, scenario_hash
+from corridorsim.report.notebook import data_frames
 from corridorsim.report.results_folder import (
     MANIFEST,
     TOOL,
@@ -114,6 +115,17 @@ class SweepResult:
                 entry["gap"], entry["gap_low"], entry["gap_high"] = (
                     row["mean"], row["ci_low"], row["ci_high"])
         return [found[p] for p in sorted(found)]
+
+    def to_pandas(self) -> dict[str, Any]:
+        """``sweep``, ``frontier`` (and ``sensitivity``, for a Sobol' or Morris design) as
+        pandas DataFrames, names categorical. Needs the ``pandas`` extra."""
+        factors = self.sweep.factor_names
+        tables = {"sweep": self.rows, "frontier": self.frontier}
+        columns = {"sweep": sweep_columns(factors), "frontier": frontier_columns(factors),
+                   "sensitivity": SENSITIVITY_COLUMNS}
+        if self.indices:
+            tables["sensitivity"] = self.indices
+        return data_frames(tables, columns)
 
 
 def sweep(sweep_file: str | Path | SweepFile | Sweep, workers: int | None = None,

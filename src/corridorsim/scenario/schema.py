@@ -146,6 +146,41 @@ class Scenario(Model):
         """The file this scenario was loaded from, if any (for error messages)."""
         return self._source
 
+    def _counts(self) -> dict[str, int]:
+        return {"nodes": len(self.node_kinds), "legs": len(self.legs),
+                "routes": len(self.routes), "flows": len(self.flows),
+                "vessel_services": len(self.vessel_services), "closures": len(self.closures)}
+
+    def __repr__(self) -> str:
+        """One line: the name, the run settings and the network's size (the whole
+        scenario is ``model_dump()``, or ``scenario.yaml`` of a results folder)."""
+        counts = ", ".join(f"{k}={v}" for k, v in self._counts().items())
+        return (f"Scenario(name={self.name!r}, start_date={self.start_date.isoformat()}, "
+                f"horizon={self.horizon / 24:g}d, replications={self.replications}, "
+                f"seed={self.seed}, {counts})")
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: name, description, run settings and the network's size."""
+        import html  # here: the scenario package is loaded on every start-up
+
+        warmup = self.warmup if self.warmup == "auto" else f"{float(self.warmup) / 24:g} d"
+        rows = [("start date", self.start_date.isoformat()),
+                ("horizon", f"{self.horizon / 24:g} d"), ("warm-up", warmup),
+                ("drain", f"{self.drain / 24:g} d"), ("replications", self.replications),
+                ("seed", self.seed),
+                *((k.replace("_", " "), v) for k, v in self._counts().items())]
+        if self.source is not None:
+            rows.insert(0, ("file", self.source.name))
+        body = "".join(f'<tr><td style="text-align:left">{html.escape(str(k))}</td>'
+                       f'<td style="text-align:left">{html.escape(str(v))}</td></tr>'
+                       for k, v in rows)
+        description = (f"<br><small>{html.escape(self.description.strip())}</small>"
+                       if self.description.strip() else "")
+        return (f"<div><b>Scenario</b> <code>{html.escape(self.name)}</code>{description}"
+                f"<table>{body}</table></div>")
+
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A new, validated scenario with dotted key paths set (the original is unchanged).
 
