@@ -28,6 +28,7 @@ from corridorsim.report.tables import (
     route_columns,
     shipment_columns,
 )
+from corridorsim.report.timeseries import TIMESERIES_COLUMNS
 
 from ..conftest import BASELINE, MINI
 
@@ -59,7 +60,7 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
         "comparison.csv", "corridors.csv", "countries.csv", "manifest.json", "nodes.csv",
         "routes.csv", "scenario.yaml", "segments.csv", "services.csv", "shipments.csv",
-        "summary.csv"]
+        "summary.csv", "timeseries.csv"]
     places = cs.load_scenario(BASELINE).places
     assert "KZ" in places and places[-1] == "sea"
     for name, columns in (("shipments.csv", shipment_columns(places)),
@@ -68,6 +69,7 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
                           ("services.csv", SERVICE_COLUMNS),
                           ("countries.csv", COUNTRY_COLUMNS),
                           ("segments.csv", SEGMENT_COLUMNS),
+                          ("timeseries.csv", TIMESERIES_COLUMNS),
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
         header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]

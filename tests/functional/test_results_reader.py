@@ -104,7 +104,7 @@ def test_what_a_folder_cannot_hold_is_refused_clearly(folder, tmp_path):
 def test_a_loaded_result_writes_the_same_csv_files(folder, tmp_path):
     again = cs.load_results(folder).write(tmp_path / "again")
     names = [n for n in manifest_of(folder)["files"] if n.endswith(".csv")]
-    assert len(names) == 10
+    assert len(names) == 11
     for name in names:
         assert (again / name).read_bytes() == (folder / name).read_bytes(), name
 
@@ -196,9 +196,9 @@ def test_a_path_that_is_not_a_results_folder_is_one_clear_error(folder, tmp_path
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
-    odd = copy_of(folder, tmp_path / "odd", folder_kind="report")
+    odd = copy_of(folder, tmp_path / "odd", folder_kind="atlas")
     cases[odd] = (f"{odd}: its manifest.json names no folder kind corridorsim knows "
-                  f"('report'); {EXPECTED}")
+                  f"('atlas'); {EXPECTED}")
     for path, message in cases.items():
         with pytest.raises(cs.RunError, match=f"^{re.escape(message)}$"):
             read_results_folder(path)
