@@ -11,11 +11,11 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dask,sensitivity,pandas,parquet]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dask,sensitivity,pandas,parquet,plots]"
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/corridorsim run scenarios/baseline-2024.yaml
+	$(BIN)/corridorsim run scenarios/baseline-2024.yaml --report
 
 test: $(STAMP) browser
 	$(BIN)/python -m ruff check src tests scripts benchmarks

@@ -90,14 +90,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
+    _check_report_possible(args)
     with _progress(args) as progress:
         result, written = run_to_folder(  # the folder is checked before the run, not after
             out, scenario, replications=args.replications, seed=args.seed,
             workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
             max_replications=args.max_replications, stops=args.stops,
             file_format=args.format, progress=progress or False)
+    page = _write_report(args, written)
     if args.quiet:
         print(_display(written))
+        if page is not None:
+            print(_display(page))
         return 0
     from corridorsim.report.headline import headline
 
@@ -116,6 +120,38 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"time {state}; widest: {worst:.1%}." if worst is not None else
               f"Target half-width {state}.")
     _print_pointers(written)
+    return 0
+
+
+def _check_report_possible(args: argparse.Namespace) -> None:
+    """With ``--report``: refuse before anything runs when matplotlib is missing."""
+    if getattr(args, "report", False):
+        from corridorsim.report.figures import require_matplotlib
+
+        require_matplotlib()
+
+
+def _write_report(args: argparse.Namespace, folder: Path) -> Path | None:
+    """With ``--report``: the folder's report page, written (``corridorsim report``)."""
+    if not getattr(args, "report", False):
+        return None
+    from corridorsim.report.results_page import write_report
+
+    return write_report(folder)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the figures and one HTML page of a results folder (run, calibrate, compare,
+    sweep or sensitivity) into its report/ sub-folder, and print the page's path.
+
+    The page is self-contained (figures embedded, no network, no JavaScript); a PNG and
+    a CSV of the plotted numbers sit beside it for each figure. Needs matplotlib:
+    pip install 'corridorsim[plots]'.
+    """
+    from corridorsim.report.results_page import write_report
+
+    page = write_report(args.results)
+    print(_display(page))
     return 0
 
 
@@ -176,6 +212,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             source=args.scenario)
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     check_replaceable(out, "calibrate")
+    _check_report_possible(args)
     with _progress(args) as progress:
         result = run(scenario, replications=args.replications, seed=args.seed,
                      workers=_workers(args.workers), progress=progress or False)
@@ -183,8 +220,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     written = result.write(out, kind="calibrate", file_format=args.format,
                            extra_tables={"calibration": (rows, CALIBRATION_COLUMNS)})
     passed = sum(r["passed"] == "yes" for r in rows)
+    page = _write_report(args, written)
     if args.quiet:
         print(_display(written))
+        if page is not None:
+            print(_display(page))
         return 0 if passed == len(rows) else 1
     table = [["target", "band", "model mean", "95% CI", "pass"]]
     for r in rows:
@@ -195,6 +235,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     _print_run_details(args, result)
     print(f"{passed} of {len(rows)} targets met ({len(result.outcomes)} replications, "
           f"seed {result.seed}). Targets: {targets_path}. Results: {_display(written)}/")
+    _print_pointers(written)
     return 0 if passed == len(rows) else 1
 
 
@@ -401,6 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_command(sub)
     _add_calibrate_command(sub)
     _add_compare_command(sub)
+    _add_report_command(sub)
     _add_sweep_command(sub, "sweep", cmd_sweep, "sweep YAML file")
     _add_sweep_command(sub, "sensitivity", cmd_sensitivity,
                        "sweep YAML file with design: {kind: sobol | morris}")
@@ -461,12 +503,25 @@ def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    "(default: the machine's cores; 1 runs them one after another); "
                    "the results do not depend on it")
     _add_format_option(p)
+    _add_report_option(p)
 
 
 def _add_format_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("csv", "parquet"), default="csv",
                    help="file format of the tables (default csv); parquet needs the "
                         "parquet extra: pip install 'corridorsim[parquet]'")
+
+
+def _add_report_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--report", action="store_true",
+                   help="also write the figures and an HTML page into the results folder's "
+                        "report/ (as corridorsim report does); needs matplotlib")
+
+
+def _add_report_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_command(sub, "report", cmd_report)
+    p.add_argument("results", help="results folder (of run, calibrate, compare, sweep or "
+                   "sensitivity)")
 
 
 def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -479,6 +534,7 @@ def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
     p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
     _add_format_option(p)
+    _add_report_option(p)
 
 
 def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

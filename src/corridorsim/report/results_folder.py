@@ -37,7 +37,10 @@ TOOL = "corridorsim"
 MANIFEST = "manifest.json"
 MARKER = ".corridorsim-staging"
 """In a staging folder while it is incomplete: proves the folder is ours."""
-FOLDER_KINDS = ("run", "calibrate", "compare", "sweep")
+FOLDER_KINDS = ("run", "calibrate", "compare", "sweep", "report")
+REPORT = "report"
+"""The sub-folder ``corridorsim report`` writes inside a results folder (a folder of kind
+``report`` with its own manifest); the results folder may hold it beside its files."""
 TASK_FILE = re.compile(r"^[0-9a-f]{64}\.json$")
 PARTIAL_FILE = re.compile(r"^\..+\.tmp$")
 """A file ``write_atomically`` had not finished (it renames ``.NAME.XXXX.tmp`` into place)."""
@@ -74,6 +77,8 @@ def owned_manifest(folder: Path) -> dict[str, Any] | None:
 def _in_the_way(folder: Path, kind: str) -> str | None:
     """Why ``folder`` is not a complete corridorsim folder of ``kind``; None when it is."""
     entries = {p.name: p for p in folder.iterdir()}
+    if kind != REPORT:
+        entries = {name: p for name, p in entries.items() if not _report_of_ours(folder, p)}
     if not entries:
         return None  # an empty folder holds nothing to lose
     if kind == "sweep":
@@ -96,6 +101,15 @@ def _in_the_way(folder: Path, kind: str) -> str | None:
     if folders:
         return f"{folders[0]} is not a file corridorsim wrote"
     return None
+
+
+def _report_of_ours(folder: Path, entry: Path) -> bool:
+    """``entry`` is the folder's report (or what a write of it left) and provably ours."""
+    if entry.is_symlink() or not entry.is_dir():
+        return False
+    if entry.name == REPORT:
+        return _complete(entry)
+    return any(path == entry and _ours(path) for path, _, _ in _debris(folder / REPORT))
 
 
 def _sweep_in_the_way(folder: Path, entries: Mapping[str, Path]) -> str | None:
@@ -147,6 +161,8 @@ def check_replaceable(directory: Path, kind: str) -> None:
                        "new or earlier results folder")
     _check_name_lengths(directory)
     recover(directory)
+    if kind != REPORT and directory.is_dir() and not directory.is_symlink():
+        recover(directory / REPORT)  # a report write killed inside the folder
     check_replaceable_locked(directory, kind)
 
 
@@ -342,6 +358,17 @@ class StagedFolder:
         """Write the file ``name`` (whole: it is fsynced before the commit)."""
         try:
             _write_file(self.staging / name, text)
+        except OSError as exc:
+            raise RunError(f"{self.directory}: cannot write results ({exc.strerror})") from None
+        self.checkpoint("file written")
+
+    def write_bytes(self, name: str, data: bytes) -> None:
+        """Write the binary file ``name`` (a figure), whole."""
+        try:
+            with open(self.staging / name, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
         except OSError as exc:
             raise RunError(f"{self.directory}: cannot write results ({exc.strerror})") from None
         self.checkpoint("file written")

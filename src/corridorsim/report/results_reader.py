@@ -22,10 +22,12 @@ from typing import Any
 
 from corridorsim.errors import RunError
 from corridorsim.report.parquet import read_parquet
-from corridorsim.report.results_folder import FOLDER_KINDS, MANIFEST, TOOL
+from corridorsim.report.results_folder import FOLDER_KINDS, MANIFEST, REPORT, TOOL
 from corridorsim.version import package_version
 
-EXPECTED = f"expected a corridorsim results folder ({', '.join(FOLDER_KINDS)})"
+RESULTS_KINDS = tuple(k for k in FOLDER_KINDS if k != REPORT)
+"""The folders holding results (a report folder holds only a page about them)."""
+EXPECTED = f"expected a corridorsim results folder ({', '.join(RESULTS_KINDS)})"
 TABLE_SUFFIXES = (".csv", ".parquet")
 UNVERSIONED_KINDS = frozenset({"compare"})
 """Folder kinds whose manifest records no corridorsim version (a comparison records the
@@ -91,7 +93,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("written_by") != TOOL:
         raise RunError(f"{folder}: its {MANIFEST} was not written by corridorsim; {EXPECTED}")
     kind, files = manifest.get("folder_kind"), manifest.get("files")
-    if kind not in FOLDER_KINDS:
+    if kind == REPORT:
+        raise RunError(f"{folder}: is a report folder; expected the results folder above "
+                       f"it ({folder.parent})")
+    if kind not in RESULTS_KINDS:
         raise RunError(f"{folder}: its {MANIFEST} names no folder kind corridorsim knows "
                        f"({kind!r}); {EXPECTED}")
     if not isinstance(files, list) or not all(isinstance(f, str) and f and Path(f).name == f
