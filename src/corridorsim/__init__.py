@@ -22,17 +22,19 @@ if TYPE_CHECKING:  # the names imported lazily by __getattr__, for type checkers
         sensitivity,
         sweep,
     )
+    from corridorsim.report.results_page import write_report
     from corridorsim.scenario import Scenario, load_scenario
 
 _LAZY = {"RunResult": "corridorsim.experiment", "SweepResult": "corridorsim.experiment",
          "compare": "corridorsim.experiment", "load_results": "corridorsim.experiment",
          "run": "corridorsim.experiment",
          "sensitivity": "corridorsim.experiment", "sweep": "corridorsim.experiment",
-         "Scenario": "corridorsim.scenario", "load_scenario": "corridorsim.scenario"}
+         "Scenario": "corridorsim.scenario", "load_scenario": "corridorsim.scenario",
+         "write_report": "corridorsim.report.results_page"}
 
 __all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
            "SweepResult", "__version__", "compare", "load_results", "load_scenario", "run",
-           "sensitivity", "sweep"]
+           "sensitivity", "sweep", "write_report"]
 
 
 def __getattr__(name: str) -> object:
