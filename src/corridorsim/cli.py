@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridorsim.errors import CorridorsimError, ScenarioError, Terminated
+from corridorsim.errors import CorridorsimError, RunError, ScenarioError, Terminated
 
 if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start-up time)
     from corridorsim.scenario.schema import Scenario
@@ -254,6 +254,36 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schema of scenario files, for editors' completion and checks (see
+    "Writing a scenario" in the README); with --markdown, the scenario reference
+    (docs/scenario-reference.md) built from the same schema."""
+    if args.markdown:
+        from corridorsim.scenario.reference import scenario_reference
+
+        text = scenario_reference()
+    else:
+        from corridorsim.scenario.json_schema import schema_text
+
+        text = schema_text()
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RunError(f"{args.out}: cannot be written ({exc.strerror or exc})") from None
+    print(f"Wrote {_display(Path(args.out))}")
+    return 0
+
+
+def _add_schema_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_command(sub, "schema", cmd_schema)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--markdown", action="store_true",
+                   help="the scenario reference in Markdown instead of the JSON Schema")
+
+
 def _fmt(value: object) -> str:
     return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
 
@@ -319,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep_command(sub, "sweep", cmd_sweep, "sweep YAML file")
     _add_sweep_command(sub, "sensitivity", cmd_sensitivity,
                        "sweep YAML file with design: {kind: sobol | morris}")
+    _add_schema_command(sub)
     return parser
 
 
