@@ -379,6 +379,35 @@ def _print_sweep_details(args: argparse.Namespace, result: SweepResult) -> None:
               f"{result.manifest['base_scenario_sha256']}")
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schema of scenario files, for editors' completion and checks (see
+    "Writing a scenario" in the README); with --markdown, the scenario reference
+    (docs/scenario-reference.md) built from the same schema."""
+    if args.markdown:
+        from corridorsim.scenario.reference import scenario_reference
+
+        text = scenario_reference()
+    else:
+        from corridorsim.scenario.json_schema import schema_text
+
+        text = schema_text()
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    from corridorsim.report.writer import write_atomically
+
+    write_atomically(Path(args.out), text)  # whole or not at all, one line on failure
+    print(f"Wrote {_display(Path(args.out))}")
+    return 0
+
+
+def _add_schema_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_command(sub, "schema", cmd_schema)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--markdown", action="store_true",
+                   help="the scenario reference in Markdown instead of the JSON Schema")
+
+
 def _fmt(value: object) -> str:
     return "" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
 
@@ -446,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep_command(sub, "sweep", cmd_sweep, "sweep YAML file")
     _add_sweep_command(sub, "sensitivity", cmd_sensitivity,
                        "sweep YAML file with design: {kind: sobol | morris}")
+    _add_schema_command(sub)
     return parser
 
 

@@ -145,9 +145,8 @@ CASES = [
     pytest.param(setting("terminals.hub.country", "kz"), [], "terminals.hub.country",
                  ["expected an ISO 3166-1 alpha-2 country code in capitals", "got 'kz'"],
                  id="lower-case-country-code"),
-    pytest.param(setting("terminals.hub.country", "CN"), [], "terminals.europe.country",
-                 ["missing", "every node and rail leg needs one"],
-                 id="countries-on-some-nodes-only"),
+    # A country on one node only: every other node and rail leg is a problem, one line
+    # each (tests/functional/test_every_problem.py).
     pytest.param(setting("segments", {"east_to_hub": ["east_border", "hub"]}), [],
                  "segments.east_to_hub",
                  ["no reported route visits 'east_border' and then 'hub'"],

@@ -185,8 +185,8 @@ CASES = {
         "port 'port_w' has no entry check to merge"),
     "closure at an unknown place": (
         {"closures.strike": window_closure("nowhere")}, "closures.strike.at",
-        "unknown node or leg 'nowhere'; expected a name under terminals, borders, ports or "
-        "legs"),
+        "unknown node or leg 'nowhere'; expected a name under terminals, borders, ports, "
+        "stations or legs"),
 }
 
 
@@ -311,27 +311,31 @@ def test_the_target_file_is_valid(tmp_path: Path):
                                                                 "middle")
 
 
-@pytest.mark.parametrize(("old", "new", "key_path", "message"), [
-    ("description:", "descripton:", "descripton", "unknown key; did you mean 'description'?"),
+@pytest.mark.parametrize(("old", "new", "key_path", "message", "also"), [
+    ("description:", "descripton:", "descripton", "unknown key; did you mean 'description'?",
+     []),
     # A scenario key in a target file: told the target file's keys, not 'did you mean'.
     ("description:", "borders:", "borders",
-     "unknown key; expected one of 'description', 'targets'"),
-    ("description:", "zzz:", "zzz", "unknown key; expected one of 'description', 'targets'"),
-    ("    metric:", "    metrc:", "targets.0.metrc", "unknown key; did you mean 'metric'?"),
-    # The missing 'source' is the other problem.
+     "unknown key; expected one of 'description', 'targets'", []),
+    ("description:", "zzz:", "zzz", "unknown key; expected one of 'description', 'targets'",
+     []),
+    ("    metric:", "    metrc:", "targets.0.metrc", "unknown key; did you mean 'metric'?", []),
+    # The missing 'source' is the other problem, listed on a line of its own.
     ("    source:", "    legs:", "targets.0.legs",
      "unknown key; expected one of 'band', 'id', 'metric', 'ratio', 'source', 'what' "
-     "(and 1 more problem)"),
+     "(and 1 more problem)", ["targets.0.source: required key is missing"]),
+    # The missing 'statistic' is what the misspelling stands for: not repeated.
     ("{statistic:", "{statistc:", "targets.0.metric.statistc",
-     "unknown key; did you mean 'statistic'? (and 1 more problem)"),
+     "unknown key; did you mean 'statistic'?", []),
 ], ids=["top level", "a scenario key at the top level", "top level, no close match",
         "in a target", "a scenario key in a target", "in a metric"])
 def test_a_misspelt_target_file_key_is_answered_with_target_file_keys(tmp_path: Path, old, new,
-                                                                       key_path, message):
+                                                                       key_path, message, also):
     assert old in TARGETS
     path, error = target_error(tmp_path, TARGETS.replace(old, new))
     assert (error.key_path, error.message) == (key_path, message)
-    assert str(error) == f"{path}: {key_path}: {message}"
+    assert str(error).splitlines() == [f"{path}: {key_path}: {message}",
+                                       *(f"{path}: {line}" for line in also)]
     assert "'borders'" not in error.message
 
 
@@ -359,21 +363,22 @@ def test_the_sweep_file_is_valid(tmp_path: Path):
     assert sweep.northern_route == "northern_main"
 
 
-@pytest.mark.parametrize(("old", "new", "key_path", "message"), [
-    # 'factors' is then also missing: one more problem, the misspelling reported.
-    ("factors:", "factor:", "factor", "unknown key; did you mean 'factors'? (and 1 more problem)"),
+@pytest.mark.parametrize(("old", "new", "key_path", "message", "also"), [
+    # 'factors' is then missing too: what the misspelling stands for, not repeated.
+    ("factors:", "factor:", "factor", "unknown key; did you mean 'factors'?", []),
     ("seed:", "borders:", "borders", f"unknown key; expected one of {SWEEP_KEYS} "
-     "(and 1 more problem)"),
+     "(and 1 more problem)", ["seed: required key is missing"]),
     ("    values:", "    valuez:", "factors.paper_share.valuez",
-     "unknown key; did you mean 'values'?"),
+     "unknown key; did you mean 'values'?", []),
     ("    values:", "    borders:", "factors.paper_share.borders",
-     f"unknown key; expected one of {FACTOR_KEYS}"),
+     f"unknown key; expected one of {FACTOR_KEYS}", []),
+    # A key is text or a mapping: only the mapping's problem is reported.
     ("[digitization]", "[{key: digitization, scal: 2}]", "factors.paper_share.keys.0.scal",
-     "unknown key; did you mean 'scale'? (and 1 more problem)"),
+     "unknown key; did you mean 'scale'?", []),
 ], ids=["top level", "a scenario key at the top level", "in a factor",
         "a scenario key in a factor", "in a key target"])
 def test_a_misspelt_sweep_file_key_is_answered_with_sweep_file_keys(tmp_path: Path, old, new,
-                                                                     key_path, message):
+                                                                     key_path, message, also):
     assert old in SWEEP
     path = tmp_path / "sweep.yaml"
     path.write_text(SWEEP.replace(old, new), encoding="utf-8")
@@ -381,4 +386,5 @@ def test_a_misspelt_sweep_file_key_is_answered_with_sweep_file_keys(tmp_path: Pa
         load_sweep(path)
     error = info.value
     assert (error.key_path, error.message) == (key_path, message)
-    assert str(error) == f"{path}: {key_path}: {message}"
+    assert str(error).splitlines() == [f"{path}: {key_path}: {message}",
+                                       *(f"{path}: {line}" for line in also)]

@@ -10,7 +10,7 @@ triangular, lognormal or empirical.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -18,10 +18,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
     model_validator,
 )
+from pydantic_core import CoreSchema
 
-from corridorsim.units import parse_duration
+from corridorsim.units import HOURS_PER_UNIT, parse_duration
 
 HOURS_PER_YEAR = 8766.0
 MAX_HOURS = 100 * HOURS_PER_YEAR
@@ -40,6 +43,31 @@ Number = Annotated[float, BeforeValidator(_not_a_flag)]
 Whole = Annotated[int, BeforeValidator(_not_a_flag)]
 """A whole number, not a boolean."""
 
+def _any_case(unit: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in unit)
+
+
+DURATION_UNITS = tuple(sorted(HOURS_PER_UNIT, key=lambda u: (HOURS_PER_UNIT[u], len(u), u)))
+"""The units ``parse_duration`` knows (any case), shortest first within a unit."""
+DURATION_PATTERN = (r"^\s*\+?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)\s*(?:"
+                    + "|".join(_any_case(u) for u in sorted(DURATION_UNITS, key=len,
+                                                            reverse=True))
+                    + r")?\s*$")
+"""A non-negative duration as text (``36h``, ``2.5 d``, ``45min``, ``12``: no unit is hours),
+in the regular-expression dialect of JSON Schema (ECMA-262: no flags, so each unit is
+spelt in any case letter by letter)."""
+DURATION_ALTERNATIVES: list[dict[str, Any]] = [
+    {"type": "number"}, {"type": "string", "pattern": DURATION_PATTERN}]
+"""A duration in the JSON schema: a number of hours, or text with a unit."""
+
+
+def duration_json(**bounds: float) -> WithJsonSchema:
+    """The JSON schema of a duration with bounds on its number of hours (``minimum``,
+    ``exclusiveMinimum``, ``maximum``...; a bound applies to numbers only, the loader
+    checks text against the same bounds once it is read as hours)."""
+    return WithJsonSchema({"anyOf": DURATION_ALTERNATIVES, **bounds})
+
+
 def _at_most_100_years(hours: float) -> float:
     if hours > MAX_HOURS:
         raise ValueError(f"expected a duration of at most 100 years ({MAX_HOURS:,.0f} h), "
@@ -48,13 +76,17 @@ def _at_most_100_years(hours: float) -> float:
 
 
 Hours = Annotated[float, BeforeValidator(parse_duration), Field(ge=0),
-                  AfterValidator(_at_most_100_years)]
+                  AfterValidator(_at_most_100_years),
+                  duration_json(minimum=0, maximum=MAX_HOURS)]
 """A duration from 0 to 100 years (``36h``, ``2.5d``, ``45min``; a bare number is hours)."""
 PositiveHours = Annotated[float, BeforeValidator(parse_duration), Field(gt=0),
-                          AfterValidator(_at_most_100_years)]
+                          AfterValidator(_at_most_100_years),
+                          duration_json(exclusiveMinimum=0, maximum=MAX_HOURS)]
 """A duration longer than 0, at most 100 years."""
 Probability = Annotated[Number, Field(ge=0, le=1)]
-TimeOfDay = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, le=24)]
+TimeOfDay = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, le=24),
+                      duration_json(minimum=0, maximum=24)]
+"""A time of day as a duration after midnight (``8h``, ``20.5h``), 0 to 24 hours."""
 MonthlyValues = Annotated[list[Annotated[Number, Field(ge=0, le=1000)]],
                           Field(min_length=12, max_length=12)]
 """Twelve values, January to December, each from 0 to 1,000."""
@@ -96,10 +128,20 @@ class Model(BaseModel):
 # --- distributions -------------------------------------------------------------------------
 
 
+def _dist_is_required(schema: dict[str, Any]) -> None:
+    """In a mapping, ``dist`` names the kind even for a fixed duration (the union is told
+    apart by it); only code may leave it out."""
+    schema["required"] = ["dist", *schema.get("required", [])]
+    schema["properties"]["dist"].pop("default", None)
+
+
 class Fixed(Model):
     """Always the same duration."""
 
+    model_config = ConfigDict(json_schema_extra=_dist_is_required)
+
     dist: Literal["fixed"] = "fixed"
+    """Distribution kind: ``fixed`` (a duration alone, ``36h``, is short for this)."""
     value: Hours
     """The duration."""
 
@@ -108,6 +150,7 @@ class Exponential(Model):
     """Memoryless durations: the queueing-theory service time."""
 
     dist: Literal["exponential"]
+    """Distribution kind: ``exponential``."""
     mean: PositiveHours
     """Mean duration."""
 
@@ -116,6 +159,7 @@ class Uniform(Model):
     """Any duration between two bounds, equally likely."""
 
     dist: Literal["uniform"]
+    """Distribution kind: ``uniform``."""
     low: Hours
     """Shortest duration."""
     high: Hours
@@ -132,6 +176,7 @@ class Triangular(Model):
     """A duration with a most likely value between two bounds (expert estimates)."""
 
     dist: Literal["triangular"]
+    """Distribution kind: ``triangular``."""
     low: Hours
     """Shortest duration."""
     mode: Hours
@@ -155,6 +200,7 @@ class Lognormal(Model):
     """
 
     dist: Literal["lognormal"]
+    """Distribution kind: ``lognormal``."""
     mean: PositiveHours
     """Mean of the whole duration (minimum included)."""
     cv: Annotated[Number, Field(gt=0, le=10)]
@@ -173,6 +219,7 @@ class Empirical(Model):
     """Observed durations, resampled (optionally with weights)."""
 
     dist: Literal["empirical"]
+    """Distribution kind: ``empirical``."""
     values: Annotated[list[Hours], Field(min_length=1)]
     """Observed durations."""
     weights: list[Annotated[Number, Field(gt=0, le=1e12)]] | None = None
@@ -192,12 +239,23 @@ def _shorthand_fixed(value: object) -> object:
     return value
 
 
+class _OrADuration:
+    """The JSON schema of a distribution: a duration alone (the shorthand of a fixed one)
+    or a mapping whose ``dist`` names the kind."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {"anyOf": [{"anyOf": DURATION_ALTERNATIVES, "minimum": 0, "maximum": MAX_HOURS},
+                          handler(core_schema)]}
+
+
 Distribution = Annotated[
     Annotated[
         Fixed | Exponential | Uniform | Triangular | Lognormal | Empirical,
         Field(discriminator="dist"),
     ],
     BeforeValidator(_shorthand_fixed),
+    _OrADuration(),
 ]
 
 ZERO = Fixed(value=0.0)

@@ -1,8 +1,10 @@
-"""Pydantic's validation errors as one line a file's author can act on.
+"""Pydantic's validation errors as lines a file's author can act on: one per problem.
 
 One translator for every kind of file the tool reads (scenario, sweep, calibration
 targets): it takes the root model of the file, so an unknown key is answered with
-the keys accepted at that place in that kind of file, never in another.
+the keys accepted at that place in that kind of file, never in another. Every problem
+pydantic and the cross-reference checks find is listed (up to ``MAX_PROBLEMS``), so an
+author fixes a file in one round, not one problem per round.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,58 +20,132 @@ from pydantic import BaseModel, ValidationError
 
 from corridorsim.errors import KeyPathError, ScenarioError
 
+MAX_PROBLEMS = 20
+"""Problems listed for one file; the rest are counted ("... and 5 more problems")."""
+
+
+class KeyPathErrors(ValueError):
+    """Several cross-reference problems found by one model validator, in the order found;
+    the translator lists each with its own key path."""
+
+    def __init__(self, errors: Sequence[KeyPathError]):
+        self.errors = tuple(errors)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+
+class ScenarioProblems(ScenarioError):
+    """Every problem found in one file. The first is the error's ``key_path`` and
+    ``message`` (with "(and N more problems)" when there are others), so one line reads
+    as before; ``str()`` adds one line per further problem, up to ``MAX_PROBLEMS`` lines,
+    each naming the file and key path."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]], source: Path | None = None):
+        self.problems = tuple(problems)
+        key_path, message = self.problems[0]
+        more = len(self.problems) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        super().__init__(message, source=source, key_path=key_path)
+
+    def __str__(self) -> str:
+        lines = [super().__str__()]
+        lines += [str(ScenarioError(message, source=self.source, key_path=key_path))
+                  for key_path, message in self.problems[1:MAX_PROBLEMS]]
+        hidden = len(self.problems) - MAX_PROBLEMS
+        if hidden > 0:
+            lines.append(f"... and {hidden} more problem{'s' if hidden > 1 else ''}")
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems, self.source))
+
 
 def error_from_validation(exc: ValidationError, root: type[BaseModel], source: Path | None,
-                          document: object = None, what: str = "scenario") -> ScenarioError:
-    """One readable error from pydantic's report: the first problem, with its key path.
+                          document: object = None, what: str = "scenario") -> ScenarioProblems:
+    """One readable error from pydantic's report, listing every problem with its key path.
 
     ``root`` is the model the file was validated against; ``document`` the input, used
     to keep the key path to keys the author actually wrote; ``what`` names the kind of
-    file in the hint for a key that has no close match. A misspelt key is reported in
-    preference to the required key it leaves missing.
+    file in the hint for a key that has no close match. A misspelt key comes first, and
+    the required key it leaves missing is not repeated; of the alternatives of a union
+    (``consignment_teu``: a number or a range) only the problems of the one the value
+    was meant as are kept.
     """
     errors = exc.errors(include_url=False)
-    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    original = (first.get("ctx") or {}).get("error")
-    if isinstance(original, KeyPathError):
-        return ScenarioError(original.message, source=source, key_path=original.key_path)
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")  # stable: a misspelling first
     tags = _union_tags(root)
-    loc = _written_path(first["loc"], document, tags)
-    key_path = ".".join(loc)
-    message = first["msg"]
+    found: list[tuple[str, str, tuple[int | str, ...], str | None]] = []
+    for error in errors:
+        original = (error.get("ctx") or {}).get("error")
+        if isinstance(original, KeyPathErrors | KeyPathError):
+            for e in original.errors if isinstance(original, KeyPathErrors) else [original]:
+                found.append((e.key_path, e.message, (), None))
+            continue
+        loc = _written_path(error["loc"], document, tags)
+        message, close = _message(error, root, tags, what)
+        found.append((".".join(loc), message, error["loc"], close))
+    return ScenarioProblems(_without_echoes(found, tags), source=source)
+
+
+def _without_echoes(found: list[tuple[str, str, tuple[int | str, ...], str | None]],
+                    tags: set[str]) -> list[tuple[str, str]]:
+    """The problems less those that only repeat another: the required key a misspelling
+    stands for, a union alternative the value was not meant as (a problem at the union's
+    own place while another alternative went deeper), a second alternative's problem at
+    the same key."""
+    meant = {(path.rpartition(".")[0], close) for path, _, _, close in found if close}
+    deeper = {path for path, _, _, _ in found}
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for path, message, loc, _ in found:
+        parent, _, key = path.rpartition(".")
+        if message == "required key is missing" and (parent, key) in meant:
+            continue
+        if loc and _is_tag(loc[-1], tags) and any(
+                other.startswith(path + ".") for other in deeper if path):
+            continue
+        if loc and path in seen:
+            continue
+        seen.add(path)
+        problems.append((path, message))
+    return problems
+
+
+def _message(error: Any, root: type[BaseModel], tags: set[str],
+             what: str) -> tuple[str, str | None]:
+    """The message of one pydantic error in the house style, and for a misspelt key the
+    accepted key it is closest to."""
+    message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    if first["type"] == "extra_forbidden":
-        message = _unknown_key(root, first["loc"], tags, what)
-    elif first["type"] == "missing":
+    if error["type"] == "extra_forbidden":
+        return _unknown_key(root, error["loc"], tags, what)
+    if error["type"] == "missing":
         message = "required key is missing"
-    elif first["type"] == "union_tag_invalid":
-        ctx = first.get("ctx") or {}
+    elif error["type"] == "union_tag_invalid":
+        ctx = error.get("ctx") or {}
         message = (f"unknown {str(ctx.get('discriminator', 'kind')).strip(chr(39))} "
                    f"{ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}")
-    elif first["type"] in ("too_short", "too_long"):
-        ctx = first.get("ctx") or {}
-        bound = ctx.get("min_length") if first["type"] == "too_short" else ctx.get("max_length")
-        words = "at least" if first["type"] == "too_short" else "at most"
+    elif error["type"] in ("too_short", "too_long"):
+        ctx = error.get("ctx") or {}
+        bound = ctx.get("min_length") if error["type"] == "too_short" else ctx.get("max_length")
+        words = "at least" if error["type"] == "too_short" else "at most"
         if ctx.get("min_length") == ctx.get("max_length") or (
-                first["type"] == "too_long" and ctx.get("min_length") == bound):
+                error["type"] == "too_long" and ctx.get("min_length") == bound):
             words = "exactly"
         message = f"expected {words} {bound} entries, got {ctx.get('actual_length')}"
-    elif first["type"] == "union_tag_not_found":
-        tag = (first.get("ctx") or {}).get("discriminator", "").strip("'")
+    elif error["type"] == "union_tag_not_found":
+        tag = (error.get("ctx") or {}).get("discriminator", "").strip("'")
         message = f"expected a '{tag}' key" + (" (rail or sea)" if tag == "mode" else "")
     elif message.startswith("Input should be "):
-        wanted = _EXPECTED.get(first["type"], message[len("Input should be "):])
-        if first["type"] in _COMPARISONS:
-            words, key = _COMPARISONS[first["type"]]
-            wanted = f"a number {words} {_number((first.get('ctx') or {}).get(key))}"
-        message = f"expected {wanted}, got {_shown(first['input'])}"
-        if first["type"] == "string_type" and isinstance(first["input"], int | float):
-            message += f" (a number: to write it as text, quote it: '{first['input']}')"
-    more = len(errors) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return ScenarioError(message, source=source, key_path=key_path)
+        wanted = _EXPECTED.get(error["type"], message[len("Input should be "):])
+        if error["type"] in _COMPARISONS:
+            words, key = _COMPARISONS[error["type"]]
+            wanted = f"a number {words} {_number((error.get('ctx') or {}).get(key))}"
+        message = f"expected {wanted}, got {_shown(error['input'])}"
+        if error["type"] == "string_type" and isinstance(error["input"], int | float):
+            message += f" (a number: to write it as text, quote it: '{error['input']}')"
+    return message, None
 
 
 _EXPECTED = {
@@ -164,16 +240,16 @@ def _written_path(loc: tuple[int | str, ...], document: object, tags: set[str]) 
 
 
 def _unknown_key(root: type[BaseModel], loc: tuple[int | str, ...], tags: set[str],
-                 what: str) -> str:
-    """'unknown key' with the closest accepted key, or the accepted keys."""
+                 what: str) -> tuple[str, str | None]:
+    """'unknown key' with the closest accepted key (returned too), or the accepted keys."""
     allowed = sorted(_accepted_keys(root, loc[:-1], tags))
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     if close:
-        return f"unknown key; did you mean {close[0]!r}?"
+        return f"unknown key; did you mean {close[0]!r}?", close[0]
     if not allowed:
-        return f"unknown key; check the spelling against the {what} reference (README)"
+        return f"unknown key; check the spelling against the {what} reference (README)", None
     shown = ", ".join(repr(k) for k in allowed)
-    return f"unknown key; expected one of {shown}"
+    return f"unknown key; expected one of {shown}", None
 
 
 def _accepted_keys(root: type[BaseModel], parent: tuple[int | str, ...],

@@ -12,14 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
 
 from corridorsim.corridors import OTHER, corridor_of
 from corridorsim.errors import KeyPathError
 from corridorsim.scenario.distributions import (
+    ZERO,
     Hours,
     Model,
     PositiveHours,
@@ -27,12 +38,13 @@ from corridorsim.scenario.distributions import (
     Whole,
     mean_hours,
 )
-from corridorsim.scenario.messages import error_from_validation
+from corridorsim.scenario.messages import KeyPathErrors, error_from_validation
 from corridorsim.scenario.overrides import apply_overrides, override_value
 from corridorsim.scenario.sections import (
     Border,
     Closure,
     Costs,
+    CustomsRegime,
     CustomsRegimes,
     Flow,
     Leg,
@@ -56,8 +68,20 @@ def _results_folder_name(name: str) -> str:
     return name
 
 
-ResultsName = Annotated[str, AfterValidator(_results_folder_name)]
+ResultsName = Annotated[str, AfterValidator(_results_folder_name),
+                       WithJsonSchema({"type": "string", "pattern": f"^{NAME.pattern}$"})]
 """A name that is also the name of a results folder."""
+
+NO_CUSTOMS_REGIMES = CustomsRegimes(paper=CustomsRegime(document_check=ZERO),
+                                    digital=CustomsRegime(document_check=ZERO))
+"""The placeholder of a scenario without customs: no check ever uses it (a scenario with
+customs must give its regimes, see ``_check_customs_regimes``)."""
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """Leave the placeholder regimes out of the JSON schema: they are not a default an
+    editor should offer."""
+    schema.pop("default", None)
 
 
 class Scenario(Model):
@@ -91,8 +115,9 @@ class Scenario(Model):
     """Scenario-wide share of trains with electronic pre-arrival data."""
     promised_transit: PositiveHours | None = None
     """Transit time promised to customers; reported as the share delivered within it."""
-    customs_regimes: CustomsRegimes
-    """Scenario-wide paper and digital regimes; checks may override single keys."""
+    customs_regimes: CustomsRegimes = Field(NO_CUSTOMS_REGIMES, json_schema_extra=_no_default)
+    """Scenario-wide paper and digital regimes; checks may override single keys. Required
+    when a border or port has ``customs``; a scenario without customs leaves it out."""
     terminals: dict[str, Terminal] = {}
     """Origin and destination hubs by name."""
     borders: dict[str, Border] = {}
@@ -274,22 +299,28 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
-        _check_run_settings(self)
-        _check_node_names(self)
-        _check_vessel_services(self)
-        _check_legs(self)
-        _check_routes(self)
-        _check_flows(self)
-        _check_nodes_used(self)
-        _check_joint_controls(self)
-        _check_closures(self)
-        _check_countries(self)
-        _check_segments(self)
-        _check_size(self)
+        problems = [problem for check in CHECKS for problem in check(self)]
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise KeyPathErrors(problems)
         return self
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The scenario as a mapping, without the customs regimes where the file gave none
+        (their placeholder is not a setting: a node given customs later must still ask
+        for them)."""
+        data: dict[str, Any] = handler(self)
+        if "customs_regimes" not in self.model_fields_set:
+            data.pop("customs_regimes", None)
+        return data
 
 
 # --- cross-references, by section ----------------------------------------------------------
+# Each check yields every problem it finds. A problem that only follows from another (a
+# route step with no leg because the leg names a misspelt node) is left out, so that each
+# mistake is reported once, where it was made.
 
 
 MAX_RUN_HOURS = 100 * 8766.0
@@ -297,229 +328,297 @@ MAX_RUN_HOURS = 100 * 8766.0
 NODE_SECTIONS = ("terminals", "borders", "ports", "stations")
 
 
-def _check_run_settings(s: Scenario) -> None:
+def _check_run_settings(s: Scenario) -> Iterator[KeyPathError]:
     if s.warmup_hours >= s.horizon:
-        raise KeyPathError("warmup", f"must be shorter than the horizon "
+        yield KeyPathError("warmup", f"must be shorter than the horizon "
                                      f"({s.horizon / 24:g} days), got {s.warmup_hours / 24:g} days")
+    room = (dt.datetime.max - dt.datetime.combine(s.start_date, dt.time())).total_seconds()
     if s.horizon + s.drain > MAX_RUN_HOURS:
-        raise KeyPathError("drain" if s.drain else "horizon",
+        yield KeyPathError("drain" if s.drain else "horizon",
                            f"horizon and drain together must be at most 100 years, got "
                            f"{(s.horizon + s.drain) / 8766:g} years")
-    room = (dt.datetime.max - dt.datetime.combine(s.start_date, dt.time())).total_seconds()
-    if s.horizon + s.drain + 62 * 24 > room / 3600:  # the calendar looks a month ahead
-        raise KeyPathError("start_date", "the run must end before the year 9999 (start_date "
+    elif s.horizon + s.drain + 62 * 24 > room / 3600:  # the calendar looks a month ahead
+        yield KeyPathError("start_date", "the run must end before the year 9999 (start_date "
                            "+ horizon + drain); choose an earlier start_date")
 
 
-def _check_size(s: Scenario) -> None:
+def _check_customs_regimes(s: Scenario) -> Iterator[KeyPathError]:
+    """The scenario-wide regimes are needed once a node has customs, and only then."""
+    if "customs_regimes" in s.model_fields_set:
+        return
+    checked = [f"{section}.{name}" for section in ("borders", "ports")
+               for name, node in getattr(s, section).items() if node.customs is not None]
+    if checked:
+        yield KeyPathError("customs_regimes", f"required key is missing: {checked[0]} has "
+                           "customs, whose checks take their times from the scenario-wide "
+                           "'paper' and 'digital' regimes (each with a document_check)")
+
+
+def _check_size(s: Scenario) -> Iterator[KeyPathError]:
     """Refuse a scenario too large to run (rates x horizon), before it exhausts memory."""
     estimate = s.estimated_events
     total = sum(estimate.values())
     if total > s.max_events:
         parts = ", ".join(f"{name} {value:.2g}" for name, value in estimate.items())
-        raise KeyPathError("max_events", f"this scenario would simulate about {total:.2g} "
+        yield KeyPathError("max_events", f"this scenario would simulate about {total:.2g} "
                            f"events per replication ({parts}), more than max_events "
                            f"({s.max_events:.2g}); lower the rates or the horizon, or raise "
                            "max_events knowingly")
 
 
-def _check_node_names(s: Scenario) -> None:
-    """Node names are unique across terminals, borders and ports."""
+def _check_node_names(s: Scenario) -> Iterator[KeyPathError]:
+    """Node names are unique across terminals, borders, ports and stations."""
     seen: dict[str, str] = {}
     for section in NODE_SECTIONS:
         for name in getattr(s, section):
             if name in seen:
-                raise KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
-            seen[name] = section
+                yield KeyPathError(f"{section}.{name}", f"name already used under {seen[name]}")
+            else:
+                seen[name] = section
 
 
-def _check_nodes_used(s: Scenario) -> None:
-    """Every node is on a route (a misspelt name in a route would create a new one)."""
+def _routes_sound(s: Scenario) -> bool:
+    """Every route names known nodes with a leg between each two in a row, and every
+    route a flow names exists."""
+    kinds, pairs = s.node_kinds, s.legs_by_pair
+    return all(all(n in kinds for n in nodes) and all(p in pairs for p in itertools.pairwise(nodes))
+               for nodes in s.routes.values()) and all(
+        r in s.routes for flow in s.flows.values() for r in flow.routes)
+
+
+def _check_nodes_used(s: Scenario) -> Iterator[KeyPathError]:
+    """Every node is on a route (a misspelt name in a route would create a new one);
+    checked once the routes are sound, since a broken route may be the one meant to
+    visit the node."""
+    if not _routes_sound(s):
+        return
     on_routes = {node for nodes in s.routes.values() for node in nodes}
     for section in NODE_SECTIONS:
         for name in getattr(s, section):
             if name not in on_routes:
-                raise KeyPathError(f"{section}.{name}", "is not on any route; add it to a "
+                yield KeyPathError(f"{section}.{name}", "is not on any route; add it to a "
                                    "route or remove it (a misspelt name creates a new node)")
 
 
-def _check_vessel_services(s: Scenario) -> None:
+def _broken_services(s: Scenario) -> set[str]:
+    """Vessel services whose ports are unknown or the same port twice."""
+    return {name for name, service in s.vessel_services.items()
+            if any(p not in s.ports for p in service.ports) or service.ports[0] == service.ports[1]}
+
+
+def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
     """Vessel services join two different known ports (checked before the sea legs)."""
     for service_name, service in s.vessel_services.items():
+        unknown = False
         for i, port in enumerate(service.ports):
             if port not in s.ports:
-                raise KeyPathError(f"vessel_services.{service_name}.ports.{i}",
+                unknown = True
+                yield KeyPathError(f"vessel_services.{service_name}.ports.{i}",
                                    f"unknown port {port!r}; expected one of {_listing(s.ports)}")
-        if service.ports[0] == service.ports[1]:
-            raise KeyPathError(f"vessel_services.{service_name}.ports", "the two ports must differ")
+        if not unknown and service.ports[0] == service.ports[1]:
+            yield KeyPathError(f"vessel_services.{service_name}.ports",
+                               "the two ports must differ")
 
 
-def _check_legs(s: Scenario) -> None:
+def _check_legs(s: Scenario) -> Iterator[KeyPathError]:
     """Legs join two different known nodes, one leg per pair; sea legs name the service
     that sails between their ports."""
     kinds = s.node_kinds
+    broken = _broken_services(s)
     pairs: dict[tuple[str, str], str] = {}
     for leg_name, leg in s.legs.items():
-        for end in ("from", "to"):
-            node = leg.from_ if end == "from" else leg.to
-            if node not in kinds:
-                raise KeyPathError(f"legs.{leg_name}.{end}", f"unknown node {node!r}; "
-                                   f"expected one of {_listing(kinds)}")
+        unknown = [(end, node) for end, node in (("from", leg.from_), ("to", leg.to))
+                   if node not in kinds]
+        for end, node in unknown:
+            yield KeyPathError(f"legs.{leg_name}.{end}", f"unknown node {node!r}; "
+                               f"expected one of {_listing(kinds)}")
+        if unknown:
+            continue
         if leg.from_ == leg.to:
-            raise KeyPathError(f"legs.{leg_name}", "a leg must join two different nodes")
+            yield KeyPathError(f"legs.{leg_name}", "a leg must join two different nodes")
+            continue
         if (leg.from_, leg.to) in pairs:
-            raise KeyPathError(f"legs.{leg_name}", f"a leg from {leg.from_!r} to {leg.to!r} "
+            yield KeyPathError(f"legs.{leg_name}", f"a leg from {leg.from_!r} to {leg.to!r} "
                                f"already exists ({pairs[(leg.from_, leg.to)]!r})")
-        pairs[(leg.from_, leg.to)] = leg_name
+        else:
+            pairs[(leg.from_, leg.to)] = leg_name
         if isinstance(leg, SeaLeg):
             service = s.vessel_services.get(leg.service)
             if service is None:
-                raise KeyPathError(f"legs.{leg_name}.service",
+                yield KeyPathError(f"legs.{leg_name}.service",
                                    f"unknown vessel service {leg.service!r}; "
                                    f"expected one of {_listing(s.vessel_services)}")
-            if sorted(service.ports) != sorted([leg.from_, leg.to]):
-                raise KeyPathError(f"legs.{leg_name}.service", f"vessel service {leg.service!r} "
-                                   f"serves {service.ports}, not {leg.from_!r} and {leg.to!r}")
+            elif leg.service not in broken and sorted(service.ports) != sorted(
+                    [leg.from_, leg.to]):
+                yield KeyPathError(f"legs.{leg_name}.service", f"vessel service "
+                                   f"{leg.service!r} serves {service.ports}, not "
+                                   f"{leg.from_!r} and {leg.to!r}")
 
 
-def _check_routes(s: Scenario) -> None:
+def _check_routes(s: Scenario) -> Iterator[KeyPathError]:
     """Routes visit known nodes once each, with a leg between consecutive nodes; a port
     left by rail after a sea leg forms trains."""
     kinds = s.node_kinds
     pairs = s.legs_by_pair
+    # Known nodes of legs whose other end is misspelt: a route step from or to them
+    # lacks its leg because of that misspelling, reported at the leg.
+    misspelt_leg_ends = {node for leg in s.legs.values() if {leg.from_, leg.to} - kinds.keys()
+                         for node in (leg.from_, leg.to) if node in kinds}
+    formation_reported: set[str] = set()
     for route_name, nodes in s.routes.items():
+        unknown = False
         for i, node in enumerate(nodes):
             if node not in kinds:
-                raise KeyPathError(f"routes.{route_name}.{i}", f"unknown node {node!r}; "
+                unknown = True
+                yield KeyPathError(f"routes.{route_name}.{i}", f"unknown node {node!r}; "
                                    f"expected one of {_listing(kinds)}")
+        if unknown:
+            continue
         if len(set(nodes)) != len(nodes):
-            raise KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
+            yield KeyPathError(f"routes.{route_name}", "a route may not visit a node twice")
+            continue
         for i in (0, len(nodes) - 1):
             if nodes[i] in s.stations:
-                raise KeyPathError(f"routes.{route_name}.{i}", f"{nodes[i]!r} is a station, "
+                yield KeyPathError(f"routes.{route_name}.{i}", f"{nodes[i]!r} is a station, "
                                    "a stop on the line; a route starts and ends at a "
                                    "terminal, border or port")
         for i, (a, b) in enumerate(itertools.pairwise(nodes)):
             leg_name = pairs.get((a, b))
             if leg_name is None:
-                raise KeyPathError(f"routes.{route_name}.{i + 1}",
-                                   f"no leg from {a!r} to {b!r}; add one under 'legs'")
+                if not {a, b} & misspelt_leg_ends:
+                    yield KeyPathError(f"routes.{route_name}.{i + 1}",
+                                       f"no leg from {a!r} to {b!r}; add one under 'legs'")
+                continue
             leg = s.legs[leg_name]
-            if isinstance(leg, SeaLeg) and i + 2 < len(nodes):
+            if isinstance(leg, SeaLeg) and i + 2 < len(nodes) and b in s.ports:
                 nxt = pairs.get((b, nodes[i + 2]))
                 if nxt is not None and isinstance(s.legs[nxt], RailLeg) and (
-                        s.ports[b].train_formation is None):
-                    raise KeyPathError(f"ports.{b}.train_formation", f"route {route_name!r} "
+                        s.ports[b].train_formation is None) and b not in formation_reported:
+                    formation_reported.add(b)
+                    yield KeyPathError(f"ports.{b}.train_formation", f"route {route_name!r} "
                                        "leaves this port by rail after a sea leg; "
                                        "expected a 'train_formation' (train_teu, "
                                        "max_consolidation_wait)")
 
 
-def _check_flows(s: Scenario) -> None:
+def _check_flows(s: Scenario) -> Iterator[KeyPathError]:
     """Flows run between known nodes on routes that do; China-Europe routes are named
     for their corridor."""
     kinds = s.node_kinds
     for flow_name, flow in s.flows.items():
+        unknown = False
         for end in ("origin", "destination"):
             node = getattr(flow, end)
             if node not in kinds:
-                raise KeyPathError(f"flows.{flow_name}.{end}", f"unknown node {node!r}; "
+                unknown = True
+                yield KeyPathError(f"flows.{flow_name}.{end}", f"unknown node {node!r}; "
                                    f"expected one of {_listing(kinds)}")
         for route_name in flow.routes:
+            key = f"flows.{flow_name}.routes.{route_name}"
             nodes = s.routes.get(route_name)
             if nodes is None:
-                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
-                                   f"unknown route; expected one of {_listing(s.routes)}")
-            if nodes[0] != flow.origin or nodes[-1] != flow.destination:
-                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
-                                   f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the flow "
-                                   f"runs {flow.origin!r} -> {flow.destination!r}")
+                yield KeyPathError(key, f"unknown route; expected one of {_listing(s.routes)}")
+                continue
+            if not unknown and {nodes[0], nodes[-1]} <= kinds.keys() and (
+                    nodes[0] != flow.origin or nodes[-1] != flow.destination):
+                yield KeyPathError(key, f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the "
+                                   f"flow runs {flow.origin!r} -> {flow.destination!r}")
             if not flow.background and corridor_of(route_name) == OTHER:
-                raise KeyPathError(f"flows.{flow_name}.routes.{route_name}",
-                                   "China-Europe routes are named 'northern_*' or 'middle_*' "
-                                   "(or mark the flow 'background: true')")
+                yield KeyPathError(key, "China-Europe routes are named 'northern_*' or "
+                                   "'middle_*' (or mark the flow 'background: true')")
 
 
-def _check_joint_controls(s: Scenario) -> None:
+def _check_joint_controls(s: Scenario) -> Iterator[KeyPathError]:
     """A joint control across the sea: from a port's exit check to the next port's entry."""
-    pairs = s.legs_by_pair
     for section in ("borders", "ports"):
         for name, node in getattr(s, section).items():
             partner = node.customs.joint_control_with if node.customs is not None else None
-            if partner is None:
-                continue
-            key = f"{section}.{name}.customs.joint_control_with"
-            if section != "ports":
-                raise KeyPathError(key, "only a port can check for the port across the sea; "
-                                        "at a border use 'joint_control: true'")
-            if partner not in s.ports:
-                raise KeyPathError(key, f"unknown port {partner!r}; expected one of "
-                                        f"{_listing(s.ports)}")
-            leg = pairs.get((name, partner))
-            if leg is None or not isinstance(s.legs[leg], SeaLeg):
-                raise KeyPathError(key, f"no sea leg from {name!r} to {partner!r}; expected "
-                                        "the port a vessel service from here sails to")
-            if node.customs.joint_control:
-                raise KeyPathError(key, "cannot be combined with 'joint_control: true', which "
-                                        "merges this port's own exit and entry checks and so "
-                                        "leaves no exit check to clear the port across the "
-                                        "sea; use one of the two")
-            if node.customs.exit is None:
-                raise KeyPathError(key, "this port has no exit check to do the joint control "
-                                        "at; expected 'customs.exit'")
-            partner_customs = s.ports[partner].customs
-            if partner_customs is None or partner_customs.entry is None:
-                raise KeyPathError(key, f"port {partner!r} has no entry check to merge; "
-                                        f"expected 'ports.{partner}.customs.entry'")
+            if partner is not None:
+                problem = _joint_control_problem(s, section, name, partner)
+                if problem is not None:
+                    yield KeyPathError(f"{section}.{name}.customs.joint_control_with", problem)
 
 
-def _check_closures(s: Scenario) -> None:
+def _joint_control_problem(s: Scenario, section: str, name: str, partner: str) -> str | None:
+    """What is wrong with a joint control with ``partner`` at a node, if anything."""
+    if section != "ports":
+        return ("only a port can check for the port across the sea; at a border use "
+                "'joint_control: true'")
+    if partner not in s.ports:
+        return f"unknown port {partner!r}; expected one of {_listing(s.ports)}"
+    leg = s.legs_by_pair.get((name, partner))
+    if leg is None or not isinstance(s.legs[leg], SeaLeg):
+        return (f"no sea leg from {name!r} to {partner!r}; expected the port a vessel "
+                "service from here sails to")
+    customs = s.ports[name].customs
+    assert customs is not None
+    if customs.joint_control:
+        return ("cannot be combined with 'joint_control: true', which merges this port's "
+                "own exit and entry checks and so leaves no exit check to clear the port "
+                "across the sea; use one of the two")
+    if customs.exit is None:
+        return "this port has no exit check to do the joint control at; expected 'customs.exit'"
+    partner_customs = s.ports[partner].customs
+    if partner_customs is None or partner_customs.entry is None:
+        return (f"port {partner!r} has no entry check to merge; expected "
+                f"'ports.{partner}.customs.entry'")
+    return None
+
+
+def _check_closures(s: Scenario) -> Iterator[KeyPathError]:
     """Closures close a known node or leg."""
     kinds = s.node_kinds
     for closure_name, closure in s.closures.items():
         if closure.at not in kinds and closure.at not in s.legs:
-            raise KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
+            yield KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
                                f"{closure.at!r}; expected a name under terminals, borders, "
-                               "ports or legs")
+                               "ports, stations or legs")
 
 
-def _check_countries(s: Scenario) -> None:
+def _check_countries(s: Scenario) -> Iterator[KeyPathError]:
     """Once one node or rail leg has a country, every one has (so that the days by
-    country add up to the transit time)."""
+    country add up to the transit time). The first key without one gets the reason,
+    the others a short line."""
     if not s.countries:
         return
-    for section in NODE_SECTIONS:
-        for name, node in getattr(s, section).items():
-            if node.country is None:
-                raise KeyPathError(f"{section}.{name}.country", "missing: once a node or leg "
-                                   "has a country, every node and rail leg needs one (an "
-                                   "ISO 3166-1 alpha-2 code such as KZ), so that the days "
-                                   "by country add up to the transit time")
-    for name, leg in s.legs.items():
-        if isinstance(leg, RailLeg) and leg.country is None:
-            raise KeyPathError(f"legs.{name}.country", "missing: once a node or leg has a "
-                               "country, every node and rail leg needs one (an ISO 3166-1 "
-                               "alpha-2 code such as KZ); a line across a border is two "
-                               "legs joined at a border or station")
+    missing = [f"{section}.{name}.country" for section in NODE_SECTIONS
+               for name, node in getattr(s, section).items() if node.country is None]
+    missing += [f"legs.{name}.country" for name, leg in s.legs.items()
+                if isinstance(leg, RailLeg) and leg.country is None]
+    for i, key in enumerate(missing):
+        yield KeyPathError(key, "missing: once a node or leg has a country, every node and "
+                           "rail leg needs one (an ISO 3166-1 alpha-2 code such as KZ), so "
+                           "that the days by country add up to the transit time; a line "
+                           "across a border is two legs joined at a border or station"
+                           if i == 0 else "missing, like the country above")
 
 
-def _check_segments(s: Scenario) -> None:
+def _check_segments(s: Scenario) -> Iterator[KeyPathError]:
     """A segment's two nodes are visited in this order by at least one reported route."""
     kinds = s.node_kinds
     reported = {r for flow in s.flows.values() if flow.reported for r in flow.routes}
     for name, (first, last) in s.segments.items():
-        for i, node in enumerate((first, last)):
-            if node not in kinds:
-                raise KeyPathError(f"segments.{name}.{i}", f"unknown node {node!r}; "
-                                   f"expected one of {_listing(kinds)}")
+        unknown = [(i, node) for i, node in enumerate((first, last)) if node not in kinds]
+        for i, node in unknown:
+            yield KeyPathError(f"segments.{name}.{i}", f"unknown node {node!r}; "
+                               f"expected one of {_listing(kinds)}")
+        if unknown:
+            continue
         if first == last:
-            raise KeyPathError(f"segments.{name}", "a segment joins two different nodes")
-        if not s.routes_through(first, last, reported):
+            yield KeyPathError(f"segments.{name}", "a segment joins two different nodes")
+        elif not s.routes_through(first, last, reported):
             backwards = s.routes_through(last, first, reported)
             hint = (f"; routes {_listing(backwards)} visit them the other way round, "
                     f"[{last}, {first}]" if backwards else "")
-            raise KeyPathError(f"segments.{name}", f"no reported route visits {first!r} and "
+            yield KeyPathError(f"segments.{name}", f"no reported route visits {first!r} and "
                                f"then {last!r}{hint}")
+
+
+CHECKS = (_check_run_settings, _check_customs_regimes, _check_node_names,
+          _check_vessel_services, _check_legs, _check_routes, _check_flows, _check_nodes_used,
+          _check_joint_controls, _check_closures, _check_countries, _check_segments,
+          _check_size)
+"""The cross-reference checks, in the order their problems are listed."""
 
 
 def _listing(names: object) -> str:

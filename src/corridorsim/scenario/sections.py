@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
 
 from corridorsim.countries import COUNTRY_NAMES
 from corridorsim.scenario.distributions import (
@@ -127,7 +127,8 @@ def _country_code(code: str) -> str:
     return code
 
 
-Country = Annotated[str, AfterValidator(_country_code)]
+Country = Annotated[str, AfterValidator(_country_code),
+                    WithJsonSchema({"type": "string", "enum": sorted(COUNTRY_NAMES)})]
 """An ISO 3166-1 alpha-2 country code (``KZ``)."""
 
 
@@ -328,6 +329,7 @@ class RailLeg(LegBase):
     """A rail line between two nodes."""
 
     mode: Literal["rail"]
+    """``rail``: a train runs the leg."""
     country: Country | None = None
     """Country where the leg's hours are charged (ISO code); a line across a border is
     two legs with a node (a border or station) where they meet."""
@@ -353,6 +355,7 @@ class SeaLeg(LegBase):
     """A sea crossing served by a named vessel service."""
 
     mode: Literal["sea"]
+    """``sea``: vessels of ``service`` carry the cargo."""
     service: str
     """Name of the vessel service (under ``vessel_services``) that carries cargo here."""
 
@@ -414,6 +417,7 @@ class SeasonalClosure(Model):
     """Random closures (storms): a Poisson process of events with monthly rates."""
 
     kind: Literal["seasonal"]
+    """``seasonal``: closures at random, at monthly rates."""
     at: str
     """Node or leg name that closes."""
     events_per_month: MonthlyValues
@@ -439,14 +443,18 @@ def _no_time_zone(value: dt.datetime) -> dt.datetime:
     return value
 
 
-LocalDateTime = Annotated[dt.datetime, BeforeValidator(_calendar_text),
-                          AfterValidator(_no_time_zone)]
+LocalDateTime = Annotated[
+    dt.datetime, BeforeValidator(_calendar_text), AfterValidator(_no_time_zone),
+    WithJsonSchema({"type": "string",
+                    "pattern": r"^\d{4}-\d{2}-\d{2}([Tt _]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"})]
+"""A date, or a date and time without a time zone (``2024-09-12``, ``2024-09-12T06:00``)."""
 
 
 class WindowClosure(Model):
     """A closure on fixed dates (a border closure, planned works)."""
 
     kind: Literal["window"]
+    """``window``: one closure between two dates."""
     at: str
     """Node or leg name that closes."""
     start: LocalDateTime
