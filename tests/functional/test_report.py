@@ -343,3 +343,13 @@ def test_without_matplotlib_the_report_says_how_to_install_it(folders, tmp_path,
     out = tmp_path / "never"
     assert run_cli("run", str(MINI), "-n", "1", "--out", str(out), "--report") == 2
     assert not out.exists()  # refused before anything ran
+
+
+def test_a_parquet_folder_gives_the_same_report(folders, tmp_path):
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "parquet"
+    assert run_cli("run", str(COUNTRIES), "-n", "3", "--seed", "4", "-w", "1", "-q",
+                   "--out", str(out), "--format", "parquet", "--report") == 0
+    for path in (folders["run"] / "report").iterdir():
+        if path.name != "manifest.json":
+            assert (out / "report" / path.name).read_bytes() == path.read_bytes(), path.name
