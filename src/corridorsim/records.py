@@ -270,17 +270,21 @@ class LevelMonitor:
 
     def change(self, now: float, delta: float) -> None:
         """The level changes by ``delta`` at ``now`` (the area up to ``now`` is added first)."""
-        if now > self.start:
-            if self.last <= self.start and self.level > self.maximum:
-                self.maximum = self.level  # the level carried in at the end of warm-up
-            self.area += self.level * (now - (self.last if self.last > self.start else self.start))
-        self.run_area += self.level * (now - self.last)
+        level, last, start = self.level, self.last, self.start  # locals: the hot path
+        if now > start:
+            if last <= start:
+                if level > self.maximum:
+                    self.maximum = level  # the level carried in at the end of warm-up
+                self.area += level * (now - start)
+            else:
+                self.area += level * (now - last)
+        self.run_area += level * (now - last)
         self.last = now
-        self.level += delta
-        if now >= self.start and self.level > self.maximum:
-            self.maximum = self.level
-        if self.level > self.day_peak:
-            self.day_peak = self.level
+        self.level = level = level + delta
+        if level > self.day_peak:
+            self.day_peak = level
+        if now >= start and level > self.maximum:
+            self.maximum = level
 
     def close_day(self, now: float) -> tuple[float, float]:
         """The area from time 0 to ``now`` and the largest level since the last call; the
