@@ -21,8 +21,8 @@ if TYPE_CHECKING:  # the names imported lazily by __getattr__, for type checkers
         run,
         sensitivity,
         sweep,
+        write_report,
     )
-    from corridorsim.report.results_page import write_report
     from corridorsim.scenario import Scenario, load_scenario
 
 _LAZY = {"RunResult": "corridorsim.experiment", "SweepResult": "corridorsim.experiment",
@@ -30,7 +30,7 @@ _LAZY = {"RunResult": "corridorsim.experiment", "SweepResult": "corridorsim.expe
          "run": "corridorsim.experiment",
          "sensitivity": "corridorsim.experiment", "sweep": "corridorsim.experiment",
          "Scenario": "corridorsim.scenario", "load_scenario": "corridorsim.scenario",
-         "write_report": "corridorsim.report.results_page"}
+         "write_report": "corridorsim.experiment"}
 
 __all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
            "SweepResult", "__version__", "compare", "load_results", "load_scenario", "run",

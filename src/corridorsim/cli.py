@@ -97,11 +97,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
             max_replications=args.max_replications, stops=args.stops,
             file_format=args.format, progress=progress or False)
-    page = _write_report(args, written)
+    _write_report(args, written)
     if args.quiet:
-        print(_display(written))
-        if page is not None:
-            print(_display(page))
+        print(_display(written))  # the page is <folder>/report/index.html
         return 0
     from corridorsim.report.headline import headline
 
@@ -220,11 +218,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     written = result.write(out, kind="calibrate", file_format=args.format,
                            extra_tables={"calibration": (rows, CALIBRATION_COLUMNS)})
     passed = sum(r["passed"] == "yes" for r in rows)
-    page = _write_report(args, written)
+    _write_report(args, written)
     if args.quiet:
         print(_display(written))
-        if page is not None:
-            print(_display(page))
         return 0 if passed == len(rows) else 1
     table = [["target", "band", "model mean", "95% CI", "pass"]]
     for r in rows:
@@ -397,7 +393,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from corridorsim.report.writer import write_atomically
 
     write_atomically(Path(args.out), text)  # whole or not at all, one line on failure
-    print(f"Wrote {_display(Path(args.out))}")
+    if not args.quiet:
+        print(f"Wrote {_display(Path(args.out))}")
     return 0
 
 

@@ -50,6 +50,7 @@ from corridorsim.report.results_folder import (
     TOOL,
     check_replaceable,
     remove_partial_files,
+    remove_report,
 )
 from corridorsim.report.sensitivity_tables import (
     SENSITIVITY_COLUMNS,
@@ -268,6 +269,7 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
         "versions": package_versions(),
         "wall_seconds": round(wall, 3),
     }
+    remove_report(folder)  # it describes the points before this rerun
     write_atomically(folder / "sweep.csv", csv_text(rows, sweep_columns(factors)))
     write_atomically(folder / "frontier.csv", csv_text(frontier, frontier_columns(factors)))
     indices: list[dict[str, Any]] = []

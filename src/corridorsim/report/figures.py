@@ -55,7 +55,9 @@ STYLE: Any = {  # Any: matplotlib types its keys as a Literal of every rcParam
 PART_COLOURS = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
                 "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
                 "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
-"""Colours of the parts of a stacked bar (matplotlib's tab20, in its order)."""
+PART_COLOURS = PART_COLOURS[0::2] + PART_COLOURS[1::2]
+"""Colours of the parts of a stacked bar: matplotlib's tab20, its ten strong colours first
+and then their light pairs, so that neighbouring parts never share a hue."""
 
 INSTALL_HINT = "pip install 'corridorsim[plots]'"
 
@@ -146,9 +148,15 @@ def _interval(row: Mapping[str, Any] | None) -> tuple[float | None, float | None
 
 
 def _errors(means: Sequence[float], lows: Sequence[float | None],
-            highs: Sequence[float | None]) -> list[list[float]]:
-    """matplotlib's asymmetric error bars (0 where there is no interval)."""
-    return [[m - lo if lo is not None else 0.0 for m, lo in zip(means, lows, strict=True)],
+            highs: Sequence[float | None], floor: float | None = 0.0) -> list[list[float]]:
+    """matplotlib's asymmetric error bars (0 where there is no interval). An interval of
+    a quantity that cannot be negative (days, hours, shares, costs) is drawn from
+    ``floor`` at the lowest: a t-interval of few replications can reach below it."""
+    def low_end(m: float, lo: float | None) -> float:
+        if lo is None:
+            return 0.0
+        return m - (lo if floor is None else max(lo, min(floor, m)))
+    return [[low_end(m, lo) for m, lo in zip(means, lows, strict=True)],
             [hi - m if hi is not None else 0.0 for m, hi in zip(means, highs, strict=True)]]
 
 
@@ -166,22 +174,27 @@ BAND_TEXT = ("Bands and bars are 95 % confidence intervals of the mean across "
 
 def transit_ecdf_data(shipments: Rows, routes: Sequence[str], points: int = 121
                       ) -> list[dict[str, Any]]:
-    """Per route, on a grid of transit days: the share of delivered consignments within
-    that many days (pooled over replications), with the 95 % interval of the mean of
-    each replication's share."""
+    """Per route, on a grid of transit days: the share of the consignments released (in
+    the reported window, all replications pooled) that were delivered within that many
+    days, with the 95 % interval of the mean of each replication's share. Consignments
+    still travelling at the end count as not delivered at any x, so a route with a
+    backlog never reaches 1."""
     by_route: dict[str, dict[int, list[float]]] = {}
     for row in shipments:
-        days = row["transit_days"]
-        if days is not None and row["route"] in routes:
-            by_route.setdefault(row["route"], {}).setdefault(row["replication"],
-                                                             []).append(float(days))
+        if row["route"] in routes:
+            days = row["transit_days"]
+            by_route.setdefault(row["route"], {}).setdefault(row["replication"], []).append(
+                math.inf if days is None else float(days))
     out: list[dict[str, Any]] = []
     for route in routes:
         reps = by_route.get(route)
         if not reps:
             continue
         pooled = sorted(d for values in reps.values() for d in values)
-        low, high = math.floor(pooled[0]), math.ceil(pooled[-1])
+        finite = [d for d in pooled if d != math.inf]
+        if not finite:
+            continue
+        low, high = math.floor(finite[0]), math.ceil(finite[-1])
         step = max((high - low) / (points - 1), 1e-9)
         ordered = {rep: sorted(values) for rep, values in sorted(reps.items())}
         for i in range(points):
@@ -222,7 +235,7 @@ def draw_transit_ecdf(data: Rows, promised_days: float | None) -> MplFigure:
             ax.text(promised_days, 0.02, f" promised {promised_days:g} d", color="#b00020",
                     fontsize=8, va="bottom")
         ax.set_ylim(0, 1.02)
-        ax.set_ylabel("share delivered")
+        ax.set_ylabel("share delivered\n(of released)")
         ax.set_title(f"{corridor.capitalize()} {'routes' if corridor == OTHER else 'corridor'}",
                      loc="left")
         ax.legend(fontsize=7, loc="lower right", frameon=False)
@@ -328,6 +341,24 @@ def draw_stacked_days(data: Rows, totals: Mapping[str, tuple[Any, Any, Any]] | N
     return fig
 
 
+@_styled
+def draw_segment_days(data: Rows) -> MplFigure:
+    """A bar per route and named segment, in the segment's colour, with its interval
+    (segments need not add up to the route: they may overlap or leave gaps)."""
+    labels = [f"{r['route']}: {r['part']}" for r in data]
+    parts = list(dict.fromkeys(r["part"] for r in data))
+    colours = [PART_COLOURS[parts.index(r["part"]) % len(PART_COLOURS)] for r in data]
+    fig, (ax,) = new_figure(8.0, 1.0 + 0.3 * len(labels))
+    means = [r["mean_days"] for r in data]
+    ax.barh(labels, means, color=colours, height=0.7,
+            xerr=_errors(means, [r["ci_low"] for r in data], [r["ci_high"] for r in data]),
+            error_kw={"capsize": 2, "linewidth": 0.8})
+    ax.set_xlim(left=0.0)
+    ax.invert_yaxis()
+    ax.set_xlabel("days over the segment (mean per delivered consignment)")
+    return fig
+
+
 # --- seasonality ------------------------------------------------------------------------------
 
 
@@ -335,6 +366,7 @@ def monthly_transit_data(shipments: Rows) -> list[dict[str, Any]]:
     """Per corridor and release month: the median transit days of the consignments
     released that month, averaged over replications with its 95 % interval."""
     cells: dict[tuple[str, str], dict[int, list[float]]] = {}
+    replications = {row["replication"] for row in shipments}
     for row in shipments:
         days = row["transit_days"]
         if days is None:
@@ -347,11 +379,20 @@ def monthly_transit_data(shipments: Rows) -> list[dict[str, Any]]:
                                           key=lambda kv: (order[kv[0][0]], kv[0][1])):
         medians = [_median(values) for _, values in sorted(reps.items())]
         e = estimate(medians)
+        delivered = sum(len(values) for values in reps.values())
         out.append({"corridor": corridor, "month": month, "replications": e.n,
+                    "consignments": delivered,
+                    "plotted": "yes" if delivered >= MONTH_MIN * max(len(replications), 1)
+                    else "no",
                     "median_transit_days": round(e.mean or 0.0, 4),
                     "ci_low": None if e.low is None else round(e.low, 4),
                     "ci_high": None if e.high is None else round(e.high, 4)})
     return out
+
+
+MONTH_MIN = 5
+"""A month is drawn when it delivered at least this many consignments per replication
+(a month cut by the warm-up, or a small flow, would otherwise show as a spike)."""
 
 
 def _median(values: list[float]) -> float:
@@ -366,15 +407,20 @@ def draw_monthly_transit(data: Rows) -> MplFigure:
     fig, (ax,) = new_figure(8.0, 3.2)
     months = sorted({r["month"] for r in data})
     index = {m: i for i, m in enumerate(months)}
+    nan = float("nan")
     for corridor in dict.fromkeys(r["corridor"] for r in data):
         rows = [r for r in data if r["corridor"] == corridor]
         xs = [index[r["month"]] for r in rows]
+        shown = [r["plotted"] == "yes" for r in rows]
         colour = CORRIDOR_COLOURS[corridor]
-        ax.plot(xs, [r["median_transit_days"] for r in rows], marker="o", markersize=3,
-                color=colour, label=corridor)
-        if all(r["ci_low"] is not None for r in rows):
-            ax.fill_between(xs, [r["ci_low"] for r in rows], [r["ci_high"] for r in rows],
-                            color=colour, alpha=0.2, linewidth=0)
+        ax.plot(xs, [r["median_transit_days"] if ok else nan
+                     for r, ok in zip(rows, shown, strict=True)],
+                marker="o", markersize=3, color=colour, label=corridor)
+        ax.fill_between(xs, [max(r["ci_low"], 0.0) if ok and r["ci_low"] is not None else nan
+                             for r, ok in zip(rows, shown, strict=True)],
+                        [r["ci_high"] if ok and r["ci_high"] is not None else nan
+                         for r, ok in zip(rows, shown, strict=True)],
+                        color=colour, alpha=0.2, linewidth=0)
     step = max(1, len(months) // 12)
     ax.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")
     ax.set_ylabel("median transit (days)")
@@ -481,14 +527,19 @@ def draw_level_series(data: Rows, warmup_day: int | None, horizon_day: int | Non
             ax.plot(xs, [r["mean"] for r in series], color=colour, linewidth=1.0, label=node)
             if series[0]["ci_low"] is not None:
                 ax.fill_between(xs, [max(r["ci_low"], 0.0) for r in series],
-                                [r["ci_high"] for r in series], color=colour, alpha=0.18,
+                                [r["ci_high"] for r in series], color=colour, alpha=0.1,
                                 linewidth=0)
         for day in (warmup_day, horizon_day):
             if day:
                 ax.axvline(day, color="#555555", linestyle="--", linewidth=0.8)
         ax.set_ylabel(labels[quantity])
         ax.legend(fontsize=7, frameon=False, loc="upper left")
-    axes[-1].set_xlabel("day of the run (warm-up and drain outside the dashed lines)")
+    months = {r["day"]: r["date"][:7] for r in data if str(r["date"]).endswith("-01")}
+    if months:
+        step = max(1, len(months) // 8)
+        ticks = sorted(months)[::step]
+        axes[-1].set_xticks(ticks, [months[d] for d in ticks])
+    axes[-1].set_xlabel("date (the demand window between the dashed lines)")
     return fig
 
 
@@ -528,6 +579,11 @@ def draw_cost_co2(data: Rows) -> MplFigure:
                 error_kw={"capsize": 2, "linewidth": 0.8})
         ax.set_xlabel(label)
     left.invert_yaxis()
+    from matplotlib.patches import Patch
+
+    present = list(dict.fromkeys(r["corridor"] for r in data))
+    right.legend([Patch(color=CORRIDOR_COLOURS[c]) for c in present], present, fontsize=7,
+                 frameon=False, loc="lower right")
     return fig
 
 
@@ -535,6 +591,10 @@ def draw_cost_co2(data: Rows) -> MplFigure:
 
 FOREST_KPIS = ("median_transit_days", "p90_transit_days", "mean_transit_days",
                "mean_cost_usd_per_teu")
+FOREST_LABELS = {"median_transit_days": ("median transit", "days"),
+                 "p90_transit_days": ("p90 transit", "days"),
+                 "mean_transit_days": ("mean transit", "days"),
+                 "mean_cost_usd_per_teu": ("mean cost per TEU", "USD")}
 
 
 def forest_data(comparison: Rows) -> list[dict[str, Any]]:
@@ -572,9 +632,12 @@ def draw_forest(data: Rows) -> MplFigure:
             ax.plot([r["difference"]], [y], marker="o", markersize=4.5, color=colour,
                     markerfacecolor=colour if significant else "white")
         ax.axvline(0.0, color="black", linewidth=0.8)
-        ax.set_title(kpi.replace("_", " "), fontsize=8)
-        ax.set_xlabel("B minus A")
-    axes[0].set_yticks(range(len(names)), names)
+        title, unit = FOREST_LABELS[kpi]
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel(f"B minus A ({unit})")
+    labels = [f"{n} (all its routes)" if any(r["name"] == n and r["scope"] == "corridor"
+                                             for r in data) else n for n in names]
+    axes[0].set_yticks(range(len(names)), labels)
     axes[0].invert_yaxis()
     return fig
 
@@ -595,9 +658,12 @@ def gap_rows(sweep: Rows, factors: Sequence[str], kpi: str = "median_transit_day
     return sorted(out, key=lambda row: row["point"])
 
 
-def main_factors(gaps: Rows, factors: Sequence[str]) -> list[str]:
-    """The two factors over which the gap moves most (range of the mean gap over each
-    factor's values), the sweep file's order breaking ties."""
+def main_factors(gaps: Rows, factors: Sequence[str], ranked: Rows = ()) -> list[str]:
+    """The two factors that move the gap most: the sensitivity analysis's two first
+    ranked where there is one (``sensitivity_data``), else those over whose values the
+    mean gap spans the widest range, the sweep file's order breaking ties."""
+    if ranked:
+        return [r["factor"] for r in ranked if r["factor"] in factors][:2]
     spread = {}
     for f in factors:
         by_value: dict[Any, list[float]] = {}
@@ -637,6 +703,8 @@ def draw_gap_map(gaps: Rows, x: str, y: str, frontier: Rows) -> MplFigure:
         for (i, j), values in cells.items():
             ax.text(xs[j], ys[i], f"{sum(values) / len(values):+.1f}", ha="center",
                     va="center", fontsize=7)
+        ax.set_xticks(xs, [f"{v:g}" for v in xs])
+        ax.set_yticks(ys, [f"{v:g}" for v in ys])
     else:
         image = ax.scatter([r[x] for r in gaps], [r[y] for r in gaps],
                            c=[r["gap_days"] for r in gaps], cmap="RdBu_r", vmin=-limit,
@@ -787,9 +855,9 @@ def draw_calibration(data: Rows) -> MplFigure:
         if mean is None:
             continue
         ax.errorbar([mean], [i], xerr=_errors([mean], [r["scaled_ci_low"]],
-                                              [r["scaled_ci_high"]]),
+                                              [r["scaled_ci_high"]], floor=None),
                     fmt="o", color=colour, capsize=3, markersize=4)
-        ax.annotate(f"{r['model_mean']:g} (band {r['band_low']:g}-{r['band_high']:g})",
+        ax.annotate(f"{r['model_mean']:.3g} (band {r['band_low']:g}-{r['band_high']:g})",
                     (mean, i), textcoords="offset points", xytext=(6, 5), fontsize=7)
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()

@@ -444,7 +444,9 @@ def check_replaceable_locked(directory: Path, kind: str) -> None:
                        "results folder")
     reason = _in_the_way(directory, kind)
     if reason is not None:
-        raise RunError(f"{directory}: exists and {reason}; choose another --out folder")
+        remedy = ("move those files out of it to write the report" if kind == REPORT
+                  else "choose another --out folder")
+        raise RunError(f"{directory}: exists and {reason}; {remedy}")
 
 
 def remove_partial_files(sweep_folder: Path) -> None:
@@ -456,3 +458,14 @@ def remove_partial_files(sweep_folder: Path) -> None:
             for path in folder.iterdir():
                 if partial(path.name) and path.is_file() and not path.is_symlink():
                     path.unlink(missing_ok=True)
+
+
+def remove_report(results: Path) -> None:
+    """Remove the report of a results folder that is being rewritten in place (a sweep's
+    rerun), if it is provably ours: it describes the results before the rewrite. A report
+    folder holding anything we did not write is left alone."""
+    report = results / REPORT
+    with _parent_lock(results):
+        _recover_locked(report)
+        if report.is_dir() and not report.is_symlink() and _complete(report):
+            shutil.rmtree(report)

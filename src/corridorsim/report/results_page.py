@@ -74,9 +74,11 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
                     if promised_days else "")
     out.append(_figure(
         "transit_distribution", "Transit time per route",
-        f"Share of delivered China-Europe consignments that arrived within the days on "
-        f"the x axis (release to delivery), all {reps} pooled. The shaded band is the 95 % "
-        f"interval of that share across replications.{promise_text}",
+        f"Share of the consignments released (after the warm-up, before the horizon) "
+        f"that were delivered within the days on the x axis (release to delivery), all "
+        f"{reps} pooled; consignments still travelling at the end of the run are never "
+        f"counted as delivered, so a route with a backlog stays below 1. The shaded band "
+        f"is the 95 % interval of that share across replications.{promise_text}",
         ecdf, lambda: fg.draw_transit_ecdf(ecdf, promised_days)))
 
     totals = fg.total_days(summary, routes)
@@ -85,7 +87,7 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         "days_by_activity", "Where the days go: by activity",
         f"Mean days per delivered consignment spent in each activity, per route; the "
         f"bar's whole length is the mean transit time, its whisker the 95 % interval of "
-        f"that mean ({reps}). The table gives each part's interval.",
+        f"that mean ({reps}). Each part's interval is in the figure's CSV.",
         by_activity, lambda: fg.draw_stacked_days(by_activity, totals, "activity")))
     by_country = fg.country_days_data(summary, routes)
     out.append(_figure(
@@ -98,16 +100,18 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     out.append(_figure(
         "days_by_segment", "Where the days go: by segment",
         f"Mean days over each of the scenario's named segments (from arrival at its "
-        f"first node to arrival at its last), per route ({reps}); segments need not "
-        f"cover the whole route, so bars may be shorter than the transit time.",
-        by_segment, lambda: fg.draw_stacked_days(by_segment, None, "segment")))
+        f"first node to arrival at its last), per route, with the 95 % interval of the "
+        f"mean ({reps}); segments need not cover the whole route.",
+        by_segment, lambda: fg.draw_segment_days(by_segment)))
 
     monthly = fg.monthly_transit_data(t.get("shipments", []))
     out.append(_figure(
         "transit_by_month", "Transit time by release month",
         f"Median transit days of the consignments released in each month, per corridor "
         f"(each corridor's routes pooled), averaged over {reps}; band: 95 % interval. "
-        f"Storm seasons and closures show as peaks.",
+        f"Storm seasons and closures show as peaks. Months with fewer than "
+        f"{fg.MONTH_MIN} deliveries per replication (a month cut by the warm-up) are "
+        f"left out of the line (their row in the CSV says plotted = no).",
         monthly, lambda: fg.draw_monthly_transit(monthly)))
 
     congestion = fg.congestion_data(summary)
@@ -174,6 +178,10 @@ def comparison_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     return [figure] if figure else []
 
 
+MIXED = ("The two factors ranked first by the sensitivity analysis; its points vary "
+         "every factor at once, so each point mixes their effects. ")
+
+
 def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     """A sweep: the gap map over its two main factors and the gap curves; with a
     sensitivity design, the indices first."""
@@ -196,15 +204,16 @@ def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     reps = fg.replications_text(int(m.get("replications") or 0))
     reference = m.get("northern_route") or "Northern route"
     if len(factors) >= 2 and gaps:
-        x, y = fg.main_factors(gaps, factors)
+        x, y = fg.main_factors(gaps, factors, sensitivity)
         frontier = t.get("frontier", [])
         out.append(_figure(
             "gap_map", f"The gap over {x} and {y}",
             f"Middle Corridor median minus the {reference} median (days, mean over "
             f"{reps}) at each point, averaged over any other factors; blue: the Middle "
-            f"Corridor is faster. The black line is where the gap is zero, the stars the "
-            f"frontier (frontier.csv: the smallest value of a factor meeting the "
-            f"criterion).",
+            f"Corridor is faster. {MIXED if sensitivity else ''}Where the gap changes "
+            f"sign a black line "
+            f"marks zero, and stars mark the frontier's points (frontier.csv: the smallest "
+            f"value of a factor meeting the criterion), if any.",
             [r for r in gaps], lambda: fg.draw_gap_map(gaps, x, y, frontier)))
     curves = fg.gap_curve_data(gaps, factors)
     out.append(_figure(
@@ -240,7 +249,8 @@ def _comparison_answer(folder: ResultsFolder) -> str:
     b = (m.get("b") or {}).get("scenario", "B")
     sentences = [f"Run B ({b}) against run A ({a}), {m.get('method', 'paired')}."]
     for r in folder.tables.get("scenario_comparison", []):
-        if r["scope"] != "corridor" or r["kpi"] != "median_transit_days":
+        if (r["scope"] != "corridor" or r["kpi"] != "median_transit_days"
+                or r["name"] not in fg.CORRIDORS):
             continue
         if r["difference"] is None:
             continue
@@ -267,18 +277,25 @@ def _sweep_answer(folder: ResultsFolder) -> str:
             f"Over {len(gaps)} points, the Middle Corridor's median is "
             f"{_gap_words(high['gap_days'])} at worst and {_gap_words(low['gap_days'])} "
             f"at best (point {low['point']}: "
-            + ", ".join(f"{f} = {low[f]:g}" for f in factors) + ").")
-    reached = [r for r in t.get("frontier", []) if r.get("point") is not None
-               and not r.get("note")]
-    if t.get("frontier"):
-        sentences.append(f"The criterion is met on {len(reached)} of the frontier's "
-                         f"{len(t['frontier'])} lines (frontier.csv).")
+            + ", ".join(f"{f} = {_value(low[f])}" for f in factors) + ").")
+    frontier = t.get("frontier", [])
+    reached = [r for r in frontier if r.get("point") is not None and not r.get("note")]
+    if frontier:
+        criterion = frontier[0].get("criterion") or "the criterion"
+        sentences.append(f"The Middle Corridor's {criterion} is reached on "
+                         f"{len(reached)} of the frontier's {len(frontier)} lines "
+                         f"(frontier.csv).")
     ranked = fg.sensitivity_data(t.get("sensitivity", []))
     if ranked:
         key = "mu_star" if ranked[0]["method"] == "morris" else "ST"
         top = [f"{r['factor']} ({key} {r.get(key) or 0:.2f})" for r in ranked[:3]]
         sentences.append("The factors that move the gap most: " + ", ".join(top) + ".")
     return " ".join(sentences) or "The folder holds no sweep points."
+
+
+def _value(value: Any) -> str:
+    """A factor's value as a reader wants it: 0.667, 12, 0.9."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _gap_words(gap: float) -> str:
@@ -370,8 +387,12 @@ def _facts(folder: ResultsFolder, version: str) -> str:
     if folder.kind == "compare":
         for side in ("a", "b"):
             s = m.get(side) or {}
-            facts.append(f"{side.upper()}: {s.get('scenario')} ({s.get('replications')} "
-                         f"replications, seed {s.get('seed')})")
+            overrides = s.get("overrides") or []
+            changed = (", with " + ", ".join(
+                f"{o.get('key')}={o.get('value')}" if isinstance(o, dict) else str(o)
+                for o in overrides)) if overrides else ""
+            facts.append(f"{side.upper()}: {s.get('scenario')}{changed} "
+                         f"({s.get('replications')} replications, seed {s.get('seed')})")
     if folder.kind == "sweep":
         facts.append(f"{len(m.get('points') or [])} points")
     facts.append("95 % intervals are Student-t intervals across replications unless a "

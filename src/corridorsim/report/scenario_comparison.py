@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from corridorsim.errors import RunError
+from corridorsim.report.parquet import read_parquet
 from corridorsim.report.summaries import CORRIDOR_KPIS, ROUTE_KPIS, yes_no
 from corridorsim.report.tables import rounded
 from corridorsim.stats import estimate, paired_difference, welch_difference
@@ -86,13 +87,14 @@ def check_pairable(manifest_a: dict[str, Any], manifest_b: dict[str, Any], where
 def read_results(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``routes.csv`` rows and the manifest of a results folder (see ``read_corridors``)."""
     routes_file, manifest_file = folder / "routes.csv", folder / "manifest.json"
+    if not routes_file.exists() and (folder / "routes.parquet").is_file():
+        routes_file = folder / "routes.parquet"  # a run written with --format parquet
     for path in (routes_file, manifest_file):
         if not path.is_file():
             raise RunError(f"{path}: not found; expected a results folder written by "
                            "'corridorsim run'")
     try:
-        with open(routes_file, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = _rows(routes_file)
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(f"{folder}: cannot be read as corridorsim results ({exc})") from None
@@ -104,11 +106,12 @@ def read_results(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 def read_corridors(folder: Path) -> list[dict[str, Any]] | None:
     """``corridors.csv`` rows of a results folder, or None if it has none (an older run)."""
     path = folder / "corridors.csv"
+    if not path.is_file() and (folder / "corridors.parquet").is_file():
+        path = folder / "corridors.parquet"
     if not path.is_file():
         return None
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = _rows(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise RunError(f"{path}: cannot be read ({exc})") from None
     if rows and ("corridor" not in rows[0] or "replication" not in rows[0]):
@@ -133,3 +136,12 @@ def compare_folders(folder_a: Path, folder_b: Path, unpaired: bool = False
                                                      "replications", "overrides")},
                 "method": "welch" if unpaired else "paired", "difference": "b minus a"}
     return rows, manifest
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """A table's rows: text cells from a CSV file, typed cells from a Parquet file (the
+    comparison reads both as numbers)."""
+    if path.suffix == ".parquet":
+        return read_parquet(path)[1]
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
