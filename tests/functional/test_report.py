@@ -265,6 +265,9 @@ def test_the_sensitivity_chart_is_sensitivity_csv(folders: dict[str, Path]) -> N
     for s in source:
         assert rows[s["factor"]][s["index"]] == s["value"]
     assert rows["vessels"]["mu_star"] > rows["fee"]["mu_star"]  # the fee changes no time
+    page = (folders["sensitivity"] / "report" / "index.html").read_text(encoding="utf-8")
+    assert "The gap over vessels and fee" in page  # the top-ranked factor first
+    assert "each point mixes their effects" in page
 
 
 def test_the_calibration_chart_is_calibration_csv(folders: dict[str, Path]) -> None:

@@ -676,10 +676,11 @@ def main_factors(gaps: Rows, factors: Sequence[str], ranked: Rows = ()) -> list[
 
 
 @_styled
-def draw_gap_map(gaps: Rows, x: str, y: str, frontier: Rows) -> MplFigure:
-    """The gap over two factors: a heat map on a grid (averaged over the other factors),
-    a scatter coloured by the gap otherwise; the zero contour and the frontier's
-    points drawn on it."""
+def draw_gap_map(gaps: Rows, x: str, y: str, frontier: Rows, grid_design: bool = True
+                 ) -> MplFigure:
+    """The gap over two factors: a heat map on a grid design (averaged over the other
+    factors), a scatter of the points coloured by the gap for a sampled design (Latin
+    hypercube, Sobol', Morris); the zero contour and the frontier's points drawn on it."""
     import numpy as np
 
     xs = sorted({r[x] for r in gaps})
@@ -694,8 +695,7 @@ def draw_gap_map(gaps: Rows, x: str, y: str, frontier: Rows) -> MplFigure:
         grid[i, j] = sum(values) / len(values)
     limit = float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0
     image: Any
-    is_grid = len(cells) == len(gaps) or len(xs) * len(ys) <= 4 * len(gaps)
-    if is_grid and len(xs) > 1 and len(ys) > 1:
+    if grid_design and len(xs) > 1 and len(ys) > 1:
         image = ax.pcolormesh(_edges(xs), _edges(ys), grid, cmap="RdBu_r", vmin=-limit,
                               vmax=limit, shading="flat")
         if np.nanmin(grid) < 0 < np.nanmax(grid):

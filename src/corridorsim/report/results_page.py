@@ -205,6 +205,7 @@ def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     reference = m.get("northern_route") or "Northern route"
     if len(factors) >= 2 and gaps:
         x, y = fg.main_factors(gaps, factors, sensitivity)
+        grid = (m.get("design") or {}).get("kind", "grid") == "grid"
         frontier = t.get("frontier", [])
         out.append(_figure(
             "gap_map", f"The gap over {x} and {y}",
@@ -214,7 +215,7 @@ def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
             f"sign a black line "
             f"marks zero, and stars mark the frontier's points (frontier.csv: the smallest "
             f"value of a factor meeting the criterion), if any.",
-            [r for r in gaps], lambda: fg.draw_gap_map(gaps, x, y, frontier)))
+            [r for r in gaps], lambda: fg.draw_gap_map(gaps, x, y, frontier, grid)))
     curves = fg.gap_curve_data(gaps, factors)
     out.append(_figure(
         "gap_curves", "The gap along each factor",
