@@ -154,7 +154,8 @@ def test_a_folder_that_is_not_ours_is_never_replaced_or_written_into(tmp_path, s
         rf.check_replaceable(target, kind)
     message = str(caught.value)
     assert message.startswith(f"{target}: exists and") and "\n" not in message
-    assert message.endswith("choose another --out folder")
+    assert message.endswith("move those files out of it to write the report"
+                            if kind == rf.REPORT else "choose another --out folder")
     if kind != "sweep":
         with pytest.raises(RunError):
             write(target, NEW, kind)

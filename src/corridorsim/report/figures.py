@@ -88,7 +88,7 @@ class ReportFigure:
 
         buffer = io.BytesIO()
         with matplotlib.rc_context(STYLE):
-            self.figure.savefig(buffer, format=fmt, metadata=metadata, bbox_inches="tight")
+            self.figure.savefig(buffer, format=fmt, metadata=metadata)
         return buffer.getvalue()
 
 
@@ -274,10 +274,13 @@ def activity_days_data(summary: Rows, routes: Sequence[str]) -> list[dict[str, A
     return rows
 
 
-def country_days_data(summary: Rows, routes: Sequence[str]) -> list[dict[str, Any]]:
+def country_days_data(summary: Rows, routes: Sequence[str],
+                      order: Mapping[str, Sequence[str]] | None = None
+                      ) -> list[dict[str, Any]]:
     """Per route and country: mean days spent in it, with the 95 % interval (scope
     country, ``<route>:<country>``, ``mean_days``); countries a route never enters are
-    left out."""
+    left out. ``order`` gives each route's countries in the order it crosses them
+    (``countries_along``); others follow, and the sea last."""
     rows = []
     for r in summary:
         if r["scope"] != "country" or r["kpi"] != "mean_days":
@@ -286,8 +289,33 @@ def country_days_data(summary: Rows, routes: Sequence[str]) -> list[dict[str, An
         if route in routes and r["mean"]:
             rows.append({"route": route, "part": country, "mean_days": r["mean"],
                          "ci_low": r.get("ci_low"), "ci_high": r.get("ci_high")})
-    order = {route: i for i, route in enumerate(routes)}
-    return sorted(rows, key=lambda row: order[row["route"]])
+    rank = {route: i for i, route in enumerate(routes)}
+    along = order or {}
+
+    def position(row: Mapping[str, Any]) -> tuple[int, int, str]:
+        crossed = list(along.get(row["route"], ()))
+        where = crossed.index(row["part"]) if row["part"] in crossed else len(crossed)
+        return rank[row["route"]], where + (1 if row["part"] == "sea" else 0), row["part"]
+    return sorted(rows, key=position)
+
+
+def countries_along(scenario: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each route's countries in the order its nodes lie in them (a border's exit side
+    first), from the resolved scenario (``scenario.yaml`` of a results folder)."""
+    nodes: dict[str, list[str]] = {}
+    for section in ("terminals", "borders", "ports", "stations"):
+        for name, node in (scenario.get(section) or {}).items():
+            if isinstance(node, Mapping):
+                nodes[name] = [c for c in (node.get("exit_country"), node.get("country")) if c]
+    out: dict[str, list[str]] = {}
+    for route, path in (scenario.get("routes") or {}).items():
+        seen: list[str] = []
+        for node in path or ():
+            for country in nodes.get(node, ()):
+                if country not in seen:
+                    seen.append(country)
+        out[route] = seen
+    return out
 
 
 def segment_days_data(summary: Rows, routes: Sequence[str]) -> list[dict[str, Any]]:
@@ -316,17 +344,19 @@ def draw_stacked_days(data: Rows, totals: Mapping[str, tuple[Any, Any, Any]] | N
                       legend_title: str) -> MplFigure:
     """Horizontal stacked bars: a route per bar, a part (activity, country, segment) per
     colour; the whole bar's interval drawn at its end, each part's in the table."""
+    from matplotlib.patches import Patch
+
     routes = list(dict.fromkeys(r["route"] for r in data))
     parts = list(dict.fromkeys(r["part"] for r in data))
-    palette = PART_COLOURS
+    colour = {part: PART_COLOURS[k % len(PART_COLOURS)] for k, part in enumerate(parts)}
     fig, (ax,) = new_figure(8.0, 1.2 + 0.38 * len(routes))
-    left = [0.0] * len(routes)
-    value = {(r["route"], r["part"]): r["mean_days"] for r in data}
-    for k, part in enumerate(parts):
-        widths = [value.get((route, part), 0.0) for route in routes]
-        ax.barh(routes, widths, left=left, color=palette[k % len(palette)], label=part,
-                height=0.7, edgecolor="white", linewidth=0.4)
-        left = [a + b for a, b in zip(left, widths, strict=True)]
+    for route in routes:  # each bar stacks its parts in its rows' order (along the route)
+        left = 0.0
+        for r in data:
+            if r["route"] == route:
+                ax.barh(route, r["mean_days"], left=left, color=colour[r["part"]],
+                        height=0.7, edgecolor="white", linewidth=0.4)
+                left += r["mean_days"]
     if totals:
         means = [totals[r][0] for r in routes]
         if all(m is not None for m in means):
@@ -336,8 +366,9 @@ def draw_stacked_days(data: Rows, totals: Mapping[str, tuple[Any, Any, Any]] | N
     ax.set_xlim(left=0.0)  # a wide interval (few replications) must not draw negative days
     ax.invert_yaxis()
     ax.set_xlabel("days (mean per delivered consignment)")
-    ax.legend(title=legend_title, fontsize=7, title_fontsize=8, ncols=1 if len(parts) < 8
-              else 2, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.legend([Patch(color=colour[p]) for p in parts], parts, title=legend_title,
+              fontsize=7, title_fontsize=8, ncols=1 if len(parts) < 8 else 2,
+              loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return fig
 
 

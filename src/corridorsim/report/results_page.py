@@ -26,6 +26,10 @@ from corridorsim.report.writer import csv_text
 from corridorsim.version import package_version
 
 PAGE = "index.html"
+REPORTED_TABLES = frozenset({"shipments", "routes", "corridors", "summary", "comparison",
+                             "timeseries", "calibration", "scenario_comparison", "sweep",
+                             "frontier", "sensitivity"})
+"""The tables the figures and the page are drawn from (a folder's others are not read)."""
 
 
 def report_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
@@ -64,7 +68,8 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     reps = fg.replications_text(n)
     routes = fg.reported_routes(t.get("routes", []))
     summary = t.get("summary", [])
-    promised = _scenario(folder).get("promised_transit")
+    scenario = _scenario(folder)
+    promised = scenario.get("promised_transit")
     promised_days = float(promised) / 24.0 if promised else None
     band = fg.BAND_TEXT
     out: list[fg.ReportFigure | None] = []
@@ -89,12 +94,13 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"bar's whole length is the mean transit time, its whisker the 95 % interval of "
         f"that mean ({reps}). Each part's interval is in the figure's CSV.",
         by_activity, lambda: fg.draw_stacked_days(by_activity, totals, "activity")))
-    by_country = fg.country_days_data(summary, routes)
+    by_country = fg.country_days_data(summary, routes, fg.countries_along(scenario))
     out.append(_figure(
         "days_by_country", "Where the days go: by country",
         f"Mean days per delivered consignment spent in each country (rail running, "
         f"borders and ports charged to the country they are in; at sea: 'sea'), per "
-        f"route; whisker: 95 % interval of the mean transit time ({reps}).",
+        f"route, in the order the route crosses them; whisker: 95 % interval of the mean "
+        f"transit time ({reps}).",
         by_country, lambda: fg.draw_stacked_days(by_country, totals, "country")))
     by_segment = fg.segment_days_data(summary, routes)
     out.append(_figure(
@@ -474,7 +480,7 @@ def write_report(results: str | Path) -> Path:
     (a folder of ours, replaced whole on the next report; nothing else is touched).
     Returns the page's path."""
     fg.require_matplotlib()
-    folder = read_results_folder(results)
+    folder = read_results_folder(results, REPORTED_TABLES)
     version = package_version()
     files = report_files(folder, version)
     with StagedFolder(folder.path / REPORT, REPORT) as staged:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,17 +153,19 @@ def read_table(path: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
         raise RunError(f"{path}: cannot be read as Parquet ({exc})") from None
 
 
-def read_results_folder(path: str | Path) -> ResultsFolder:
+def read_results_folder(path: str | Path, only: Collection[str] | None = None
+                        ) -> ResultsFolder:
     """Read a results folder: its manifest (checked: corridorsim's, a known kind, this
-    version) and every table file it lists, typed. Bad input is one ``RunError`` naming
-    the folder (or file) and what was expected."""
+    version) and every table file it lists, typed (with ``only``: those of these tables
+    that it has, e.g. what a report draws, leaving out ``stops`` and ``nodes``). Bad
+    input is one ``RunError`` naming the folder (or file) and what was expected."""
     folder = Path(path)
     manifest = read_manifest(folder)
     tables: dict[str, list[dict[str, Any]]] = {}
     columns: dict[str, tuple[str, ...]] = {}
     for name in sorted(manifest["files"]):
         file = folder / name
-        if file.suffix not in TABLE_SUFFIXES:
+        if file.suffix not in TABLE_SUFFIXES or (only is not None and file.stem not in only):
             continue
         if not file.is_file():
             raise RunError(f"{file}: listed in {MANIFEST} but missing; expected the folder "
