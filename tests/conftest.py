@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 import corridorsim as cs
 
@@ -22,3 +23,14 @@ def mini_scenario() -> cs.Scenario:
 @pytest.fixture(scope="session")
 def mini_result(mini_scenario: cs.Scenario) -> cs.RunResult:
     return cs.run(mini_scenario, replications=2, seed=5)
+
+
+def tiny_sweep(folder: Path) -> cs.SweepResult:
+    """A two-point sweep of the mini corridor (the feeder fleet), run serially into
+    ``folder / "sweep"``: a real sweep folder in about a second."""
+    sweep_file = folder / "s.yaml"
+    sweep_file.write_text(yaml.safe_dump({
+        "name": "s", "base": str(MINI), "replications": 1, "seed": 5,
+        "factors": {"vessels": {"keys": ["vessel_services.feeder.vessels"],
+                                "values": [2, 4]}}}))
+    return cs.sweep(sweep_file, serial=True, out=folder / "sweep")

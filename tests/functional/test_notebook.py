@@ -7,12 +7,11 @@ import re
 import sys
 
 import pytest
-import yaml
 
 import corridorsim as cs
 from corridorsim.experiment.replications import run_to_folder
 
-from ..conftest import BASELINE, MINI
+from ..conftest import BASELINE, MINI, tiny_sweep
 
 pd = pytest.importorskip("pandas", reason="the pandas extra is not installed")
 
@@ -81,12 +80,7 @@ def test_a_streamed_run_refuses_frames_but_prints(tmp_path):
 
 
 def test_sweep_result_to_pandas(tmp_path):
-    sweep_file = tmp_path / "s.yaml"
-    sweep_file.write_text(yaml.safe_dump({
-        "name": "s", "base": str(MINI), "replications": 1, "seed": 5,
-        "factors": {"vessels": {"keys": ["vessel_services.feeder.vessels"],
-                                "values": [2, 4]}}}))
-    swept = cs.sweep(sweep_file, serial=True, out=tmp_path / "sweep")
+    swept = tiny_sweep(tmp_path)
     frames = swept.to_pandas()
     assert set(frames) == {"sweep", "frontier"}
     assert list(frames["sweep"].columns)[:2] == ["point", "vessels"]

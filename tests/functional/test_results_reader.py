@@ -18,7 +18,7 @@ from corridorsim.report.results_reader import cell_value, read_results_folder
 from corridorsim.report.writer import table_files
 from corridorsim.version import package_version
 
-from ..conftest import MINI
+from ..conftest import MINI, tiny_sweep
 
 COUNTRIES = MINI.parent / "mini-countries.yaml"
 
@@ -152,12 +152,7 @@ def test_compare_and_sweep_folders_are_read_but_not_loaded_as_runs(folder, tmp_p
             f"{out}: holds corridorsim compare results; expected a run or calibrate results "
             "folder (read_results_folder reads any)")):
         cs.load_results(out)
-    sweep_file = tmp_path / "s.yaml"
-    sweep_file.write_text(yaml.safe_dump({
-        "name": "s", "base": str(MINI), "replications": 1, "seed": 5,
-        "factors": {"vessels": {"keys": ["vessel_services.feeder.vessels"],
-                                "values": [2, 4]}}}))
-    swept = cs.sweep(sweep_file, serial=True, out=tmp_path / "sweep")
+    swept = tiny_sweep(tmp_path)
     read = read_results_folder(swept.out)
     assert read.kind == "sweep" and set(read.tables) == {"sweep", "frontier"}
     assert read.tables["sweep"] == swept.rows

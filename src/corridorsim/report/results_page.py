@@ -30,6 +30,9 @@ REPORTED_TABLES = frozenset({"shipments", "routes", "corridors", "summary", "com
                              "timeseries", "calibration", "scenario_comparison", "sweep",
                              "frontier", "sensitivity"})
 """The tables the figures and the page are drawn from (a folder's others are not read)."""
+REPORTED_COLUMNS = {"shipments": ("replication", "route", "corridor", "released_at",
+                                  "transit_days")}
+"""The columns of the long tables that the figures use."""
 
 
 def report_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
@@ -480,7 +483,7 @@ def write_report(results: str | Path) -> Path:
     (a folder of ours, replaced whole on the next report; nothing else is touched).
     Returns the page's path."""
     fg.require_matplotlib()
-    folder = read_results_folder(results, REPORTED_TABLES)
+    folder = read_results_folder(results, REPORTED_TABLES, REPORTED_COLUMNS)
     version = package_version()
     files = report_files(folder, version)
     with StagedFolder(folder.path / REPORT, REPORT) as staged:

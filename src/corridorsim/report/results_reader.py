@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,8 +115,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def read_csv_table(path: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """The header and typed rows of a CSV file corridorsim wrote."""
+def read_csv_table(path: Path, keep: Collection[str] | None = None
+                   ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """The header and typed rows of a CSV file corridorsim wrote (with ``keep``, only
+    those columns are typed and kept in the rows: a report of a long run reads five of
+    ``shipments.csv``'s columns)."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
@@ -133,32 +136,41 @@ def read_csv_table(path: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
                     seen[text] = typed = cell_value(text)
                     return typed
 
+            kept = [i for i, c in enumerate(header) if keep is None or c in keep]
+            names = [header[i] for i in kept]
             for cells in reader:
                 if len(cells) != len(header):
                     raise RunError(f"{path}: line {reader.line_num} has {len(cells)} cells; "
                                    f"expected {len(header)}, one per column of the header")
-                rows.append(dict(zip(header, map(value, cells), strict=True)))
+                rows.append(dict(zip(names, [value(cells[i]) for i in kept], strict=True)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RunError(f"{path}: cannot be read as CSV ({exc})") from None
     return header, rows
 
 
-def read_table(path: Path) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """The columns and typed rows of a table file, CSV or Parquet by its suffix."""
+def read_table(path: Path, keep: Collection[str] | None = None
+               ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """The columns and typed rows of a table file, CSV or Parquet by its suffix (with
+    ``keep``, of those columns only)."""
     if path.suffix == ".csv":
-        return read_csv_table(path)
+        return read_csv_table(path, keep)
+    if keep is not None:
+        header, rows = read_table(path)
+        return header, [{c: row[c] for c in header if c in keep} for row in rows]
     try:
         return read_parquet(path)
     except (OSError, ValueError) as exc:  # pyarrow's errors of unreadable or invalid files
         raise RunError(f"{path}: cannot be read as Parquet ({exc})") from None
 
 
-def read_results_folder(path: str | Path, only: Collection[str] | None = None
+def read_results_folder(path: str | Path, only: Collection[str] | None = None,
+                        columns_of: Mapping[str, Collection[str]] | None = None
                         ) -> ResultsFolder:
     """Read a results folder: its manifest (checked: corridorsim's, a known kind, this
     version) and every table file it lists, typed (with ``only``: those of these tables
-    that it has, e.g. what a report draws, leaving out ``stops`` and ``nodes``). Bad
-    input is one ``RunError`` naming the folder (or file) and what was expected."""
+    that it has, e.g. what a report draws, leaving out ``stops`` and ``nodes``; with
+    ``columns_of``, a table's rows keep only those columns). Bad input is one
+    ``RunError`` naming the folder (or file) and what was expected."""
     folder = Path(path)
     manifest = read_manifest(folder)
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -173,5 +185,6 @@ def read_results_folder(path: str | Path, only: Collection[str] | None = None
         if file.stem in tables:
             raise RunError(f"{folder}: holds the table {file.stem} twice (CSV and Parquet); "
                            "expected one file per table")
-        columns[file.stem], tables[file.stem] = read_table(file)
+        columns[file.stem], tables[file.stem] = read_table(
+            file, (columns_of or {}).get(file.stem))
     return ResultsFolder(folder, str(manifest["folder_kind"]), manifest, tables, columns)
