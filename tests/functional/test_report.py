@@ -406,3 +406,13 @@ def test_write_report_takes_a_run_result(tmp_path):
     assert (tmp_path / "api" / "summary.csv").is_file()
     with pytest.raises(cs.RunError, match="a RunResult needs the folder"):
         cs.write_report(result)
+
+
+def test_write_report_of_a_loaded_result_reports_its_folder(folders, tmp_path):
+    import corridorsim as cs
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folders["variant"], copy)
+    shutil.rmtree(copy / "report")
+    page = cs.write_report(cs.load_results(copy))
+    assert page == (copy / "report" / "index.html").resolve() and page.is_file()

@@ -14,10 +14,13 @@ from corridorsim.report.results_page import write_report as write_folder_report
 def write_report(results: str | Path | RunResult | SweepResult,
                  directory: str | Path | None = None) -> Path:
     """Write the figures and HTML page of ``results`` into its folder's ``report/`` and
-    return the page's path (``corridorsim report``). A ``RunResult`` is first written to
-    ``directory`` (``result.write``), since a report is always of files a reader can
-    open beside it; a folder or a ``SweepResult`` is reported where it is."""
-    if isinstance(results, RunResult):
+    return the page's path (``corridorsim report``). A ``RunResult`` of ``cs.run`` is
+    first written to ``directory`` (``result.write``), since a report is always of files
+    a reader can open beside it; one read with ``load_results``, a folder or a
+    ``SweepResult`` is reported where it is."""
+    if isinstance(results, RunResult) and directory is None and results.folder is not None:
+        folder = results.folder.path  # read from a folder (load_results): report it there
+    elif isinstance(results, RunResult):
         if directory is None:
             raise RunError("write_report: a RunResult needs the folder to write its results "
                            "and report into, e.g. cs.write_report(result, 'results/my-run')")

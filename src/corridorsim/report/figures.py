@@ -689,12 +689,20 @@ def gap_rows(sweep: Rows, factors: Sequence[str], kpi: str = "median_transit_day
     return sorted(out, key=lambda row: row["point"])
 
 
-def main_factors(gaps: Rows, factors: Sequence[str], ranked: Rows = ()) -> list[str]:
+def main_factors(gaps: Rows, factors: Sequence[str], ranked: Rows = (),
+                 grid_design: bool = True) -> list[str]:
     """The two factors that move the gap most: the sensitivity analysis's two first
-    ranked where there is one (``sensitivity_data``), else those over whose values the
-    mean gap spans the widest range, the sweep file's order breaking ties."""
+    ranked where there is one (``sensitivity_data``); on a grid, those over whose values
+    the mean gap spans the widest range; on a sampled design (every point its own
+    values), those whose values are most correlated with the gap. The factors' order
+    breaks ties."""
     if ranked:
         return [r["factor"] for r in ranked if r["factor"] in factors][:2]
+    if not grid_design:
+        strength = {f: abs(_correlation([r[f] for r in gaps if r["gap_days"] is not None],
+                                        [r["gap_days"] for r in gaps
+                                         if r["gap_days"] is not None])) for f in factors}
+        return sorted(factors, key=lambda f: (-strength[f], list(factors).index(f)))[:2]
     spread = {}
     for f in factors:
         by_value: dict[Any, list[float]] = {}
@@ -747,6 +755,18 @@ def draw_gap_map(gaps: Rows, x: str, y: str, frontier: Rows, grid_design: bool =
     ax.set_ylabel(y)
     ax.grid(False)
     return fig
+
+
+def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Pearson's correlation (0 when either side does not vary)."""
+    n = len(xs)
+    if n < 2:
+        return 0.0
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 0.0
 
 
 def frontier_points(frontier: Rows, x: str, y: str) -> list[Mapping[str, Any]]:
@@ -891,7 +911,7 @@ def draw_calibration(data: Rows) -> MplFigure:
         ax.annotate(f"{r['model_mean']:.3g} (band {r['band_low']:g}-{r['band_high']:g})",
                     (mean, i), textcoords="offset points", xytext=(6, 5), fontsize=7)
     ax.set_yticks(range(len(names)), names)
-    ax.invert_yaxis()
+    ax.set_ylim(len(names) - 0.5, -0.9)  # inverted, with room for the top label
     ax.set_xlabel("position in the published band (0 = its low end, 1 = its high end)")
     return fig
 

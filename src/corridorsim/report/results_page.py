@@ -102,8 +102,8 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         "days_by_country", "Where the days go: by country",
         f"Mean days per delivered consignment spent in each country (rail running, "
         f"borders and ports charged to the country they are in; at sea: 'sea'), per "
-        f"route, in the order the route crosses them; whisker: 95 % interval of the mean "
-        f"transit time ({reps}).",
+        f"route, its countries in the order the route reaches them and the days at sea "
+        f"last; whisker: 95 % interval of the mean transit time ({reps}).",
         by_country, lambda: fg.draw_stacked_days(by_country, totals, "country")))
     by_segment = fg.segment_days_data(summary, routes)
     out.append(_figure(
@@ -176,13 +176,19 @@ def comparison_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     data = fg.forest_data(folder.tables.get("scenario_comparison", []))
     m = folder.manifest
     method = m.get("method", "paired")
-    n = (m.get("a") or {}).get("replications")
+    n_a = (m.get("a") or {}).get("replications")
+    n_b = (m.get("b") or {}).get("replications")
+    if n_a and n_a == n_b:
+        counts = ", " + fg.replications_text(int(n_a))
+    elif n_a and n_b:
+        counts = f", {int(n_a)} replications of A and {int(n_b)} of B"
+    else:
+        counts = ""
     figure = _figure(
         "comparison_forest", "B minus A, per corridor and route",
         f"Difference of each KPI (days, or USD per TEU for cost), run B minus run A, with "
-        f"its 95 % interval ({method}"
-        f"{', ' + fg.replications_text(int(n)) if n else ''}); red filled points: the "
-        f"interval excludes zero.",
+        f"its 95 % interval ({method}{counts}); red filled points: the interval excludes "
+        f"zero.",
         data, lambda: fg.draw_forest(data))
     return [figure] if figure else []
 
@@ -195,7 +201,7 @@ def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     """A sweep: the gap map over its two main factors and the gap curves; with a
     sensitivity design, the indices first."""
     t, m = folder.tables, folder.manifest
-    factors = list((m.get("factors") or {}).keys())
+    factors = _factors(folder)
     out: list[fg.ReportFigure | None] = []
     sensitivity = fg.sensitivity_data(t.get("sensitivity", []))
     if sensitivity:
@@ -213,17 +219,24 @@ def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     reps = fg.replications_text(int(m.get("replications") or 0))
     reference = m.get("northern_route") or "Northern route"
     if len(factors) >= 2 and gaps:
-        x, y = fg.main_factors(gaps, factors, sensitivity)
         grid = (m.get("design") or {}).get("kind", "grid") == "grid"
+        x, y = fg.main_factors(gaps, factors, sensitivity, grid)
         frontier = t.get("frontier", [])
+        if grid:
+            how = ("at each point of the grid, averaged over any other factors; blue: the "
+                   "Middle Corridor is faster. Where the gap changes sign a black line "
+                   "marks zero, and stars mark the frontier's points (frontier.csv: the "
+                   "smallest value of a factor meeting the criterion), if any.")
+        else:
+            how = ("one dot per sampled point, coloured by its gap; blue: the Middle "
+                   "Corridor is faster. "
+                   + (MIXED if sensitivity else
+                      "The two factors most correlated with the gap; every point varies "
+                      "every factor at once, so each dot mixes their effects."))
         out.append(_figure(
             "gap_map", f"The gap over {x} and {y}",
             f"Middle Corridor median minus the {reference} median (days, mean over "
-            f"{reps}) at each point, averaged over any other factors; blue: the Middle "
-            f"Corridor is faster. {MIXED if sensitivity else ''}Where the gap changes "
-            f"sign a black line "
-            f"marks zero, and stars mark the frontier's points (frontier.csv: the smallest "
-            f"value of a factor meeting the criterion), if any.",
+            f"{reps}), {how}",
             [r for r in gaps], lambda: fg.draw_gap_map(gaps, x, y, frontier, grid)))
     curves = fg.gap_curve_data(gaps, factors)
     out.append(_figure(
@@ -275,9 +288,18 @@ def _comparison_answer(folder: ResultsFolder) -> str:
     return " ".join(sentences)
 
 
+def _factors(folder: ResultsFolder) -> list[str]:
+    """The sweep's factors in the sweep file's order (``sweep.csv``'s columns between
+    ``point`` and ``scope``; the manifest's keys are sorted)."""
+    header = list(folder.columns.get("sweep", ()))
+    if "point" in header and "scope" in header:
+        return header[header.index("point") + 1:header.index("scope")]
+    return list((folder.manifest.get("factors") or {}).keys())
+
+
 def _sweep_answer(folder: ResultsFolder) -> str:
-    t, m = folder.tables, folder.manifest
-    factors = list((m.get("factors") or {}).keys())
+    t = folder.tables
+    factors = _factors(folder)
     gaps = [g for g in fg.gap_rows(t.get("sweep", []), factors) if g["gap_days"] is not None]
     sentences = []
     if gaps:
