@@ -337,8 +337,8 @@ class DailyLevels:
         self.monitors: list[LevelMonitor] = []
         index: dict[int, int] = {}
         for *_, monitor in watched:
-            index.setdefault(id(monitor), len(self.monitors))
-            if len(index) > len(self.monitors):
+            if id(monitor) not in index:
+                index[id(monitor)] = len(self.monitors)
                 self.monitors.append(monitor)
         self.of = [index[id(monitor)] for *_, monitor in watched]
         """The distinct monitor each watched level reads."""

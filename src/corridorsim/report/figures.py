@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,13 +103,12 @@ def require_matplotlib() -> None:
 
 def new_figure(width: float, height: float, rows: int = 1, cols: int = 1,
                **kwargs: Any) -> tuple[MplFigure, list[Axes]]:
-    """A matplotlib figure (no pyplot) in the report's style, with its axes."""
-    import matplotlib
+    """A matplotlib figure (no pyplot) with its axes; drawn inside ``_styled``, so in
+    the report's style."""
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(width, height), layout="constrained")
-        axes = fig.subplots(rows, cols, squeeze=False, **kwargs)
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, **kwargs)
     return fig, [ax for line in axes for ax in line]
 
 
@@ -914,8 +913,3 @@ def draw_calibration(data: Rows) -> MplFigure:
     ax.set_ylim(len(names) - 0.5, -0.9)  # inverted, with room for the top label
     ax.set_xlabel("position in the published band (0 = its low end, 1 = its high end)")
     return fig
-
-
-def as_float(values: Iterable[Any]) -> list[float]:
-    """Numbers of a column (for tests and captions)."""
-    return [float(v) for v in values if v is not None]

@@ -78,7 +78,8 @@ def _in_the_way(folder: Path, kind: str) -> str | None:
     """Why ``folder`` is not a complete corridorsim folder of ``kind``; None when it is."""
     entries = {p.name: p for p in folder.iterdir()}
     if kind != REPORT:
-        entries = {name: p for name, p in entries.items() if not _report_of_ours(folder, p)}
+        reports = _reports_of_ours(folder)
+        entries = {name: p for name, p in entries.items() if name not in reports}
     if not entries:
         return None  # an empty folder holds nothing to lose
     if kind == "sweep":
@@ -103,13 +104,14 @@ def _in_the_way(folder: Path, kind: str) -> str | None:
     return None
 
 
-def _report_of_ours(folder: Path, entry: Path) -> bool:
-    """``entry`` is the folder's report (or what a write of it left) and provably ours."""
-    if entry.is_symlink() or not entry.is_dir():
-        return False
-    if entry.name == REPORT:
-        return _complete(entry)
-    return any(path == entry and _ours(path) for path, _, _ in _debris(folder / REPORT))
+def _reports_of_ours(folder: Path) -> set[str]:
+    """The names of the folder's report and of what writes of it left (staging and
+    set-aside folders), where they are provably ours."""
+    report = folder / REPORT
+    ours = {path.name for path, _, _ in _debris(report) if _ours(path)}
+    if report.is_dir() and not report.is_symlink() and _complete(report):
+        ours.add(REPORT)
+    return ours
 
 
 def _sweep_in_the_way(folder: Path, entries: Mapping[str, Path]) -> str | None:

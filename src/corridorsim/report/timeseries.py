@@ -26,8 +26,9 @@ TIMESERIES_COLUMNS = ("node", "kind", "stage", "date", "day", "period", "replica
 """Columns of ``timeseries.csv``: one row per node (``stage`` empty), then per stage of
 it, and day of the run."""
 
-QUANTITIES = {"queue": "queue", "yard_teu": "yard_teu"}
-"""Level quantity -> the column stem it fills (``mean_queue``, ``max_yard_teu``...)."""
+DIGITS = {"queue": 3, "yard_teu": 1}
+"""Decimals of each level quantity (trains waiting, TEU in a yard); it names its columns
+(``mean_queue``, ``max_yard_teu``...)."""
 
 
 def daily_rows(records: Sequence[DailyLevelRecord]) -> list[dict[str, Any]]:
@@ -81,13 +82,13 @@ class DailyLevelSums:
                 half = t * np.sqrt(variance / n)
             else:
                 half = np.full(len(total), np.nan)
-            digits = 1 if quantity == "yard_teu" else 3
+            digits = DIGITS[quantity]
             by_level.setdefault((node, kind, stage), {})[quantity] = (
                 rounded_array(mean, digits), rounded_array(half, digits), peak)
+        days = len(self.sums[0])  # every level has a value for every day of the run
+        dates = calendar.timestamps(np.arange(days) * 24.0)
         out: list[dict[str, Any]] = []
         for (node, kind, stage), levels in by_level.items():
-            days = len(next(iter(levels.values()))[0])
-            dates = calendar.timestamps(np.arange(days) * 24.0)
             for day in range(days):
                 row: dict[str, Any] = dict.fromkeys(TIMESERIES_COLUMNS)
                 row |= {
@@ -95,11 +96,10 @@ class DailyLevelSums:
                     "day": day, "period": _period(24.0 * day, warmup, horizon),
                     "replications": n}
                 for quantity, (mean, half, peak) in levels.items():
-                    stem = QUANTITIES[quantity]
-                    row[f"mean_{stem}"] = float(mean[day])
-                    row[f"mean_{stem}_halfwidth"] = None if n < 2 else float(half[day])
-                    row[f"max_{stem}"] = (rounded(peak[day], digits) if quantity == "yard_teu"
-                                          else int(peak[day]))
+                    row[f"mean_{quantity}"] = float(mean[day])
+                    row[f"mean_{quantity}_halfwidth"] = None if n < 2 else float(half[day])
+                    row[f"max_{quantity}"] = (int(peak[day]) if quantity == "queue"
+                                              else rounded(peak[day], DIGITS[quantity]))
                 out.append(row)
         return out
 
