@@ -1,5 +1,6 @@
 """Demand flows: consignments released at their origin, by Poisson process or timetable,
-with monthly seasonality and a random route choice by share."""
+with monthly seasonality, on a route drawn by fixed shares or chosen by shippers
+(``route_choice.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import simpy
 
+from corridorsim.route_choice import MAX_VOLUME_FACTOR, FlowChoice
 from corridorsim.scenario.sections import Flow
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.streams import FLOW_ARRIVALS, FLOW_ROUTE, FLOW_SIZE, RandomStreams
@@ -20,10 +22,14 @@ Release = Callable[[str, Flow, str, int], None]
 
 
 class FlowReleases:
-    """Releases one flow's consignments: when, how big, and on which route."""
+    """Releases one flow's consignments: when, how big, and on which route.
+
+    A choosing flow's route is its shippers' choice (``choice``); a cost-elastic one
+    draws candidates at ``MAX_VOLUME_FACTOR`` times its rate and sends those the choice
+    accepts, so its volume follows its expected cost."""
 
     def __init__(self, env: simpy.Environment, name: str, flow: Flow, calendar: Calendar,
-                 streams: RandomStreams, release: Release):
+                 streams: RandomStreams, release: Release, choice: FlowChoice | None = None):
         self.env = env
         self.name = name
         self.flow = flow
@@ -32,13 +38,16 @@ class FlowReleases:
         self.arrivals: random.Random = streams.get(FLOW_ARRIVALS.format(flow=name))
         self.sizes: random.Random = streams.get(FLOW_SIZE.format(flow=name))
         self.route_draw: random.Random = streams.get(FLOW_ROUTE.format(flow=name))
-        self.route_names = list(flow.routes)
+        self.choice = choice
+        self.route_names = list(flow.routes or ())
         cumulative, total = [], 0.0
-        for share in flow.routes.values():
+        for share in (flow.routes or {}).values():
             total += share
             cumulative.append(total)
         self.cumulative = cumulative
-        self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK
+        self.elastic = choice is not None and flow.cost_elasticity is not None
+        self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK * (
+            MAX_VOLUME_FACTOR if self.elastic else 1.0)
 
     def rate_at(self, t: float) -> float:
         """Consignments per hour at time ``t``."""
@@ -67,6 +76,7 @@ class FlowReleases:
         env = self.env
         poisson = self.flow.arrivals == "poisson"
         inf = float("inf")
+        choice, elastic = self.choice, self.elastic
         while True:
             now = env.now
             rate = self.rate_at(now)
@@ -86,5 +96,8 @@ class FlowReleases:
                     yield env.timeout(month_end - now)
                     break
                 yield env.timeout(gap)
-                self.release(self.name, self.flow, self.route(), self.size())
                 now = env.now
+                if choice is None:
+                    self.release(self.name, self.flow, self.route(), self.size())
+                elif not elastic or choice.sends(now):
+                    self.release(self.name, self.flow, choice.choose(now), self.size())

@@ -12,7 +12,7 @@ step is a callback (the continuation protocol of ``facilities/base.py``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import simpy
@@ -20,6 +20,7 @@ import simpy
 from corridorsim.consignment import ConsignmentPart, Train, VisitLog
 from corridorsim.facilities.base import NodeFacility
 from corridorsim.facilities.port import PortFacility
+from corridorsim.route_choice import DeliveryMemory
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.transport.rail import RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
@@ -55,6 +56,9 @@ class TrainJourneys:
         self.nested_nodes = 0
         """Node visits in progress on the call stack (see ``_arrive``)."""
         self.delivered_teu = 0
+        self.remembered: Mapping[str, Sequence[DeliveryMemory]] = {}
+        """Per route, the memories of the choice options it belongs to: each delivery on
+        it is remembered by the shippers who choose between them."""
 
     # --- where a journey starts ----------------------------------------------------------
 
@@ -163,3 +167,7 @@ class TrainJourneys:
                 consignment.delivered_at = now
                 consignment.activity_hours = part.hours
                 consignment.visits = part.visits
+                memories = self.remembered.get(consignment.route)
+                if memories:
+                    for memory in memories:
+                        memory.delivered(now, now - consignment.released_at)

@@ -11,6 +11,7 @@ trains and vessel calls, not with containers.
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 import threading
 from collections.abc import Generator, Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import simpy
 
 from corridorsim.consignment import Consignment, ConsignmentPart, Train, Visit, VisitLog
+from corridorsim.corridors import corridor_of
 from corridorsim.demand import FlowReleases
 from corridorsim.disruptions import ClosureState, start_closure
 from corridorsim.facilities.base import FacilitySetting, NodeFacility
@@ -28,9 +30,11 @@ from corridorsim.facilities.operations import StationFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.facilities.terminal import TerminalFacility
 from corridorsim.journeys import TrainJourneys
-from corridorsim.network import route_economics
+from corridorsim.network import free_flow_hours, route_economics
 from corridorsim.records import (
+    AT_SEA,
     N_ACTIVITIES,
+    Activity,
     DailyLevels,
     ObservationWindow,
     Places,
@@ -38,11 +42,21 @@ from corridorsim.records import (
     ShipmentRecord,
     StopRecord,
 )
+from corridorsim.route_choice import ChoiceOption, DeliveryMemory, FlowChoice
+from corridorsim.scenario.distributions import mean_hours
 from corridorsim.scenario.schema import Scenario
 from corridorsim.scenario.sections import Flow, RailLeg, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
-from corridorsim.sim.streams import FLOW_ELECTRONIC_DATA, TERMINAL_HANDLING, RandomStreams
+from corridorsim.sim.streams import (
+    ALTERNATIVE_TRANSIT,
+    FLOW_CHOICE,
+    FLOW_ELECTRONIC_DATA,
+    FLOW_ROUTE,
+    FLOW_VOLUME,
+    TERMINAL_HANDLING,
+    RandomStreams,
+)
 from corridorsim.transport.rail import RailLine
 from corridorsim.transport.vessels import VesselServiceOperator
 
@@ -86,6 +100,20 @@ class CorridorModel:
                           for name, nodes in scenario.routes.items()}
         self.consignments: list[Consignment] = []
         self.released_teu = 0
+        self.outside_delivered_teu = 0
+        """TEU delivered by outside alternatives (the sea) by the end of the run."""
+        self.outside_transit = {
+            (flow_name, name): make_sampler(
+                alternative.transit_time,
+                self.streams.get(ALTERNATIVE_TRANSIT.format(flow=flow_name, alternative=name)))
+            for flow_name, flow in scenario.flows.items()
+            for name, alternative in scenario.alternatives.items()
+            if name in flow.route_shares}
+        self.remembered: dict[str, list[DeliveryMemory]] = {}
+        """Per route or alternative, the memories of the options it belongs to."""
+        choices = {name: self._flow_choice(name, flow)
+                   for name, flow in scenario.flows.items() if flow.choice is not None}
+        self.journeys.remembered = self.remembered
         self.daily = DailyLevels([(name, node.kind, stage, quantity, monitor)
                                   for name, node in self.nodes.items()
                                   for stage, quantity, monitor in node.levels()])
@@ -95,7 +123,7 @@ class CorridorModel:
             service.start()
         for name, flow in scenario.flows.items():
             self.env.process(FlowReleases(self.env, name, flow, self.calendar, self.streams,
-                                          self.release).run())
+                                          self.release, choices.get(name)).run())
 
     # --- building ------------------------------------------------------------------------
 
@@ -142,6 +170,66 @@ class CorridorModel:
                 sea_closures.get(name, {}), self.streams, self.window, self.places)
         return services, {pair: services[s] for pair, s in service_of_pair.items()}
 
+    def _flow_choice(self, flow_name: str, flow: Flow) -> FlowChoice:
+        """The options of a choosing flow, with what their shippers remember and watch."""
+        scenario = self.scenario
+        choice = scenario.choice
+        assert choice is not None and flow.choice is not None
+        alternatives = scenario.alternatives
+        watched = self._watched_closures()
+        pairs = scenario.legs_by_pair
+        options = []
+        for option_name, shares in flow.choice.items():
+            fixed = prior = 0.0
+            closures = []
+            for member, share in shares.items():
+                if member in alternatives:
+                    fixed += share * alternatives[member].tariff_usd_per_teu
+                    prior += share * mean_hours(alternatives[member].transit_time)
+                    continue
+                path = self.paths[member]
+                fixed += share * self.economics[member].fixed_cost_usd_per_teu
+                prior += share * free_flow_hours(scenario, path)
+                states = [watched[n] for n in path if n in watched]
+                states += [watched[pairs[p]] for p in itertools.pairwise(path)
+                           if pairs[p] in watched]
+                if states:
+                    closures.append((share, states))
+            first = next(iter(shares))
+            corridor = alternatives[first].corridor if first in alternatives \
+                else corridor_of(first)
+            fixed += choice.risk_premium(corridor) + choice.constant(corridor)
+            prior = choice.prior_transit.get(corridor, prior)  # type: ignore[call-overload]
+            memory = DeliveryMemory(choice.memory, choice.memory_at_least, prior)
+            for member in shares:
+                self.remembered.setdefault(member, []).append(memory)
+            options.append(ChoiceOption(option_name, corridor, shares, fixed, memory,
+                                        closures))
+        time_value = choice.time_value_usd_per_teu_day
+        if time_value is None:
+            time_value = scenario.costs.time_value_usd_per_teu_day
+        streams = self.streams
+        elastic = flow.cost_elasticity is not None
+        return FlowChoice(
+            options, choice, time_value, streams.get(FLOW_CHOICE.format(flow=flow_name)),
+            streams.get(FLOW_ROUTE.format(flow=flow_name)),
+            streams.get(FLOW_VOLUME.format(flow=flow_name)) if elastic else None,
+            flow.cost_elasticity, flow.reference_cost_usd_per_teu or 0.0)
+
+    def _watched_closures(self) -> dict[str, ClosureState]:
+        """The nodes and legs whose closures shippers react to, by name, with their
+        closure state."""
+        choice = self.scenario.choice
+        assert choice is not None
+        ignored = set(choice.ignored_closure_causes)
+        watched = {}
+        for closure in self.scenario.closures.values():
+            if closure.cause in ignored:
+                continue
+            watched[closure.at] = (self.nodes[closure.at].closure if closure.at in self.nodes
+                                   else self.leg_closures[closure.at])
+        return watched
+
     def _start_closures(self) -> None:
         for name, closure in self.scenario.closures.items():
             state = (self.nodes[closure.at].closure if closure.at in self.nodes
@@ -153,9 +241,12 @@ class CorridorModel:
     def release(self, flow_name: str, flow: Flow, route: str, teu: int) -> None:
         """A new consignment at its origin: on a train, or (background cargo starting at
         a port) straight into the yard for its vessel service."""
+        now = self.env.now
+        if route not in self.paths:
+            self._release_outside(flow_name, flow, route, teu, now)
+            return
         path = self.paths[route]
         econ = self.economics[route]
-        now = self.env.now
         consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
                                   now, not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu, flow.priority,
@@ -172,6 +263,31 @@ class CorridorModel:
             port.release_to_sea([part], service)
         else:
             self.journeys.from_origin(Train([part], path, 0, left_at=now))
+
+    def _release_outside(self, flow_name: str, flow: Flow, name: str, teu: int,
+                         now: float) -> None:
+        """A consignment that goes by an outside alternative (the sea): it draws its
+        transit time and is delivered then, at sea all the way, loading no node."""
+        alternative = self.scenario.alternatives[name]
+        transit = self.outside_transit[(flow_name, name)]()
+        consignment = Consignment(len(self.consignments), flow_name, name,
+                                  (flow.origin, flow.destination), teu, now,
+                                  not flow.reported, alternative.tariff_usd_per_teu,
+                                  alternative.co2_kg_per_teu, flow.priority,
+                                  self.data_draws[flow_name].random())
+        self.consignments.append(consignment)
+        self.released_teu += teu
+        delivered_at = now + transit
+        for memory in self.remembered.get(name, ()):
+            memory.will_deliver(delivered_at, transit)
+        if delivered_at <= self.end:
+            clock = [0.0] * self.places.slots
+            clock[self.places.offset(AT_SEA if self.places.names else None)
+                  + Activity.SAILING] = transit
+            consignment.delivered_at = delivered_at
+            consignment.activity_hours = clock
+            consignment.teu_outstanding = 0
+            self.outside_delivered_teu += teu
 
     # --- running -------------------------------------------------------------------------
 
@@ -203,7 +319,7 @@ class CorridorModel:
         return ReplicationOutcome(
             replication=self.replication, shipments=tuple(self._shipment_records()),
             nodes=nodes, backlog=self._backlog(), released_teu=self.released_teu,
-            delivered_teu=self.journeys.delivered_teu,
+            delivered_teu=self.journeys.delivered_teu + self.outside_delivered_teu,
             in_system_teu=sum(c.teu_outstanding for c in self.consignments),
             streams=self.streams.names, sailings=sailings, stages=stages,
             daily=self.daily.records())

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from corridorsim.scenario.distributions import mean_hours
 from corridorsim.scenario.schema import Scenario
 from corridorsim.scenario.sections import Leg, RailLeg, SeaLeg
 
@@ -44,6 +45,24 @@ def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
             factor = factors.rail if isinstance(leg, RailLeg) else factors.sea
         co2 += factor * leg.distance_km
     return RouteEconomics(cost, co2)
+
+
+def free_flow_hours(scenario: Scenario, path: Iterable[str]) -> float:
+    """Mean running and sailing hours along a path, with the legs' mean delays and no
+    waiting or handling at nodes: what shippers expect of a route they have not seen
+    deliver yet."""
+    hours = 0.0
+    for leg in legs_along(scenario, path):
+        if isinstance(leg, SeaLeg):
+            hours += mean_hours(scenario.vessel_services[leg.service].sailing_time)
+            continue
+        if leg.running_time is not None:
+            hours += mean_hours(leg.running_time)
+        elif leg.speed_kmh is not None:
+            hours += leg.distance_km / leg.speed_kmh
+        if leg.delay is not None:
+            hours += mean_hours(leg.delay)
+    return hours
 
 
 def route_length_km(scenario: Scenario, route: str) -> tuple[float, float]:

@@ -10,7 +10,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 LAYERS = (("errors", "units", "stats", "corridors", "countries", "version"), ("scenario",),
           ("network",),
           ("records", "consignment"), ("sim",), ("disruptions",), ("facilities",),
-          ("transport",), ("demand",), ("journeys", "model"), ("report",), ("experiment",),
+          ("transport",), ("demand", "route_choice"), ("journeys", "model"), ("report",),
+          ("experiment",),
           ("calibration", "cli", "__main__", ""))
 """Bottom first; a module may import from its own layer or below, never above."""
 LEVEL = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}

@@ -36,7 +36,7 @@ KEYWORDS = {"$schema", "$ref", "title", "description", "default", "type", "prope
             "additionalProperties", "required", "items", "minItems", "maxItems",
             "minProperties", "minLength", "minimum", "maximum", "exclusiveMinimum",
             "exclusiveMaximum", "enum", "const", "pattern", "format", "anyOf", "oneOf", "allOf",
-            "if", "then", "else", "definitions"}
+            "if", "then", "else", "definitions", "propertyNames"}
 """The draft-07 keywords the schema may use: a misnamed one (pydantic's ``ge``) would be
 silently ignored by every validator."""
 

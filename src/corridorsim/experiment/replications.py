@@ -137,6 +137,12 @@ class RunResult:
         return self.tables["countries"]
 
     @property
+    def shares(self) -> list[dict[str, Any]]:
+        """Rows of ``shares.csv``: per flow, option and release month, the consignments,
+        TEU and share each option took."""
+        return self.tables["shares"]
+
+    @property
     def segments(self) -> list[dict[str, Any]]:
         """Rows of ``segments.csv``: times over the scenario's named segments."""
         return self.tables["segments"]
@@ -420,7 +426,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     result.tables["timeseries"] = daily.rows(
         Calendar(scenario.start_date, scenario.horizon + scenario.drain),
         scenario.warmup_hours, scenario.horizon)
-    add_summaries(result.tables, len(result.outcomes))
+    add_summaries(result.tables, len(result.outcomes),
+                  (scenario.horizon - scenario.warmup_hours) / (365.0 * 24.0))
     result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
     return result
 

@@ -361,7 +361,7 @@ def _check_key_path(document: Any, key_path: str, source: Path | None, where: st
 def _northern_route(spec: SweepFile, base: Scenario, source: Path | None) -> str:
     """The Northern route to compare with: named, or the one ending where Middle routes end
     (the busiest of them when there are several)."""
-    used = sorted({r for f in base.flows.values() if not f.background for r in f.routes})
+    used = sorted({r for f in base.flows.values() if not f.background for r in f.route_shares})
     northern = [r for r in used if corridor_of(r) == "northern"]
     if spec.northern_route is not None:
         if spec.northern_route not in northern:
@@ -373,7 +373,7 @@ def _northern_route(spec: SweepFile, base: Scenario, source: Path | None) -> str
     matches = [r for r in northern if base.routes[r][-1] in ends]
     if len(matches) > 1:
         # Several (one per border crossing, say): the one with the most trains.
-        weekly = {r: sum(f.consignments_per_week * f.routes.get(r, 0.0)
+        weekly = {r: sum(f.consignments_per_week * f.route_shares.get(r, 0.0)
                          for f in base.flows.values() if not f.background) for r in matches}
         best = max(weekly.values())
         matches = [r for r in matches if weekly[r] == best]

@@ -51,7 +51,10 @@ def node_country(scenario: Scenario, node: str) -> str | None:
 
 
 def route_places(scenario: Scenario, route: str) -> tuple[str, ...]:
-    """The places a route's hours can go to, in the scenario's place order."""
+    """The places a route's hours can go to, in the scenario's place order (only the sea
+    for an outside alternative)."""
+    if route in scenario.alternatives:
+        return (AT_SEA,) if AT_SEA in scenario.places else ()
     nodes = scenario.routes[route]
     found: set[str] = set()
     for node in nodes:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from corridorsim.report.places import COUNTRY_KPIS, SEGMENT_KPIS
+from corridorsim.report.shares import SHARE_KPIS, share_estimates_by_replication
 from corridorsim.report.tables import TRANSIT_KPIS, Tables, rounded
 from corridorsim.stats import Estimate, estimate, paired_difference
 
@@ -46,13 +47,15 @@ def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[st
     return groups
 
 
-def add_summaries(tables: Tables, replications: int) -> None:
-    """Add ``summary`` and ``comparison`` to the merged per-replication tables."""
-    tables["summary"] = summary_rows(tables, replications)
+def add_summaries(tables: Tables, replications: int, years: float = 0.0) -> None:
+    """Add ``summary`` and ``comparison`` to the merged per-replication tables (``years``:
+    the length of the demand window, for figures per year)."""
+    tables["summary"] = summary_rows(tables, replications, years)
     tables["comparison"] = comparison_rows(tables, replications)
 
 
-def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
+def summary_rows(tables: Tables, replications: int, years: float = 0.0
+                 ) -> list[dict[str, Any]]:
     """Mean, standard deviation and 95% t-interval of every KPI across the replications
     of the merged per-replication ``tables``."""
     n = replications
@@ -86,6 +89,11 @@ def summary_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
                             STAGE_KPIS, n, lambda row: f"{row['node']}.{row['stage']}")
     out += _scope_estimates("segment", tables.get("segments", ()), SEGMENT_KPIS, n,
                             lambda row: f"{row['route']}:{row['segment']}")
+    for name, by_rep in share_estimates_by_replication(tables.get("shares", ()),
+                                                       years).items():
+        for kpi in SHARE_KPIS:
+            values = [by_rep[r][kpi] if r in by_rep else None for r in range(n)]
+            out.append(_estimate_row("share", name, kpi, estimate(values)))
     return out
 
 

@@ -23,6 +23,7 @@ from corridorsim.records import (
 )
 from corridorsim.report.places import country_rows, segment_rows, stop_rows
 from corridorsim.report.rounding import rounded, rounded_array
+from corridorsim.report.shares import share_rows
 from corridorsim.report.timeseries import daily_rows
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.calendar import Calendar
@@ -43,7 +44,7 @@ NODE_COLUMNS = ("replication", "node", "kind", "stage", "utilisation", "mean_que
                 "loaded_teu", "servers", "services", "mean_service_hours")
 """Columns of ``nodes.csv``: a row per node (``stage`` empty), then one per stage of it."""
 
-ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
+ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released", "teu_released",
                  "consignments_delivered", "teu_delivered", "mean_transit_days",
                  "std_transit_days", "median_transit_days", "p90_transit_days",
                  "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
@@ -52,7 +53,7 @@ ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released",
                  "p95_at_least")
 
 
-CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released",
+CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released", "teu_released",
                     "consignments_delivered", "teu_delivered", "mean_transit_days",
                     "std_transit_days", "median_transit_days", "p90_transit_days",
                     "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
@@ -89,7 +90,7 @@ def corridor_columns(places: Sequence[str]) -> tuple[str, ...]:
 
 
 TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "services", "countries",
-          "segments", "stops", "route_means", "daily")
+          "segments", "shares", "stops", "route_means", "daily")
 """Per-replication tables; ``route_means`` (each route's mean transit days, for the
 precision rule of ``--target-halfwidth``) and ``daily`` (the day-by-day levels that
 ``timeseries.csv`` adds up across replications) are not written to a file."""
@@ -165,7 +166,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
         transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu,
         place_days=place_days, places=tuple(places))
     china_europe_routes = sorted({r for f in scenario.flows.values() if f.reported
-                                  for r in f.routes})
+                                  for r in f.route_shares})
     promise = scenario.promised_transit
     per_route: dict[str, list[int]] = {r: [] for r in china_europe_routes}
     for i, rec in enumerate(records):
@@ -196,6 +197,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
             "corridors": corridor_rows, "services": [_service_row(s) for s in outcome.sailings],
             "countries": country_rows(scenario, outcome.replication, records, per_route),
             "segments": segment_rows(scenario, outcome.replication, records, per_route),
+            "shares": share_rows(scenario, outcome.replication, records, calendar),
             "stops": stop_rows(scenario, outcome.replication, records, calendar),
             "route_means": route_means(shipments), "daily": daily_rows(outcome.daily)}
 
@@ -249,7 +251,8 @@ class ShipmentColumns:
         self.teu = teu
 
 
-TRANSIT_KPIS = ("consignments_released", "consignments_delivered", "teu_delivered",
+TRANSIT_KPIS = ("consignments_released", "teu_released", "consignments_delivered",
+                "teu_delivered",
                 "mean_transit_days", "std_transit_days", "median_transit_days",
                 "p90_transit_days", "p95_transit_days", "share_within_promise",
                 "mean_cost_usd_per_teu", "mean_co2_kg_per_teu",
@@ -261,6 +264,7 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
     """Transit-time, cost and CO2 figures of the shipments ``rows`` (one replication)."""
     done = rows[table.delivered[rows]]
     kpis: dict[str, Any] = {"consignments_released": len(rows),
+                            "teu_released": int(table.teu[rows].sum()),
                             "consignments_delivered": len(done),
                             "teu_delivered": int(table.teu[done].sum())}
     if not len(done):

@@ -19,6 +19,7 @@ from corridorsim.errors import RunError
 from corridorsim.report.parquet import ParquetTableWriter, pyarrow_version, write_parquet
 from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
 from corridorsim.report.results_folder import StagedFolder, write_folder_atomically
+from corridorsim.report.shares import SHARE_COLUMNS
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
     NODE_COLUMNS,
@@ -52,7 +53,8 @@ def table_files(places: Sequence[str] = (), stops: bool = False, file_format: st
     columns = {"shipments": shipment_columns(places), "nodes": NODE_COLUMNS,
                "routes": route_columns(places), "corridors": corridor_columns(places),
                "services": SERVICE_COLUMNS, "countries": COUNTRY_COLUMNS,
-               "segments": SEGMENT_COLUMNS, "timeseries": TIMESERIES_COLUMNS,
+               "segments": SEGMENT_COLUMNS, "shares": SHARE_COLUMNS,
+               "timeseries": TIMESERIES_COLUMNS,
                "summary": SUMMARY_COLUMNS,
                "comparison": COMPARISON_COLUMNS}
     if stops:

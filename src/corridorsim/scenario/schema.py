@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from corridorsim.corridors import OTHER, corridor_of
+from corridorsim.corridors import CORRIDORS, SEA, corridor_of
 from corridorsim.errors import KeyPathError
 from corridorsim.scenario.distributions import (
     ZERO,
@@ -55,6 +55,7 @@ from corridorsim.scenario.sections import (
     Terminal,
     VesselService,
 )
+from corridorsim.scenario.shipper_choice import OutsideAlternative, ShipperChoice
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 """A scenario or sweep name, matched in full: it names the results folder (at most 100
@@ -142,6 +143,10 @@ class Scenario(Model):
     """Closures by name."""
     costs: Costs = Costs()
     """Time value of cargo and emission factors."""
+    choice: ShipperChoice | None = None
+    """How shippers choose between the options of flows that give ``choice``: the logit
+    scale, values of time and reliability, risk premia, constants, what they remember,
+    and the options outside the network (the sea)."""
     max_events: Annotated[Whole, Field(ge=1)] = 100_000_000
     """A scenario whose estimated number of simulation events in one replication (rates
     x horizon, see ``Scenario.estimated_events``) exceeds this is refused before it runs,
@@ -259,9 +264,15 @@ class Scenario(Model):
         """Where hours are charged: the countries, and ``sea`` after them when a leg is
         at sea (empty without countries)."""
         countries = self.countries
-        if countries and any(isinstance(leg, SeaLeg) for leg in self.legs.values()):
+        if countries and (any(isinstance(leg, SeaLeg) for leg in self.legs.values())
+                          or self.alternatives):
             return (*countries, "sea")
         return countries
+
+    @property
+    def alternatives(self) -> dict[str, OutsideAlternative]:
+        """The options outside the network that flows may choose (none without choice)."""
+        return dict(self.choice.alternatives) if self.choice is not None else {}
 
     def routes_through(self, first: str, last: str,
                        among: set[str] | None = None) -> list[str]:
@@ -289,7 +300,7 @@ class Scenario(Model):
         flows = 0.0
         for flow in self.flows.values():
             peak = max(flow.seasonality) if flow.seasonality else 1.0
-            nodes = max(len(self.routes.get(r, ())) for r in flow.routes)
+            nodes = max(len(self.routes.get(r, ())) for r in flow.route_shares)
             flows += flow.consignments_per_week * peak * hours / 168.0 * 4 * max(nodes, 1)
         voyages = sum(service.vessels * hours / max(mean_hours(service.sailing_time), 1.0)
                       * 8 for service in self.vessel_services.values())
@@ -383,7 +394,8 @@ def _routes_sound(s: Scenario) -> bool:
     kinds, pairs = s.node_kinds, s.legs_by_pair
     return all(all(n in kinds for n in nodes) and all(p in pairs for p in itertools.pairwise(nodes))
                for nodes in s.routes.values()) and all(
-        r in s.routes for flow in s.flows.values() for r in flow.routes)
+        r in s.routes or r in s.alternatives for flow in s.flows.values()
+        for r in flow.route_shares)
 
 
 def _check_nodes_used(s: Scenario) -> Iterator[KeyPathError]:
@@ -513,7 +525,9 @@ def _check_flows(s: Scenario) -> Iterator[KeyPathError]:
                 unknown = True
                 yield KeyPathError(f"flows.{flow_name}.{end}", f"unknown node {node!r}; "
                                    f"expected one of {_listing(kinds)}")
-        for route_name in flow.routes:
+        if flow.choice is not None:
+            yield from _choice_problems(s, flow_name, flow)
+        for route_name in flow.routes or {}:
             key = f"flows.{flow_name}.routes.{route_name}"
             nodes = s.routes.get(route_name)
             if nodes is None:
@@ -523,9 +537,68 @@ def _check_flows(s: Scenario) -> Iterator[KeyPathError]:
                     nodes[0] != flow.origin or nodes[-1] != flow.destination):
                 yield KeyPathError(key, f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the "
                                    f"flow runs {flow.origin!r} -> {flow.destination!r}")
-            if not flow.background and corridor_of(route_name) == OTHER:
+            if not flow.background and corridor_of(route_name) not in CORRIDORS:
                 yield KeyPathError(key, "China-Europe routes are named 'northern_*' or "
                                    "'middle_*' (or mark the flow 'background: true')")
+
+
+def _choice_problems(s: Scenario, flow_name: str, flow: Flow) -> Iterator[KeyPathError]:
+    """A choosing flow's options name known routes (between its ends) or outside
+    alternatives, each once, each option within one corridor."""
+    assert flow.choice is not None
+    if s.choice is None:
+        yield KeyPathError(f"flows.{flow_name}.choice", "needs the scenario's 'choice' "
+                           "section (how shippers decide: logit_scale_per_usd, ...)")
+        return
+    alternatives = s.choice.alternatives
+    seen: dict[str, str] = {}
+    for option, shares in flow.choice.items():
+        corridors: set[str] = set()
+        for name in shares:
+            key = f"flows.{flow_name}.choice.{option}"
+            if len(shares) > 1:
+                key += f".{name}"
+            if name in seen:
+                yield KeyPathError(key, f"{name!r} is already in option {seen[name]!r}; "
+                                   "a route belongs to one option of a flow")
+            seen[name] = option
+            if name in alternatives:
+                corridors.add(alternatives[name].corridor)
+                continue
+            nodes = s.routes.get(name)
+            if nodes is None:
+                yield KeyPathError(key, f"unknown route or alternative {name!r}; expected "
+                                   f"one of {_listing([*s.routes, *alternatives])}")
+                continue
+            corridors.add(corridor_of(name))
+            if {nodes[0], nodes[-1]} <= s.node_kinds.keys() and (
+                    nodes[0] != flow.origin or nodes[-1] != flow.destination):
+                yield KeyPathError(key, f"route runs {nodes[0]!r} -> {nodes[-1]!r} but the "
+                                   f"flow runs {flow.origin!r} -> {flow.destination!r}")
+            if not flow.background and corridor_of(name) not in CORRIDORS:
+                yield KeyPathError(key, "China-Europe routes are named 'northern_*' or "
+                                   "'middle_*' (or mark the flow 'background: true')")
+        if len(corridors) > 1:
+            yield KeyPathError(f"flows.{flow_name}.choice.{option}", "an option mixes "
+                               f"corridors ({', '.join(sorted(corridors))}); its constant "
+                               "and risk premium are by corridor, so give each its own option")
+
+
+def _check_choice(s: Scenario) -> Iterator[KeyPathError]:
+    """Outside alternatives are named for their corridor and are not also routes; the
+    choice section is used by some flow."""
+    if s.choice is None:
+        return
+    for name in s.choice.alternatives:
+        if corridor_of(name) != SEA:
+            yield KeyPathError(f"choice.alternatives.{name}", "an outside alternative is "
+                               "named 'sea_*' (its corridor is the sea)")
+        if name in s.routes:
+            yield KeyPathError(f"choice.alternatives.{name}", "is also a route; give the "
+                               "alternative another name")
+    if not any(f.choice for f in s.flows.values()):
+        yield KeyPathError("choice", "no flow chooses: give a flow 'choice:' (its options) "
+                           "instead of 'routes:', or leave the section out")
 
 
 def _check_joint_controls(s: Scenario) -> Iterator[KeyPathError]:
@@ -596,7 +669,8 @@ def _check_countries(s: Scenario) -> Iterator[KeyPathError]:
 def _check_segments(s: Scenario) -> Iterator[KeyPathError]:
     """A segment's two nodes are visited in this order by at least one reported route."""
     kinds = s.node_kinds
-    reported = {r for flow in s.flows.values() if flow.reported for r in flow.routes}
+    reported = {r for flow in s.flows.values() if flow.reported for r in flow.route_shares
+                if r in s.routes}
     for name, (first, last) in s.segments.items():
         unknown = [(i, node) for i, node in enumerate((first, last)) if node not in kinds]
         for i, node in unknown:
@@ -616,7 +690,7 @@ def _check_segments(s: Scenario) -> Iterator[KeyPathError]:
 
 CHECKS = (_check_run_settings, _check_customs_regimes, _check_node_names,
           _check_vessel_services, _check_legs, _check_routes, _check_flows, _check_nodes_used,
-          _check_joint_controls, _check_closures, _check_countries, _check_segments,
+          _check_choice, _check_joint_controls, _check_closures, _check_countries, _check_segments,
           _check_size)
 """The cross-reference checks, in the order their problems are listed."""
 

@@ -492,6 +492,13 @@ class TeuRange(Model):
         return self
 
 
+def _options_by_name(value: object) -> object:
+    """A list of names is one option per name, each its single route."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return {name: {name: 1.0} for name in value}
+    return value
+
+
 class Flow(Model):
     """A stream of consignments from an origin to a destination, split across routes."""
 
@@ -509,8 +516,22 @@ class Flow(Model):
     10,000)."""
     seasonality: MonthlyValues | None = None
     """Multiplier of the weekly rate for each month, January to December (0 to 1,000)."""
-    routes: Annotated[dict[str, Probability], Field(min_length=1)]
-    """Share of consignments on each route; shares add up to 1."""
+    routes: Annotated[dict[str, Probability], Field(min_length=1)] | None = None
+    """Share of consignments on each route; shares add up to 1 (or give ``choice``)."""
+    choice: Annotated[dict[str, Annotated[dict[str, Probability], Field(min_length=1)]],
+                      BeforeValidator(_options_by_name), Field(min_length=1)] | None = None
+    """Options shippers choose between, instead of fixed ``routes`` shares: a list of
+    route and outside-alternative names (each its own option), or options by name, each
+    a mix of routes of one corridor with fixed shares (the crossing a train takes within
+    its corridor, say). Each consignment picks an option by the scenario's ``choice``
+    logit when it is released, then a route of the option by its shares."""
+    cost_elasticity: Annotated[Number, Field(ge=-10, le=0)] | None = None
+    """Elasticity of a choosing flow's volume to its expected generalized cost per TEU
+    (the logit's logsum): volume x (cost / reference cost) ^ elasticity, so that a worse
+    corridor loses traffic, not only moves it (-10 to 0)."""
+    reference_cost_usd_per_teu: Usd | None = None
+    """The expected generalized cost per TEU at which the flow sends its stated volume
+    (required with ``cost_elasticity``)."""
     arrivals: Literal["poisson", "scheduled"] = "poisson"
     """Poisson releases, or evenly spaced releases at the current rate."""
     background: bool = False
@@ -530,10 +551,38 @@ class Flow(Model):
     def _volume(self) -> Flow:
         if (self.trains_per_week is None) == (self.teu_per_week is None):
             raise ValueError("give exactly one of 'trains_per_week' or 'teu_per_week'")
-        total = sum(self.routes.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"route shares must add up to 1, they add up to {total:g}")
+        if (self.routes is None) == (self.choice is None):
+            raise ValueError("give either 'routes' (fixed shares) or 'choice' (shippers "
+                             "choose), not both" if self.routes else
+                             "give 'routes' (fixed shares) or 'choice' (shippers choose)")
+        if self.routes is not None:
+            total = sum(self.routes.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"route shares must add up to 1, they add up to {total:g}")
+        for option, shares in (self.choice or {}).items():
+            total = sum(shares.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"the shares of option {option!r} must add up to 1, they "
+                                 f"add up to {total:g}")
+        if (self.cost_elasticity is None) != (self.reference_cost_usd_per_teu is None):
+            raise ValueError("'cost_elasticity' and 'reference_cost_usd_per_teu' go "
+                             "together")
+        if self.cost_elasticity is not None and self.choice is None:
+            raise ValueError("'cost_elasticity' needs 'choice' (the cost it responds to "
+                             "is that of the options shippers choose between)")
         return self
+
+    @property
+    def route_shares(self) -> dict[str, float]:
+        """Every route or outside alternative the flow may use, with its fixed share (for
+        a choosing flow, its share within its option divided by the number of options: a
+        neutral guess where a share must be assumed)."""
+        if self.routes is not None:
+            return dict(self.routes)
+        assert self.choice is not None
+        n = len(self.choice)
+        return {name: share / n for shares in self.choice.values()
+                for name, share in shares.items()}
 
     @property
     def reported(self) -> bool:

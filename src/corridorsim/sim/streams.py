@@ -51,13 +51,20 @@ FLOW_ELECTRONIC_DATA = "flow.{flow}.electronic_data"
 """Per consignment, a uniform draw: its trains carry electronic pre-arrival data at every
 node whose digitization share exceeds it (so a train digital at one check is digital at
 every check at least as digitized)."""
+FLOW_CHOICE = "flow.{flow}.choice"
+"""The option each of a choosing flow's consignments picks (one uniform draw each)."""
+FLOW_VOLUME = "flow.{flow}.volume"
+"""Whether a candidate release of a cost-elastic flow is sent (thinning)."""
+ALTERNATIVE_TRANSIT = "flow.{flow}.{alternative}.transit"
+"""Transit time of a flow's consignments on an outside alternative (the sea)."""
 OPERATION_TIME = "{node}.{operation}.{regime}"
 """Time of a railway operation (interchange, locomotive change...) at a node, per regime."""
 
 STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_INSPECTION, CUSTOMS_DOCUMENT_CHECK,
                    CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE, PORT_TRAIN_HANDLING,
                    OPERATION_TIME, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING, CLOSURE_STARTS,
-                   CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE,
+                   CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE, FLOW_CHOICE,
+                   FLOW_VOLUME, ALTERNATIVE_TRANSIT,
                    FLOW_ELECTRONIC_DATA)
 """Every pattern above, in one place."""
 

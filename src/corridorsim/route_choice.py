@@ -1,0 +1,225 @@
+"""Route and mode choice: which option a choosing flow's consignment takes when it is
+released, from what shippers know at that moment.
+
+Each option (a route, a fixed mix of routes of one corridor, or an outside alternative
+such as the sea) has a generalized cost per TEU::
+
+    tariff and fees + value of time x expected transit + value of reliability x expected
+    spread + risk premium + constant
+
+The expected transit and spread are the mean and the p90 minus median of the transit
+times of the option's deliveries in the last ``memory`` hours (``DeliveryMemory``);
+before any delivery, the free-flow time. A closure in progress on an option's route
+(known to everyone while it lasts) adds what shippers expect of its remaining length.
+The option is drawn by multinomial logit on the costs, with the flow's own stream, so
+common random numbers hold across scenarios. The flow's volume may respond to the
+expected cost (the logsum) through a cost elasticity, by thinning candidate releases.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Sequence
+
+from corridorsim.disruptions import ClosureState
+from corridorsim.scenario.shipper_choice import ShipperChoice
+
+MAX_VOLUME_FACTOR = 2.0
+"""A cost-elastic flow sends at most this multiple of its stated volume (candidates are
+released at this multiple of the rate and thinned)."""
+
+MIN_COST_USD = 1.0
+"""The expected cost in the elasticity is taken as at least this, so that a negative
+constant cannot make the power undefined."""
+
+
+class DeliveryMemory:
+    """The transit times of an option's deliveries that shippers remember: those of the
+    last ``span`` hours, and at least the last ``at_least`` whatever their age.
+
+    Deliveries on the network arrive in time order (``delivered``); those of an outside
+    alternative are known at release and become visible when they happen
+    (``will_deliver``). The remembered times are also kept sorted, with their sum, so
+    that an estimate costs a few look-ups however many deliveries are remembered.
+    """
+
+    __slots__ = ("span", "at_least", "entries", "pending", "ordered", "total",
+                 "prior_hours", "_sequence")
+
+    def __init__(self, span: float, at_least: int, prior_hours: float):
+        self.span = span
+        self.at_least = at_least
+        self.prior_hours = prior_hours
+        self.entries: deque[tuple[float, float]] = deque()
+        """(delivered at, transit hours), oldest first."""
+        self.pending: list[tuple[float, int, float]] = []
+        self.ordered: list[float] = []
+        """The remembered transit hours, sorted."""
+        self.total = 0.0
+        self._sequence = 0
+
+    def delivered(self, at: float, transit_hours: float) -> None:
+        """A delivery at ``at`` (now) after ``transit_hours``."""
+        self.entries.append((at, transit_hours))
+        bisect.insort(self.ordered, transit_hours)
+        self.total += transit_hours
+
+    def will_deliver(self, at: float, transit_hours: float) -> None:
+        """A delivery that will happen at ``at`` (an outside alternative's)."""
+        self._sequence += 1
+        heapq.heappush(self.pending, (at, self._sequence, transit_hours))
+
+    def estimate(self, now: float) -> tuple[float, float]:
+        """Expected transit and spread (p90 minus median) in hours, as known at ``now``."""
+        pending = self.pending
+        while pending and pending[0][0] <= now:
+            at, _, transit = heapq.heappop(pending)
+            self.delivered(at, transit)
+        entries, ordered = self.entries, self.ordered
+        oldest = now - self.span
+        while len(entries) > self.at_least and entries[0][0] < oldest:
+            transit = entries.popleft()[1]
+            del ordered[bisect.bisect_left(ordered, transit)]
+            self.total -= transit
+        if not ordered:
+            return self.prior_hours, 0.0
+        return (self.total / len(ordered),
+                percentile(ordered, 0.9) - percentile(ordered, 0.5))
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """The ``q`` quantile of sorted values, interpolated linearly (numpy's default)."""
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class ChoiceOption:
+    """One option of a choosing flow: its routes (or alternatives) with their shares
+    within it, its fixed cost, what shippers remember of it, and the closures they
+    watch on its routes."""
+
+    __slots__ = ("name", "corridor", "members", "cumulative", "fixed_usd_per_teu", "memory",
+                 "closures")
+
+    def __init__(self, name: str, corridor: str, shares: dict[str, float],
+                 fixed_usd_per_teu: float, memory: DeliveryMemory,
+                 closures: Sequence[tuple[float, Sequence[ClosureState]]]):
+        self.name = name
+        self.corridor = corridor
+        self.members = list(shares)
+        total, cumulative = 0.0, []
+        for share in shares.values():
+            total += share
+            cumulative.append(total)
+        self.cumulative = cumulative
+        self.fixed_usd_per_teu = fixed_usd_per_teu
+        """Tariffs, fees, risk premium and constant: the part of the cost that does not
+        depend on time."""
+        self.memory = memory
+        self.closures = closures
+        """Per member route with a watched closure: its share and the closure states on
+        its path."""
+
+    def closure_hours(self, now: float, outlook: float | None) -> float:
+        """Expected hours of closure still ahead on the option (share-weighted over its
+        routes; on a route the longest of its closures in progress)."""
+        extra = 0.0
+        for share, states in self.closures:
+            longest = 0.0
+            for state in states:
+                if state.closed:
+                    remaining = now - state.closed_since if outlook is None else outlook
+                    longest = max(longest, remaining)
+            extra += share * longest
+        return extra
+
+    def member(self, u: float) -> str:
+        """The route of the option for a uniform draw ``u`` (its shares)."""
+        if len(self.members) == 1:
+            return self.members[0]
+        u *= self.cumulative[-1]
+        for name, bound in zip(self.members, self.cumulative, strict=True):
+            if u < bound:
+                return name
+        return self.members[-1]
+
+
+class FlowChoice:
+    """How one flow's shippers choose among its options, and how much they send."""
+
+    __slots__ = ("options", "scale", "time_value", "reliability_value", "outlook", "draws",
+                 "route_draws", "volume_draws", "elasticity", "reference_cost")
+
+    def __init__(self, options: Sequence[ChoiceOption], choice: ShipperChoice,
+                 time_value_usd_per_teu_day: float, draws: random.Random,
+                 route_draws: random.Random, volume_draws: random.Random | None = None,
+                 elasticity: float | None = None, reference_cost_usd_per_teu: float = 0.0):
+        self.options = list(options)
+        self.scale = choice.logit_scale_per_usd
+        self.time_value = time_value_usd_per_teu_day / 24.0
+        """USD per TEU-hour."""
+        self.reliability_value = choice.reliability_usd_per_teu_day / 24.0
+        outlook = choice.closure_outlook
+        self.outlook = None if outlook == "elapsed" else float(outlook)
+        self.draws = draws
+        self.route_draws = route_draws
+        self.volume_draws = volume_draws
+        self.elasticity = elasticity
+        self.reference_cost = reference_cost_usd_per_teu
+
+    def costs(self, now: float) -> list[float]:
+        """Each option's generalized cost per TEU as shippers see it at ``now``."""
+        out = []
+        tv, rv, outlook = self.time_value, self.reliability_value, self.outlook
+        for option in self.options:
+            transit, spread = option.memory.estimate(now)
+            if option.closures:
+                transit += option.closure_hours(now, outlook)
+            out.append(option.fixed_usd_per_teu + tv * transit + rv * spread)
+        return out
+
+    def probabilities(self, costs: Sequence[float]) -> list[float]:
+        """Logit shares of the options at these costs."""
+        scale = self.scale
+        cheapest = min(costs)
+        weights = [math.exp(-scale * (c - cheapest)) for c in costs]
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    def expected_cost(self, costs: Sequence[float]) -> float:
+        """The logsum: the expected generalized cost of the flow's choice."""
+        scale = self.scale
+        cheapest = min(costs)
+        return cheapest - math.log(sum(math.exp(-scale * (c - cheapest))
+                                       for c in costs)) / scale
+
+    def sends(self, now: float) -> bool:
+        """Whether a candidate release of a cost-elastic flow is sent: with probability
+        (expected cost / reference cost) ^ elasticity over ``MAX_VOLUME_FACTOR``."""
+        assert self.volume_draws is not None and self.elasticity is not None
+        cost = max(self.expected_cost(self.costs(now)), MIN_COST_USD)
+        factor = min((cost / self.reference_cost) ** self.elasticity, MAX_VOLUME_FACTOR)
+        return self.volume_draws.random() * MAX_VOLUME_FACTOR < factor
+
+    def choose(self, now: float) -> str:
+        """The route or alternative of a consignment released now."""
+        options = self.options
+        if len(options) == 1:
+            option = options[0]
+        else:
+            u = self.draws.random()
+            option = options[-1]
+            for candidate, p in zip(options, self.probabilities(self.costs(now)),
+                                    strict=True):
+                if u < p:
+                    option = candidate
+                    break
+                u -= p
+        return option.member(self.route_draws.random()) if len(option.members) > 1 \
+            else option.members[0]
