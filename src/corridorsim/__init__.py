@@ -13,6 +13,7 @@ from corridorsim.errors import CorridorsimError, RunError, ScenarioError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up time)
 if TYPE_CHECKING:  # the names imported lazily by __getattr__, for type checkers
+    from corridorsim.choice_constants import fit_constants
     from corridorsim.experiment import (
         RunResult,
         SweepResult,
@@ -30,10 +31,12 @@ _LAZY = {"RunResult": "corridorsim.experiment", "SweepResult": "corridorsim.expe
          "run": "corridorsim.experiment",
          "sensitivity": "corridorsim.experiment", "sweep": "corridorsim.experiment",
          "Scenario": "corridorsim.scenario", "load_scenario": "corridorsim.scenario",
-         "write_report": "corridorsim.experiment"}
+         "write_report": "corridorsim.experiment",
+         "fit_constants": "corridorsim.choice_constants"}
 
 __all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
-           "SweepResult", "__version__", "compare", "load_results", "load_scenario", "run",
+           "SweepResult", "__version__", "compare", "fit_constants", "load_results",
+           "load_scenario", "run",
            "sensitivity", "sweep", "write_report"]
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from corridorsim.corridors import CORRIDORS
+from corridorsim.corridors import CORRIDORS, OTHER, SEA
 from corridorsim.countries import COUNTRY_NAMES
 from corridorsim.errors import RunError, ScenarioError
 from corridorsim.experiment.replications import RunResult
@@ -33,7 +33,8 @@ CALIBRATION_COLUMNS = ("target", "what", "band_low", "band_high", "source", "mod
 class Metric(Model):
     """A figure computed per replication from the China-Europe shipments."""
 
-    statistic: Literal["mean", "median", "p90", "p95", "consignments_per_year"]
+    statistic: Literal["mean", "median", "p90", "p95", "consignments_per_year",
+                       "teu_per_year"]
     """What to compute over the selected consignments' values."""
     of: Annotated[list[str], Field(min_length=1)] = ["transit_days"]
     """Columns of shipments.csv to add up per consignment (``transit_days``, ``days_*``,
@@ -45,8 +46,8 @@ class Metric(Model):
     flow: str | None = None
     """...or of this flow (any of its routes)..."""
     corridor: str | None = None
-    """...or on this corridor (``northern``, ``middle`` or ``other``: all of its routes);
-    all reported cargo when none of these is given."""
+    """...or on this corridor (``northern``, ``middle``, ``sea`` or ``other``: all of its
+    routes); all reported cargo when none of these is given."""
     release_months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
     """Only consignments released in these calendar months."""
 
@@ -65,9 +66,9 @@ class Metric(Model):
         if len(selectors) > 1:
             raise ValueError(f"give one of 'route', 'routes', 'flow' or 'corridor', not "
                              f"{' and '.join(repr(k) for k in selectors)}")
-        if self.corridor is not None and self.corridor not in CORRIDORS:
+        if self.corridor is not None and self.corridor not in (*CORRIDORS, SEA, OTHER):
             raise ValueError(f"unknown corridor {self.corridor!r}; expected one of "
-                             + ", ".join(repr(c) for c in CORRIDORS))
+                             + ", ".join(repr(c) for c in (*CORRIDORS, SEA, OTHER)))
         return self
 
 
@@ -103,6 +104,10 @@ class Targets(Model):
     """What the targets are for."""
     targets: Annotated[list[Target], Field(min_length=1)]
     """The targets."""
+    fit_constants: dict[Literal["middle", "sea"], str] = {}
+    """For ``calibrate --fit``: the choice constant of each corridor (``middle``,
+    ``sea``; the Northern corridor is the reference) and the id of the volume target it
+    is fitted to (the middle of that target's band)."""
 
 
 def load_targets(path: Path) -> Targets:
@@ -129,12 +134,16 @@ STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
 """How each statistic of a metric is computed over the selected consignments' values."""
 
 
-def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]]],
-                   years: float, n: int) -> list[float | None]:
+def metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]]],
+                  years: float, n: int, keep: Callable[[dict[str, Any]], bool] | None = None
+                  ) -> list[float | None]:
+    """The metric in each of ``n`` replications, over the shipment rows it selects (and
+    ``keep`` keeps)."""
     values: list[float | None] = []
     for rep in range(n):
         rows = [r for r in rows_by_rep.get(rep, [])
-                if (metric.route is None or r["route"] == metric.route)
+                if (keep is None or keep(r))
+                and (metric.route is None or r["route"] == metric.route)
                 and (metric.routes is None or r["route"] in metric.routes)
                 and (metric.flow is None or r["flow"] == metric.flow)
                 and (metric.corridor is None or r["corridor"] == metric.corridor)
@@ -142,6 +151,9 @@ def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]
                      or int(r["released_at"][5:7]) in metric.release_months)]
         if metric.statistic == "consignments_per_year":
             values.append(len(rows) / years if years > 0 else None)
+            continue
+        if metric.statistic == "teu_per_year":
+            values.append(sum(r["teu"] for r in rows) / years if years > 0 else None)
             continue
         xs = [sum(r[c] for c in metric.of) for r in rows if r["transit_days"] is not None]
         if not xs:
@@ -151,12 +163,18 @@ def _metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]
     return values
 
 
-def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]]:
-    """One row per target: band, source, the model's mean and 95% interval, pass/fail."""
-    n = len(result.outcomes)
+def shipments_by_replication(result: RunResult) -> dict[int, list[dict[str, Any]]]:
+    """The rows of ``shipments.csv`` by replication."""
     rows_by_rep: dict[int, list[dict[str, Any]]] = {}
     for row in result.shipments:
         rows_by_rep.setdefault(row["replication"], []).append(row)
+    return rows_by_rep
+
+
+def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]]:
+    """One row per target: band, source, the model's mean and 95% interval, pass/fail."""
+    n = len(result.outcomes)
+    rows_by_rep = shipments_by_replication(result)
     scenario = result.scenario
     years = (scenario.horizon - scenario.warmup_hours) / (365.0 * 24.0)
     columns = set(result.shipments[0]) if result.shipments else set()
@@ -170,11 +188,11 @@ def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]
     out = []
     for target in targets.targets:
         if target.metric is not None:
-            values = _metric_values(target.metric, rows_by_rep, years, n)
+            values = metric_values(target.metric, rows_by_rep, years, n)
         else:
             assert target.ratio is not None
-            num = _metric_values(target.ratio[0], rows_by_rep, years, n)
-            den = _metric_values(target.ratio[1], rows_by_rep, years, n)
+            num = metric_values(target.ratio[0], rows_by_rep, years, n)
+            den = metric_values(target.ratio[1], rows_by_rep, years, n)
             values = [a / b if a is not None and b else None for a, b in zip(num, den,
                                                                               strict=True)]
         e = estimate(values)

@@ -185,6 +185,20 @@ def _print_pointers(folder: Path) -> None:
         print(f"report: {_display(report)}")
 
 
+def _print_constants(fit: Any) -> None:
+    """The fitted constants with their intervals, and the lines to put in the scenario."""
+    table = [["corridor", "constant USD/TEU", "95% CI", "fitted to", "goal", "model"]]
+    for r in fit.rows:
+        table.append([r["corridor"], _fmt(r["constant_usd_per_teu"]),
+                      f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]", r["target"],
+                      _fmt(r["goal"]), _fmt(r["model_mean"])])
+    print(_aligned(table, left=1) + "\n")
+    state = "converged" if fit.converged else "did NOT converge (raise --replications?)"
+    values = ", ".join(f"{c}: {v:.1f}" for c, v in fit.constants.items())
+    print(f"Fit {state} in {fit.iterations} iterations. In the scenario:\n"
+          f"  choice:\n    constants_usd_per_teu: {{{values}}}\n")
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Run a scenario and set its figures against published bands (calibration.csv).
 
@@ -211,14 +225,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     check_replaceable(out, "calibrate")
     _check_report_possible(args)
-    with _progress(args) as progress:
-        result = run(scenario, replications=args.replications, seed=args.seed,
-                     workers=_workers(args.workers), progress=progress or False)
+    extra: dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]] = {}
+    fit = None
+    if args.fit:
+        from corridorsim.choice_constants import CONSTANT_COLUMNS, check_fit, fit_constants_with
+        check_fit(scenario, targets, targets_path)
+        with _progress(args) as progress:
+            fit = fit_constants_with(scenario, targets, lambda s: run(
+                s, replications=args.replications, seed=args.seed,
+                workers=_workers(args.workers), progress=progress or False))
+        result = fit.result
+        extra["constants"] = (fit.rows, CONSTANT_COLUMNS)
+    else:
+        with _progress(args) as progress:
+            result = run(scenario, replications=args.replications, seed=args.seed,
+                         workers=_workers(args.workers), progress=progress or False)
     rows = calibration_rows(result, targets)
-    written = result.write(out, kind="calibrate", file_format=args.format,
-                           extra_tables={"calibration": (rows, CALIBRATION_COLUMNS)})
+    extra["calibration"] = (rows, CALIBRATION_COLUMNS)
+    written = result.write(out, kind="calibrate", file_format=args.format, extra_tables=extra)
     passed = sum(r["passed"] == "yes" for r in rows)
     _write_report(args, written)
+    if fit is not None and not args.quiet:
+        _print_constants(fit)
     if args.quiet:
         print(_display(written))
         return 0 if passed == len(rows) else 1
@@ -560,6 +588,10 @@ def _add_calibrate_command(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--seed", type=int, help="base random seed (default: the scenario's)")
     p.add_argument("--out", help="results folder (default: results/<name>-calibration)")
     p.add_argument("--workers", "-w", type=int, help="worker processes (default: cores)")
+    p.add_argument("--fit", action="store_true", help="first fit the choice constants the "
+                   "target file names under fit_constants to their targets (Newton steps "
+                   "on the logit, each a run of the same replications); writes "
+                   "constants.csv and prints the constants for the scenario")
     _add_format_option(p)
     _add_report_option(p)
 

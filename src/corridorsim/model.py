@@ -329,23 +329,33 @@ class CorridorModel:
         tv = self.scenario.costs.time_value_usd_per_teu_day
         places = self.places
         split = bool(places.names)
+        outside = self.scenario.alternatives
+        at_sea = places.index.get(AT_SEA, 0)
         for c in self.consignments:
             if c.background or c.released_at >= self.horizon or c.released_at < self.warmup:
                 continue
             cost = None
             hours = None
             clock = None
+            place_hours = None
             if c.delivered_at is not None:
                 cost = c.cost_fixed_usd_per_teu + tv * (c.delivered_at - c.released_at) / 24.0
                 clock = tuple(c.activity_hours or ())
-                hours = places.by_activity(clock)
+                if c.route in outside:  # at sea all the way: no sums over the clock
+                    sailing = clock[at_sea * N_ACTIVITIES + Activity.SAILING]
+                    hours = _only(N_ACTIVITIES, Activity.SAILING, sailing)
+                    if split:
+                        place_hours = _only(len(places.names), at_sea, sailing)
+                else:
+                    hours = places.by_activity(clock)
+                    if split:
+                        place_hours = places.by_place(clock)
             yield ShipmentRecord(
                 replication=self.replication, consignment_id=c.id, flow=c.flow,
                 route=c.route, teu=c.teu, released_at=c.released_at,
                 delivered_at=c.delivered_at, activity_hours=hours, cost_usd_per_teu=cost,
                 freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu,
-                place_hours=places.by_place(clock) if split and clock else None,
-                clock=clock if split else None,
+                place_hours=place_hours, clock=clock if split else None,
                 stops=stop_records(c.visits) if c.visits is not None else None)
 
     def _backlog(self) -> dict[str, tuple[int, int]]:
@@ -358,6 +368,13 @@ class CorridorModel:
             count, teu = backlog.get(c.route, (0, 0))
             backlog[c.route] = (count + 1, teu + c.teu_outstanding)
         return backlog
+
+
+def _only(length: int, index: int, value: float) -> tuple[float, ...]:
+    """A tuple of zeros with ``value`` at ``index``."""
+    out = [0.0] * length
+    out[index] = value
+    return tuple(out)
 
 
 def stop_records(visits: list[Visit]) -> tuple[StopRecord, ...]:
