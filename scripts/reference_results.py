@@ -61,8 +61,30 @@ def scenario_table(name: str, workers: int) -> str:
                      f"| {value(scope, row, 'mean_cost_usd_per_teu', 0)} "
                      f"| {value(scope, row, 'mean_co2_kg_per_teu', 0)} "
                      f"| {value(scope, row, 'backlog_consignments', 1)} |")
-    lines += ["", *where_the_days_go(scenario, kpis)]
+    lines += ["", *where_the_days_go(scenario, kpis), *choice_shares(scenario, kpis)]
     return "\n".join(lines)
+
+
+def choice_shares(scenario: cs.Scenario, kpis: dict[tuple[str, str, str], dict]
+                  ) -> list[str]:
+    """The share of each option of every choosing flow over the year, with its interval
+    (summary.csv, scope share), and its volume."""
+    choosing = [name for name, flow in scenario.flows.items() if flow.choice is not None]
+    if not choosing:
+        return []
+    lines = ["", "Shippers' choice (share of the flow's TEU over the year, and trains a year):",
+             "", "| flow | option | share | 95% CI | trains/yr |", "|---|---|---:|---:|---:|"]
+    for flow in choosing:
+        for option in scenario.flows[flow].choice or {}:
+            share = kpis.get(("share", f"{flow}:{option}", "share"))
+            trains = kpis.get(("share", f"{flow}:{option}", "consignments_per_year"))
+            if share is None or share["mean"] is None:
+                continue
+            low = max(share["ci_low"] or 0.0, 0.0)
+            per_year = f"{trains['mean']:,.0f}" if trains and trains["mean"] is not None else ""
+            lines.append(f"| {flow} | {option} | {share['mean']:.3f} | "
+                         f"{low:.3f}-{share['ci_high'] or 0.0:.3f} | {per_year} |")
+    return lines
 
 
 def where_the_days_go(scenario: cs.Scenario, kpis: dict[tuple[str, str, str], dict]

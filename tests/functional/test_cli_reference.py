@@ -16,6 +16,7 @@ import pytest
 import corridorsim as cs
 from corridorsim.cli import main
 from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
+from corridorsim.report.shares import SHARE_COLUMNS
 from corridorsim.report.scenario_comparison import SCENARIO_COMPARISON_COLUMNS
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
@@ -59,8 +60,8 @@ def test_console_script_is_installed_and_validates_the_reference_scenario():
 def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
         "comparison.csv", "corridors.csv", "countries.csv", "manifest.json", "nodes.csv",
-        "routes.csv", "scenario.yaml", "segments.csv", "services.csv", "shipments.csv",
-        "summary.csv", "timeseries.csv"]
+        "routes.csv", "scenario.yaml", "segments.csv", "services.csv", "shares.csv",
+        "shipments.csv", "summary.csv", "timeseries.csv"]
     places = cs.load_scenario(BASELINE).places
     assert "KZ" in places and places[-1] == "sea"
     for name, columns in (("shipments.csv", shipment_columns(places)),
@@ -69,6 +70,7 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
                           ("services.csv", SERVICE_COLUMNS),
                           ("countries.csv", COUNTRY_COLUMNS),
                           ("segments.csv", SEGMENT_COLUMNS),
+                          ("shares.csv", SHARE_COLUMNS),
                           ("timeseries.csv", TIMESERIES_COLUMNS),
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
@@ -97,7 +99,7 @@ def test_reference_scenario_is_plausible(baseline_run):
                                           if r["corridor"] == corridor)
               for corridor in ("northern", "middle")}
     assert 10 < median["northern"] < median["middle"] < 60
-    routes = {r["route"] for r in rows if r["corridor"] != "other"}
+    routes = {r["route"] for r in rows if r["corridor"] not in ("other", "sea")}
     assert routes == {f"{route}{crossing}"
                       for route, crossing in itertools.product(
                           ("northern_duisburg", "northern_malaszewicze"), ("", "_khorgos"))} | {
@@ -106,6 +108,11 @@ def test_reference_scenario_is_plausible(baseline_run):
     # China-Turkey and China-Central Asia trains are reported, as corridor 'other'.
     assert {r["flow"] for r in rows if r["corridor"] == "other"} == {"cn_turkey",
                                                                       "cn_central_asia"}
+    # Shippers who choose the sea (round the Cape, 2024) take about 46 days, all at sea.
+    sea = [r for r in rows if r["corridor"] == "sea"]
+    assert {r["route"] for r in sea} == {"sea_cape"}
+    assert 40 < statistics.fmean(float(r["transit_days"]) for r in sea) < 52
+    assert all(abs(float(r["days_sailing"]) - float(r["transit_days"])) < 1e-3 for r in sea)
     # The Middle Corridor's time includes the Caspian and Black Sea legs.
     middle = [r for r in rows if r["corridor"] == "middle"]
     assert statistics.fmean(float(r["days_sailing"]) for r in middle) > 1.0

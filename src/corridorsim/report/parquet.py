@@ -27,19 +27,20 @@ TEXT_COLUMNS = frozenset({
     "median_at_least", "p90_at_least", "p95_at_least", "service", "from_port", "to_port",
     "scope", "name", "country", "country_name", "segment", "from_node", "to_node",
     "arrived_at", "departed_at", "kpi", "significant", "target", "what", "source", "passed",
-    "date", "period"})
+    "date", "period", "option", "month", "converged"})
 WHOLE_COLUMNS = frozenset({
     "replication", "consignment_id", "teu", "max_queue", "throughput_trains", "vessel_calls",
     "servers", "services", "consignments_released", "consignments_delivered",
     "teu_delivered", "backlog_consignments", "backlog_teu", "sailings", "teu_carried",
-    "consignments", "stop", "replications", "day"})
+    "consignments", "stop", "replications", "day", "teu_released", "iterations"})
 FLOAT_COLUMNS = frozenset({
     "transit_days", "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
     "utilisation", "throughput_teu", "max_yard_teu", "landed_teu", "loaded_teu",
     "load_factor", "std_transit_days", "median_transit_days", "p90_transit_days",
     "p95_transit_days", "share_within_promise", "median_days", "p90_days", "dwell_hours",
     "mean", "std", "ci_low", "ci_high", "half_width", "middle_mean", "northern_mean",
-    "difference", "band_low", "band_high", "model_mean"})
+    "difference", "band_low", "band_high", "model_mean", "share", "constant_usd_per_teu",
+    "goal"})
 FLOAT_PREFIXES = ("days_", "mean_", "hours_")
 """Durations and means by activity or place (``days_in_KZ``, ``mean_days_customs``,
 ``hours_sailing``, ``hours_closed``): floats."""

@@ -492,6 +492,14 @@ class TeuRange(Model):
         return self
 
 
+CHOICE_JSON = {"anyOf": [
+    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    {"type": "object", "minProperties": 1, "additionalProperties": {
+        "type": "object", "minProperties": 1,
+        "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}}]}
+"""The JSON schema of a flow's ``choice``: names, or options by name with their shares."""
+
+
 def _options_by_name(value: object) -> object:
     """A list of names is one option per name, each its single route."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -519,7 +527,8 @@ class Flow(Model):
     routes: Annotated[dict[str, Probability], Field(min_length=1)] | None = None
     """Share of consignments on each route; shares add up to 1 (or give ``choice``)."""
     choice: Annotated[dict[str, Annotated[dict[str, Probability], Field(min_length=1)]],
-                      BeforeValidator(_options_by_name), Field(min_length=1)] | None = None
+                      BeforeValidator(_options_by_name), Field(min_length=1),
+                      WithJsonSchema(CHOICE_JSON)] | None = None
     """Options shippers choose between, instead of fixed ``routes`` shares: a list of
     route and outside-alternative names (each its own option), or options by name, each
     a mix of routes of one corridor with fixed shares (the crossing a train takes within
