@@ -83,28 +83,31 @@ def country_rows(scenario: Scenario, replication: int, records: Sequence[Shipmen
     if not places:
         return []
     width = len(places) * N_ACTIVITIES
-    groups: list[tuple[str, str, str, list[int], tuple[str, ...]]] = []
-    by_corridor: dict[str, tuple[list[int], set[str]]] = {}
+    groups: list[tuple[str, str, str, np.ndarray | None, tuple[str, ...]]] = []
+    by_corridor: dict[str, tuple[list[np.ndarray], set[str]]] = {}
     for route in sorted(per_route):
         corridor = corridor_of(route)
         visited = route_places(scenario, route)
-        groups.append(("route", route, corridor, per_route[route], visited))
-        rows, seen = by_corridor.setdefault(corridor, ([], set()))
-        rows.extend(per_route[route])
-        seen.update(visited)
-    for corridor, (rows, seen) in sorted(by_corridor.items()):
-        groups.append(("corridor", corridor, corridor, rows,
-                       tuple(p for p in places if p in seen)))
-    out: list[dict[str, Any]] = []
-    for scope, name, corridor, rows, visited in groups:
-        clocks = [records[i].clock for i in rows if records[i].clock is not None]
+        clocks = [records[i].clock for i in per_route[route] if records[i].clock is not None]
         days = (np.array(clocks, dtype=float).reshape(len(clocks), width) / 24.0
                 if clocks else None)
+        groups.append(("route", route, corridor, days, visited))
+        arrays, seen = by_corridor.setdefault(corridor, ([], set()))
+        if days is not None:
+            arrays.append(days)  # a corridor's rows are its routes' rows, in this order
+        seen.update(visited)
+    for corridor, (arrays, seen) in sorted(by_corridor.items()):
+        groups.append(("corridor", corridor, corridor,
+                       np.concatenate(arrays) if arrays else None,
+                       tuple(p for p in places if p in seen)))
+    out: list[dict[str, Any]] = []
+    for scope, name, corridor, days, visited in groups:
         for place in visited:
             entry: dict[str, Any] = {
                 "replication": replication, "scope": scope, "name": name,
                 "corridor": corridor, "country": place,
-                "country_name": COUNTRY_NAMES.get(place, "at sea"), "consignments": len(clocks)}
+                "country_name": COUNTRY_NAMES.get(place, "at sea"),
+                "consignments": 0 if days is None else len(days)}
             if days is not None:
                 first = places.index(place) * N_ACTIVITIES
                 block = days[:, first:first + N_ACTIVITIES]

@@ -158,8 +158,8 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
         *(_column(days, delivered_mask) for days in activity_days),
         _column(cost, delivered_mask), freight.tolist(), co2.tolist(),
         *(_column(days, delivered_mask) for days in place_days)]
-    shipments = [dict(zip(shipment_columns(places), values, strict=True))
-                 for values in zip(*columns, strict=True)]
+    names = shipment_columns(places)
+    shipments = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
     shipment_table = ShipmentColumns(
         flows=columns[2], released_hours=released, delivered=delivered_mask,
