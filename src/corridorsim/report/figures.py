@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from corridorsim.corridors import CORRIDORS, OTHER, corridor_of
+from corridorsim.corridors import CORRIDORS, OTHER, SEA, corridor_of
 from corridorsim.errors import RunError
 from corridorsim.records import ACTIVITIES
 from corridorsim.stats import estimate
@@ -29,8 +29,16 @@ if TYPE_CHECKING:  # matplotlib is optional: imported when a figure is drawn
 
 Rows = Sequence[Mapping[str, Any]]
 
-CORRIDOR_COLOURS = {"northern": "#1f5fa8", "middle": "#e07b00", OTHER: "#7a7a7a"}
+CORRIDOR_COLOURS = {"northern": "#1f5fa8", "middle": "#e07b00", SEA: "#1b9e77",
+                    OTHER: "#7a7a7a"}
 """One colour per corridor, in every figure."""
+
+CORRIDOR_ORDER = (*CORRIDORS, SEA, OTHER)
+"""The order corridors are listed and drawn in: Northern, Middle, the sea (outside
+alternatives), then other routes."""
+
+CORRIDOR_TITLES = {"northern": "Northern corridor", "middle": "Middle corridor",
+                   SEA: "Sea (outside alternatives)", OTHER: "Other routes"}
 
 ACTIVITY_LABELS = {a.column.removeprefix("days_"): a.name.lower().replace("_", " ")
                    for a in ACTIVITIES}
@@ -134,9 +142,10 @@ def summary_lookup(summary: Rows) -> dict[tuple[str, str, str], Mapping[str, Any
 
 
 def reported_routes(routes: Rows) -> list[str]:
-    """The routes of ``routes.csv``: Northern first, then Middle, then others, by name."""
+    """The routes of ``routes.csv``: Northern first, then Middle, the sea and others, by
+    name."""
     names = sorted({r["route"] for r in routes})
-    order = {c: i for i, c in enumerate((*CORRIDORS, OTHER))}
+    order = {c: i for i, c in enumerate(CORRIDOR_ORDER)}
     return sorted(names, key=lambda n: (order[corridor_of(n)], n))
 
 
@@ -216,7 +225,7 @@ def _share_at_most(ordered: Sequence[float], x: float) -> float:
 @_styled
 def draw_transit_ecdf(data: Rows, promised_days: float | None) -> MplFigure:
     """One panel per corridor, a line per route, its band shaded, the promise marked."""
-    corridors = [c for c in (*CORRIDORS, OTHER) if any(r["corridor"] == c for r in data)]
+    corridors = [c for c in CORRIDOR_ORDER if any(r["corridor"] == c for r in data)]
     fig, axes = new_figure(8.0, 2.6 * len(corridors), len(corridors), 1, sharex=True)
     for ax, corridor in zip(axes, corridors, strict=True):
         routes = list(dict.fromkeys(r["route"] for r in data if r["corridor"] == corridor))
@@ -235,8 +244,7 @@ def draw_transit_ecdf(data: Rows, promised_days: float | None) -> MplFigure:
                     fontsize=8, va="bottom")
         ax.set_ylim(0, 1.02)
         ax.set_ylabel("share delivered\n(of released)")
-        ax.set_title(f"{corridor.capitalize()} {'routes' if corridor == OTHER else 'corridor'}",
-                     loc="left")
+        ax.set_title(CORRIDOR_TITLES[corridor], loc="left")
         ax.legend(fontsize=7, loc="lower right", frameon=False)
     axes[-1].set_xlabel("transit time (days, release to delivery)")
     return fig
@@ -404,7 +412,7 @@ def monthly_transit_data(shipments: Rows) -> list[dict[str, Any]]:
         key = (row["corridor"], str(row["released_at"])[:7])
         cells.setdefault(key, {}).setdefault(row["replication"], []).append(float(days))
     out = []
-    order = {c: i for i, c in enumerate((*CORRIDORS, OTHER))}
+    order = {c: i for i, c in enumerate(CORRIDOR_ORDER)}
     for (corridor, month), reps in sorted(cells.items(),
                                           key=lambda kv: (order[kv[0][0]], kv[0][1])):
         medians = [_median(values) for _, values in sorted(reps.items())]
