@@ -233,6 +233,8 @@ def _took(teu: float) -> str:
 def _teu_interval(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return "one replication: no interval"
+    if low == high:
+        return "the same in every replication"
     if high < 0:
         return f"95 % interval {abs(high):,.0f} to {abs(low):,.0f} fewer"
     if low >= 0:
