@@ -28,6 +28,7 @@ pytest.importorskip("matplotlib")
 TESTS = Path(__file__).parent.parent
 MINI = TESTS / "scenarios" / "mini-corridor.yaml"
 COUNTRIES = TESTS / "scenarios" / "mini-countries.yaml"
+CHOICE = TESTS / "scenarios" / "mini-choice.yaml"
 
 
 def read(path: Path) -> list[dict[str, Any]]:
@@ -93,10 +94,11 @@ def figure_names(folder: Path) -> list[str]:
 def test_each_folder_kind_gets_its_figures(folders: dict[str, Path]) -> None:
     assert figure_names(folders["run"]) == [
         "transit_distribution", "days_by_activity", "days_by_country", "days_by_segment",
-        "transit_by_month", "node_congestion", "queue_levels", "cost_co2"]
+        "transit_by_month", "shares_by_month", "node_congestion", "queue_levels",
+        "cost_co2"]
     assert figure_names(folders["calibrate"]) == [  # the mini corridor: no countries
         "calibration", "transit_distribution", "days_by_activity", "transit_by_month",
-        "node_congestion", "queue_levels", "cost_co2"]
+        "shares_by_month", "node_congestion", "queue_levels", "cost_co2"]
     assert figure_names(folders["compare"]) == ["comparison_forest"]
     assert figure_names(folders["sweep"]) == ["gap_map", "gap_curves"]
     assert figure_names(folders["sensitivity"])[0] == "sensitivity"
@@ -203,6 +205,68 @@ def test_transit_by_month_is_the_mean_of_monthly_medians(folders: dict[str, Path
             if days:
                 medians.append(median(days))
         assert r["median_transit_days"] == pytest.approx(mean(medians), abs=1e-4)
+
+
+def test_shares_by_month_is_shares_csv(folders: dict[str, Path]) -> None:
+    shares = read(folders["run"] / "shares.csv")
+    rows = read(folders["run"] / "report" / "shares_by_month.csv")
+    assert {r["option"] for r in rows} == {"northern_main", "middle_caspian"}
+    for r in rows:
+        values = [s["share"] for s in shares if s["flow"] == r["flow"]
+                  and s["option"] == r["option"] and s["month"] == r["month"]]
+        assert r["share"] == pytest.approx(mean(values), abs=1e-4)
+        assert 0.0 <= r["ci_low"] <= r["share"] <= r["ci_high"] <= 1.0
+        assert r["choosing"] == "no"  # the mini corridor's flow has fixed shares
+
+
+@pytest.fixture(scope="module")
+def choice_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shippers who choose, with the works on the Northern route moved to 60 days after
+    the warm-up; the horizon just after them (a replication of 75 days)."""
+    out = tmp_path_factory.mktemp("choice") / "run"
+    assert run_cli("run", str(CHOICE), "-n", "2", "-w", "1", "-q", "--out", str(out),
+                   "--set", "horizon=75d", "--set", "closures.works.start=2024-03-12",
+                   "--set", "closures.works.end=2024-03-15", "--report") == 0
+    return out
+
+
+def test_a_choice_run_shows_shares_and_what_the_closure_diverted(choice_run: Path) -> None:
+    report = choice_run / "report"
+    assert "shares_by_month" in figure_names(choice_run)
+    page = (report / "index.html").read_text(encoding="utf-8")
+    statement = re.search(r'<p class="statement">(.*?)</p>', page, re.S)
+    assert statement and statement.group(1).startswith(
+        "During works (2024-03-12 to 2024-03-15), the northern_main (Northern) option of "
+        "china_europe took ")
+    assert "the sea_suez (sea) option took" in statement.group(1)
+    assert "Shaded spans: the dated closures (works)" in page
+    with open(report / "shares_by_month.csv", encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle)) == ["flow", "choosing", "option", "corridor",
+                                            "month", "replications", "mean_teu", "share",
+                                            "ci_low", "ci_high"]
+    shares = read(report / "shares_by_month.csv")
+    assert {(r["option"], r["corridor"], r["choosing"]) for r in shares} == {
+        ("northern_main", "northern", "yes"), ("middle_caspian", "middle", "yes"),
+        ("sea_suez", "sea", "yes")}
+    diverted = read(report / "diverted_teu.csv")
+    assert [r["option"] for r in diverted] == ["northern_main", "middle_caspian", "sea_suez"]
+    assert [r["closed_route"] for r in diverted] == ["yes", "no", "no"]
+    assert sum(r["diverted_teu"] for r in diverted) == pytest.approx(0.0, abs=0.05)
+    # The first option's number again from shipments.csv, replication by replication.
+    shipments = read(choice_run / "shipments.csv")
+    values = []
+    for rep in (0, 1):
+        def teu(first: str, last: str, route: str | None = None, rep: int = rep) -> int:
+            return sum(s["teu"] for s in shipments if s["replication"] == rep
+                       and first <= s["released_at"] < last
+                       and (route is None or s["route"] == route))
+        share = teu("2024-01-12", "2024-03-12", "northern_main") / teu("2024-01-12",
+                                                                         "2024-03-12")
+        during = ("2024-03-12", "2024-03-15")
+        values.append(teu(*during, "northern_main") - share * teu(*during))
+    assert diverted[0]["diverted_teu"] == pytest.approx(mean(values), abs=0.01)
+    assert "Diverted TEU during each closure" in page and "diverted_teu.csv" in page
+    assert (report / "diverted_teu.csv").read_bytes()
 
 
 def test_congestion_is_sorted_and_from_summary_csv(folders: dict[str, Path]) -> None:

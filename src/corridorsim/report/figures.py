@@ -11,16 +11,19 @@ state. Fonts, hash salts and metadata are fixed: the same results give the same 
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import io
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from corridorsim.corridors import CORRIDORS, OTHER, corridor_of
+from corridorsim.corridors import CORRIDORS, OTHER, SEA, corridor_of
 from corridorsim.errors import RunError
 from corridorsim.records import ACTIVITIES
+from corridorsim.scenario.shipper_choice import ShipperChoice
 from corridorsim.stats import estimate
 
 if TYPE_CHECKING:  # matplotlib is optional: imported when a figure is drawn
@@ -29,8 +32,16 @@ if TYPE_CHECKING:  # matplotlib is optional: imported when a figure is drawn
 
 Rows = Sequence[Mapping[str, Any]]
 
-CORRIDOR_COLOURS = {"northern": "#1f5fa8", "middle": "#e07b00", OTHER: "#7a7a7a"}
+CORRIDOR_COLOURS = {"northern": "#1f5fa8", "middle": "#e07b00", SEA: "#1b9e77",
+                    OTHER: "#7a7a7a"}
 """One colour per corridor, in every figure."""
+
+CORRIDOR_ORDER = (*CORRIDORS, SEA, OTHER)
+"""The order corridors are listed and drawn in: Northern, Middle, the sea (outside
+alternatives), then other routes."""
+
+CORRIDOR_TITLES = {"northern": "Northern corridor", "middle": "Middle corridor",
+                   SEA: "Sea (outside alternatives)", OTHER: "Other routes"}
 
 ACTIVITY_LABELS = {a.column.removeprefix("days_"): a.name.lower().replace("_", " ")
                    for a in ACTIVITIES}
@@ -62,10 +73,24 @@ and then their light pairs, so that neighbouring parts never share a hue."""
 INSTALL_HINT = "pip install 'corridorsim[plots]'"
 
 
+@dataclass(frozen=True)
+class ReportTable:
+    """A table shown under a figure: its file stem (its rows are written as
+    ``<name>.csv``), title, the rows and their columns, and the rows as the page shows
+    them (numbers formatted, intervals joined)."""
+
+    name: str
+    title: str
+    data: list[dict[str, Any]]
+    columns: tuple[str, ...]
+    shown: list[dict[str, Any]]
+
+
 @dataclass
 class ReportFigure:
     """One figure of a report: its file stem, title, caption (units, replications,
-    what the bands mean), the numbers it plots and the drawn figure."""
+    what the bands mean), the numbers it plots and the drawn figure; optionally what it
+    shows in words and tables of numbers derived with it."""
 
     name: str
     title: str
@@ -73,6 +98,9 @@ class ReportFigure:
     data: list[dict[str, Any]]
     columns: tuple[str, ...]
     figure: MplFigure | None = field(default=None, repr=False)
+    statement: str = ""
+    """Sentences in words under the figure (what the numbers say)."""
+    tables: tuple[ReportTable, ...] = ()
 
     def svg(self) -> bytes:
         """The figure as SVG (no date, fixed ids)."""
@@ -134,9 +162,10 @@ def summary_lookup(summary: Rows) -> dict[tuple[str, str, str], Mapping[str, Any
 
 
 def reported_routes(routes: Rows) -> list[str]:
-    """The routes of ``routes.csv``: Northern first, then Middle, then others, by name."""
+    """The routes of ``routes.csv``: Northern first, then Middle, the sea and others, by
+    name."""
     names = sorted({r["route"] for r in routes})
-    order = {c: i for i, c in enumerate((*CORRIDORS, OTHER))}
+    order = {c: i for i, c in enumerate(CORRIDOR_ORDER)}
     return sorted(names, key=lambda n: (order[corridor_of(n)], n))
 
 
@@ -216,7 +245,7 @@ def _share_at_most(ordered: Sequence[float], x: float) -> float:
 @_styled
 def draw_transit_ecdf(data: Rows, promised_days: float | None) -> MplFigure:
     """One panel per corridor, a line per route, its band shaded, the promise marked."""
-    corridors = [c for c in (*CORRIDORS, OTHER) if any(r["corridor"] == c for r in data)]
+    corridors = [c for c in CORRIDOR_ORDER if any(r["corridor"] == c for r in data)]
     fig, axes = new_figure(8.0, 2.6 * len(corridors), len(corridors), 1, sharex=True)
     for ax, corridor in zip(axes, corridors, strict=True):
         routes = list(dict.fromkeys(r["route"] for r in data if r["corridor"] == corridor))
@@ -235,8 +264,7 @@ def draw_transit_ecdf(data: Rows, promised_days: float | None) -> MplFigure:
                     fontsize=8, va="bottom")
         ax.set_ylim(0, 1.02)
         ax.set_ylabel("share delivered\n(of released)")
-        ax.set_title(f"{corridor.capitalize()} {'routes' if corridor == OTHER else 'corridor'}",
-                     loc="left")
+        ax.set_title(CORRIDOR_TITLES[corridor], loc="left")
         ax.legend(fontsize=7, loc="lower right", frameon=False)
     axes[-1].set_xlabel("transit time (days, release to delivery)")
     return fig
@@ -404,7 +432,7 @@ def monthly_transit_data(shipments: Rows) -> list[dict[str, Any]]:
         key = (row["corridor"], str(row["released_at"])[:7])
         cells.setdefault(key, {}).setdefault(row["replication"], []).append(float(days))
     out = []
-    order = {c: i for i, c in enumerate((*CORRIDORS, OTHER))}
+    order = {c: i for i, c in enumerate(CORRIDOR_ORDER)}
     for (corridor, month), reps in sorted(cells.items(),
                                           key=lambda kv: (order[kv[0][0]], kv[0][1])):
         medians = [_median(values) for _, values in sorted(reps.items())]
@@ -457,6 +485,327 @@ def draw_monthly_transit(data: Rows) -> MplFigure:
     ax.set_xlabel("month the consignment was released")
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+# --- route and mode shares --------------------------------------------------------------------
+
+PRE_CLOSURE_DAYS = 60
+"""The days before a closure whose shares say what each option would have taken without
+it."""
+
+
+@dataclass(frozen=True)
+class DatedClosure:
+    """A closure of the scenario on fixed dates (kind ``window``)."""
+
+    name: str
+    at: str
+    """The node or leg that closes."""
+    cause: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class ClosureOnChoice:
+    """A dated closure that shippers react to, on the route of some option of a choosing
+    flow: the flow's options (those whose routes pass the closure first) and which
+    option each of its routes and outside alternatives belongs to."""
+
+    closure: DatedClosure
+    flow: str
+    options: tuple[str, ...]
+    closed: frozenset[str]
+    """The options with a route through the closure."""
+    option_of: Mapping[str, str]
+    """Route or outside alternative -> its option."""
+
+
+def dated_closures(scenario: Mapping[str, Any]) -> list[DatedClosure]:
+    """The window closures of the resolved scenario (``scenario.yaml``), by start."""
+    out = []
+    for name, closure in (scenario.get("closures") or {}).items():
+        if not isinstance(closure, Mapping) or closure.get("kind") != "window":
+            continue
+        start, end = as_datetime(closure.get("start")), as_datetime(closure.get("end"))
+        if start is not None and end is not None:
+            out.append(DatedClosure(str(name), str(closure.get("at")),
+                                    str(closure.get("cause") or "closure"), start, end))
+    return sorted(out, key=lambda c: (c.start, c.name))
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A date or time as written in a scenario or a table (``2024-03-01``,
+    ``2024-03-01T06:00``), or None when it is not one."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def choosing_flows(scenario: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Per flow that gives ``choice``: each of its routes and outside alternatives -> its
+    option, in the scenario's order."""
+    out = {}
+    for name, flow in (scenario.get("flows") or {}).items():
+        choice = flow.get("choice") if isinstance(flow, Mapping) else None
+        if isinstance(choice, Mapping):
+            out[str(name)] = {member: str(option) for option, members in choice.items()
+                              for member in (members or {})}
+    return out
+
+
+def closures_on_choices(scenario: Mapping[str, Any], flows: Collection[str] | None = None
+                        ) -> list[ClosureOnChoice]:
+    """Each dated closure whose cause shippers react to (not in the choice's
+    ``ignored_closure_causes``) with each choosing flow (of ``flows``, with more than one
+    option) that has an option whose route passes it: at one of the route's nodes, or on
+    a leg between two of its consecutive nodes."""
+    choice = scenario.get("choice")
+    if not isinstance(choice, Mapping):
+        return []
+    ignored = set(choice.get("ignored_closure_causes",
+                             ShipperChoice.model_fields["ignored_closure_causes"].default))
+    paths = scenario.get("routes") or {}
+    pairs = {(leg.get("from"), leg.get("to")): name
+             for name, leg in (scenario.get("legs") or {}).items() if isinstance(leg, Mapping)}
+    out = []
+    for closure in dated_closures(scenario):
+        if closure.cause in ignored:
+            continue
+        for flow, option_of in choosing_flows(scenario).items():
+            options = list(dict.fromkeys(option_of.values()))
+            if len(options) < 2 or (flows is not None and flow not in flows):
+                continue
+            closed = {option for member, option in option_of.items()
+                      if _passes(paths.get(member) or (), closure.at, pairs)}
+            if closed:
+                ordered = [o for o in options if o in closed] + [o for o in options
+                                                                 if o not in closed]
+                out.append(ClosureOnChoice(closure, flow, tuple(ordered), frozenset(closed),
+                                           option_of))
+    return out
+
+
+def _passes(path: Sequence[str], at: str, pairs: Mapping[tuple[Any, Any], str]) -> bool:
+    """Whether a route's path passes the node or leg ``at``."""
+    return at in path or any(pairs.get(pair) == at for pair in itertools.pairwise(path))
+
+
+def shares_by_month_data(shares: Rows, choosing: Collection[str] = ()
+                         ) -> list[dict[str, Any]]:
+    """Per reported flow with more than one option (the flows of ``choosing`` first),
+    option and release month: the option's share of the flow's TEU released that month
+    (``shares.csv``), mean over replications with its 95 % interval clamped to [0, 1],
+    and the option's mean TEU per replication. Empty when no flow has two options."""
+    cells: dict[tuple[str, str, str], dict[int, tuple[float | None, float]]] = {}
+    corridor: dict[tuple[str, str], str] = {}
+    for row in shares:
+        key = (row["flow"], row["option"])
+        corridor.setdefault(key, row["corridor"])
+        cells.setdefault((*key, row["month"]), {})[row["replication"]] = (row["share"],
+                                                                          row["teu"])
+    options: dict[str, list[str]] = {}
+    for flow, option in corridor:
+        options.setdefault(flow, []).append(option)
+    flows = sorted((f for f, o in options.items() if len(o) > 1),
+                   key=lambda f: f not in choosing)
+    months = sorted({month for _, _, month in cells})
+    out = []
+    for flow in flows:
+        for option in options[flow]:
+            for month in months:
+                reps = cells.get((flow, option, month))
+                if not reps:
+                    continue
+                e = estimate(share for share, _ in reps.values())
+                out.append({
+                    "flow": flow, "choosing": "yes" if flow in choosing else "no",
+                    "option": option, "corridor": corridor[(flow, option)], "month": month,
+                    "replications": e.n,
+                    "mean_teu": round(sum(teu for _, teu in reps.values()) / len(reps), 2),
+                    "share": None if e.mean is None else round(e.mean, 4),
+                    "ci_low": None if e.low is None else round(min(max(e.low, 0.0), 1.0), 4),
+                    "ci_high": None if e.high is None else round(max(min(e.high, 1.0), 0.0),
+                                                                 4)})
+    return out
+
+
+def diverted_teu_data(shipments: Rows, closures: Sequence[ClosureOnChoice],
+                      window: tuple[dt.datetime, dt.datetime] | None,
+                      pre_days: int = PRE_CLOSURE_DAYS) -> list[dict[str, Any]]:
+    """Per dated closure on a choosing flow's option and per option of that flow: the TEU
+    the option took of the consignments released during the closure minus what it would
+    have taken at its share of the ``pre_days`` days before it (that share times the
+    flow's TEU released during the closure), mean over replications with its 95 %
+    interval, from ``shipments.csv`` (released times to the minute). ``window`` is the
+    reported demand window (warm-up end, horizon): a closure that starts before the
+    warm-up ends, or has fewer than ``pre_days`` days of the window before it, gets no
+    numbers but a ``note`` saying why; one that ends after the horizon is counted to the
+    horizon, and its note says so. Per replication the options' diverted TEU add up to
+    zero."""
+    replications = sorted({row["replication"] for row in shipments})
+    wanted = {c.flow for c in closures}
+    released = [(row["replication"], row["flow"], row["route"], row["teu"],
+                 as_datetime(row["released_at"]))
+                for row in shipments if row["flow"] in wanted]
+    out: list[dict[str, Any]] = []
+    for c in closures:
+        closure = c.closure
+        refused, note = _closure_window_note(closure, window, pre_days)
+        base: dict[str, Any] = {"closure": closure.name, "start": _when(closure.start),
+                "end": _when(closure.end), "flow": c.flow}
+        if refused:
+            out += [{**base, "option": option, "corridor": corridor_of(_first(c, option)),
+                     "closed_route": "yes" if option in c.closed else "no",
+                     "replications": 0, "teu_released": None, "teu_at_share_before": None,
+                     "diverted_teu": None, "ci_low": None, "ci_high": None, "note": note}
+                    for option in c.options]
+            continue
+        assert window is not None
+        start, end = closure.start, min(closure.end, window[1])
+        before = start - dt.timedelta(days=pre_days)
+        # per replication and option: TEU released before the closure, and during it
+        teu = {rep: {option: [0.0, 0.0] for option in c.options} for rep in replications}
+        for rep, flow, route, size, at in released:
+            option = c.option_of.get(route)
+            if flow != c.flow or option is None or at is None or not before <= at < end:
+                continue
+            teu[rep][option][0 if at < start else 1] += size
+        values: dict[str, list[tuple[float, float, float] | None]] = {o: [] for o in c.options}
+        for rep in replications:
+            pre_total = sum(v[0] for v in teu[rep].values())
+            during_total = sum(v[1] for v in teu[rep].values())
+            for option, (pre, during) in teu[rep].items():
+                if not pre_total:
+                    values[option].append(None)
+                    continue
+                expected = pre / pre_total * during_total
+                values[option].append((during, expected, during - expected))
+        for option in c.options:
+            known = [v for v in values[option] if v is not None]
+            e = estimate(v[2] for v in known)
+            out.append({**base, "option": option, "corridor": corridor_of(_first(c, option)),
+                        "closed_route": "yes" if option in c.closed else "no",
+                        "replications": e.n,
+                        "teu_released": _mean_of(v[0] for v in known),
+                        "teu_at_share_before": _mean_of(v[1] for v in known),
+                        "diverted_teu": None if e.mean is None else round(e.mean, 2),
+                        "ci_low": None if e.low is None else round(e.low, 2),
+                        "ci_high": None if e.high is None else round(e.high, 2),
+                        "note": note})
+    return out
+
+
+def _closure_window_note(closure: DatedClosure,
+                         window: tuple[dt.datetime, dt.datetime] | None,
+                         pre_days: int) -> tuple[bool, str | None]:
+    """Whether a closure's diverted TEU cannot be estimated, and what to say about it."""
+    if window is None:
+        return True, "the demand window is not known (no start date in the manifest)"
+    opens, closes = window
+    if closure.start < opens:
+        return True, f"the closure starts before the warm-up ends ({_when(opens)})"
+    if closure.start >= closes:
+        return True, f"the closure starts after the horizon ({_when(closes)})"
+    if closure.start - dt.timedelta(days=pre_days) < opens:
+        return True, (f"fewer than {pre_days} days of the demand window lie before the "
+                      f"closure (the window opens {_when(opens)})")
+    if closure.end > closes:
+        return False, f"counted to the horizon ({_when(closes)}), before the closure ends"
+    return False, None
+
+
+def _first(c: ClosureOnChoice, option: str) -> str:
+    return next(member for member, o in c.option_of.items() if o == option)
+
+
+def _mean_of(values: Iterable[float]) -> float | None:
+    xs = list(values)
+    return round(sum(xs) / len(xs), 2) if xs else None
+
+
+def _when(moment: dt.datetime) -> str:
+    """A date, with its time when it is not midnight (``2024-03-01``,
+    ``2024-03-01T06:00``)."""
+    return moment.strftime("%Y-%m-%d" if moment.time() == dt.time() else "%Y-%m-%dT%H:%M")
+
+
+def demand_window(manifest: Mapping[str, Any]) -> tuple[dt.datetime, dt.datetime] | None:
+    """The reported window of a run (warm-up end, horizon) as calendar times, from its
+    manifest; None when the manifest does not say."""
+    start = as_datetime(manifest.get("start_date"))
+    warmup, horizon = manifest.get("warmup_hours"), manifest.get("horizon_hours")
+    if start is None or warmup is None or horizon is None:
+        return None
+    return (start + dt.timedelta(hours=float(warmup)),
+            start + dt.timedelta(hours=float(horizon)))
+
+
+@_styled
+def draw_shares_by_month(data: Rows, closures: Sequence[DatedClosure]) -> MplFigure:
+    """A panel per flow, a line per option in its corridor's colour with its band, over
+    release months; dated closures shaded and labelled."""
+    flows = list(dict.fromkeys(r["flow"] for r in data))
+    months = sorted({r["month"] for r in data})
+    first = _month_number(months[0])
+    fig, axes = new_figure(8.0, 2.6 * len(flows), len(flows), 1, sharex=True)
+    nan = float("nan")
+    for ax, flow in zip(axes, flows, strict=True):
+        rows = [r for r in data if r["flow"] == flow]
+        options = list(dict.fromkeys(r["option"] for r in rows))
+        corridor = {r["option"]: r["corridor"] for r in rows}
+        for option in options:
+            series = [r for r in rows if r["option"] == option]
+            same = [o for o in options if corridor[o] == corridor[option]]
+            colour = _shade(CORRIDOR_COLOURS.get(corridor[option], "#7a7a7a"),
+                            same.index(option), len(same))
+            xs = [_month_number(r["month"]) - first + 0.5 for r in series]
+            ax.plot(xs, [nan if r["share"] is None else r["share"] for r in series],
+                    marker="o", markersize=3, color=colour, label=option, linewidth=1.3)
+            ax.fill_between(xs, [nan if r["ci_low"] is None else r["ci_low"] for r in series],
+                            [nan if r["ci_high"] is None else r["ci_high"] for r in series],
+                            color=colour, alpha=0.18, linewidth=0)
+        for closure in closures:
+            x0 = max(_month_position(closure.start) - first, 0.0)
+            x1 = min(_month_position(closure.end) - first, float(len(months)))
+            if x1 <= x0:
+                continue
+            ax.axvspan(x0, x1, color="#b00020", alpha=0.15, linewidth=0)
+            ax.text(x0, 0.99, f" {closure.name}", transform=ax.get_xaxis_transform(),
+                    color="#b00020", fontsize=7, va="top")
+        ax.set_xlim(0.0, float(len(months)))
+        ax.set_ylim(0.0, 1.02)
+        ax.set_ylabel("TEU share")
+        chooses = rows[0]["choosing"] == "yes"
+        ax.set_title(f"{flow} ({'shippers choose' if chooses else 'fixed shares'})",
+                     loc="left")
+        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    step = max(1, len(months) // 12)
+    bottom = axes[-1]
+    bottom.set_xticks(range(len(months) + 1), [""] * (len(months) + 1))  # month starts
+    bottom.set_xticks([i + 0.5 for i in range(0, len(months), step)], months[::step],
+                      minor=True, rotation=45, ha="right")
+    bottom.tick_params(axis="x", which="minor", length=0)
+    bottom.set_xlabel("month the consignment was released (grid lines: month starts)")
+    return fig
+
+
+def _month_number(month: str) -> int:
+    """``YYYY-MM`` as a count of months."""
+    year, number = month.split("-")[:2]
+    return int(year) * 12 + int(number) - 1
+
+
+def _month_position(moment: dt.datetime) -> float:
+    """A time as a count of months, with the fraction of its month gone."""
+    days = calendar.monthrange(moment.year, moment.month)[1]
+    gone = (moment - dt.datetime(moment.year, moment.month, 1)).total_seconds() / 86400.0
+    return moment.year * 12 + moment.month - 1 + gone / days
 
 
 # --- nodes ------------------------------------------------------------------------------------

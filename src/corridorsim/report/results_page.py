@@ -27,11 +27,11 @@ from corridorsim.version import package_version
 
 PAGE = "index.html"
 REPORTED_TABLES = frozenset({"shipments", "routes", "corridors", "summary", "comparison",
-                             "timeseries", "calibration", "scenario_comparison", "sweep",
-                             "frontier", "sensitivity"})
+                             "timeseries", "shares", "calibration", "scenario_comparison",
+                             "sweep", "frontier", "sensitivity"})
 """The tables the figures and the page are drawn from (a folder's others are not read)."""
-REPORTED_COLUMNS = {"shipments": ("replication", "route", "corridor", "released_at",
-                                  "transit_days")}
+REPORTED_COLUMNS = {"shipments": ("replication", "flow", "route", "corridor", "teu",
+                                  "released_at", "transit_days")}
 """The columns of the long tables that the figures use."""
 
 
@@ -58,13 +58,17 @@ def _figure(name: str, title: str, caption: str, data: list[dict[str, Any]],
     """A figure with its numbers, or None when there is nothing to plot."""
     if not data:
         return None
-    columns = tuple(dict.fromkeys(k for row in data for k in row))
-    return fg.ReportFigure(name, title, caption, data, columns, draw())
+    return fg.ReportFigure(name, title, caption, data, _columns(data), draw())
+
+
+def _columns(data: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k for row in data for k in row))
 
 
 def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     """A run's figures: transit-time distributions, where the days go (activity,
-    country, segment), seasonality, congestion, queue and yard levels, cost and CO2."""
+    country, segment), seasonality, route and mode shares, congestion, queue and yard
+    levels, cost and CO2."""
     t = folder.tables
     m = folder.manifest
     n = int(m.get("replications") or 0)
@@ -122,6 +126,7 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"{fg.MONTH_MIN} deliveries per replication (a month cut by the warm-up) are "
         f"left out of the line (their row in the CSV says plotted = no).",
         monthly, lambda: fg.draw_monthly_transit(monthly)))
+    out.append(_shares_figure(folder, scenario, reps))
 
     congestion = fg.congestion_data(summary)
     out.append(_figure(
@@ -151,6 +156,114 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"{band.lower()}",
         cost, lambda: fg.draw_cost_co2(cost)))
     return [f for f in out if f is not None]
+
+
+def _shares_figure(folder: ResultsFolder, scenario: Mapping[str, Any], reps: str
+                   ) -> fg.ReportFigure | None:
+    """The options' TEU shares by release month, with the dated closures marked, and the
+    TEU diverted during each closure that shippers react to (in words and a table)."""
+    t = folder.tables
+    choosing = fg.choosing_flows(scenario)
+    shares = fg.shares_by_month_data(t.get("shares", []), choosing)
+    closures = fg.dated_closures(scenario)
+    marked = (" Shaded spans: the dated closures (" + ", ".join(c.name for c in closures)
+              + ").") if closures else ""
+    figure = _figure(
+        "shares_by_month", "Route and mode shares by release month",
+        f"Share of each option in the TEU a flow released in the month (shares.csv: for a "
+        f"choosing flow its options, for a flow with fixed shares its routes), one panel "
+        f"per flow with more than one option, choosing flows first; mean over {reps}, "
+        f"band: 95 % interval of the mean (Student t), clamped to 0 and 1. Lines are "
+        f"coloured by corridor; a month cut by the warm-up holds fewer consignments, so "
+        f"its share varies more.{marked}",
+        shares, lambda: fg.draw_shares_by_month(shares, closures))
+    if figure is None:
+        return None
+    on_choices = fg.closures_on_choices(scenario, {r["flow"] for r in shares})
+    if not on_choices:
+        return figure
+    diverted = fg.diverted_teu_data(t.get("shipments", []), on_choices,
+                                    fg.demand_window(folder.manifest))
+    figure.statement = diverted_words(diverted)
+    figure.tables = (fg.ReportTable(
+        "diverted_teu",
+        f"Diverted TEU during each closure (mean over {reps}, ± 95 % interval)",
+        diverted, _columns(diverted), diverted_table(diverted)),)
+    return figure
+
+
+CORRIDOR_WORDS = {"northern": "Northern", "middle": "Middle", "sea": "sea", "other": "other"}
+
+
+def diverted_words(data: Sequence[Mapping[str, Any]]) -> str:
+    """A sentence per closure and flow: how many TEU each option took more or fewer than
+    at its share before the closure (``diverted_teu_data``), or why that is not known."""
+    sentences = []
+    for closure, flow in dict.fromkeys((r["closure"], r["flow"]) for r in data):
+        rows = [r for r in data if r["closure"] == closure and r["flow"] == flow]
+        first = rows[0]
+        during = f"During {closure} ({first['start']} to {first['end']})"
+        if all(r["diverted_teu"] is None for r in rows):
+            why = first["note"] or f"no replication released TEU of {flow} before it"
+            sentences.append(f"{during}, the TEU diverted between the options of {flow} "
+                             f"are not estimated: {why}.")
+            continue
+        clauses = []
+        for k, r in enumerate(rows):
+            subject = f"the {_option_label(r)} option" + (f" of {flow}" if k == 0 else "")
+            clauses.append(f"{subject} {_took(r['diverted_teu'])} "
+                           f"({_teu_interval(r['ci_low'], r['ci_high'])})")
+        counted = f", {first['note']}" if first["note"] else ""
+        sentences.append(f"{during}{counted}, " + "; ".join(clauses) + ".")
+    return " ".join(sentences)
+
+
+def _option_label(row: Mapping[str, Any]) -> str:
+    word = CORRIDOR_WORDS.get(row["corridor"], row["corridor"])
+    return word if row["option"] == row["corridor"] else f"{row['option']} ({word})"
+
+
+def _took(teu: float) -> str:
+    amount = f"{abs(teu):,.0f}"
+    if amount == "0":
+        return "took what it would have at its share before"
+    return f"took {amount} TEU {'fewer' if teu < 0 else 'more'} than at its share before"
+
+
+def _teu_interval(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "one replication: no interval"
+    if low == high:
+        return "the same in every replication"
+    if high < 0:
+        return f"95 % interval {abs(high):,.0f} to {abs(low):,.0f} fewer"
+    if low >= 0:
+        return f"95 % interval {low:,.0f} to {high:,.0f} more"
+    return f"95 % interval {abs(low):,.0f} fewer to {high:,.0f} more"
+
+
+def diverted_table(data: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The diverted TEU as the page shows them: whole TEU, the interval as ± its
+    half-width, the note where there is no number."""
+    def teu(value: float | None) -> str:
+        return "" if value is None else f"{value:,.0f}"
+
+    rows = []
+    for r in data:
+        if r["diverted_teu"] is None:
+            diverted = r["note"] or ""
+        elif r["ci_low"] is None or r["ci_high"] is None:
+            diverted = f"{r['diverted_teu']:+,.0f}"
+        else:
+            half = (r["ci_high"] - r["ci_low"]) / 2
+            diverted = f"{r['diverted_teu']:+,.0f} ± {half:,.0f}"
+        rows.append({"closure": r["closure"], "dates": f"{r['start']} to {r['end']}",
+                     "flow": r["flow"], "option": r["option"], "corridor": r["corridor"],
+                     "route closed": r["closed_route"],
+                     "TEU released": teu(r["teu_released"]),
+                     "at its share before": teu(r["teu_at_share_before"]),
+                     "diverted TEU": diverted})
+    return rows
 
 
 def _day(hours: Any) -> int | None:
@@ -341,6 +454,7 @@ STYLE_SHEET = """
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:0 auto;max-width:60rem;
 padding:1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem}
+h3{font-size:.95rem;margin:.8rem 0 .2rem}.statement{font-size:.95rem}
 .answer{font-size:1.05rem;background:#f3f6fa;border-left:4px solid #1f5fa8;padding:.7rem 1rem}
 .meta{color:#555;font-size:.85rem}
 figure{margin:1rem 0}figure img{width:100%;height:auto;display:block}
@@ -393,6 +507,11 @@ def page_html(folder: ResultsFolder, figures: Sequence[fg.ReportFigure],
                   f"<figcaption>{_e(f.caption)} "
                   f'<a href="{f.name}.png">PNG</a> · <a href="{f.name}.csv">data (CSV)</a>'
                   "</figcaption>", "</figure>"]
+        if f.statement:
+            parts.append(f'<p class="statement">{_e(f.statement)}</p>')
+        for t in f.tables:
+            parts += [f"<h3>{_e(t.title)}</h3>", _table(t.shown, _columns(t.shown)),
+                      f'<p class="meta"><a href="{t.name}.csv">data (CSV)</a></p>']
         if len(f.data) <= TABLE_ROWS:
             parts.append("<details><summary>The numbers</summary>"
                          + _table(f.data, f.columns) + "</details>")
@@ -490,6 +609,8 @@ def report_files(folder: ResultsFolder, version: str) -> dict[str, bytes]:
     for f in figures:
         files[f"{f.name}.png"] = f.png()
         files[f"{f.name}.csv"] = csv_text(f.data, f.columns).encode("utf-8")
+        for t in f.tables:
+            files[f"{t.name}.csv"] = csv_text(t.data, t.columns).encode("utf-8")
         _close(f)
     files[PAGE] = page_html(folder, figures, svgs, version).encode("utf-8")
     return files
