@@ -24,7 +24,7 @@ Release = Callable[[str, Flow, str, int], None]
 class FlowReleases:
     """Releases one flow's consignments: when, how big, and on which route.
 
-    A choosing flow's route is its shippers' choice (``choice``); a cost-elastic one
+    A choosing flow's route is its shippers' choice (``choice``); a cost-responsive one
     draws candidates at ``MAX_VOLUME_FACTOR`` times its rate and sends those the choice
     accepts, so its volume follows its expected cost."""
 
@@ -45,7 +45,7 @@ class FlowReleases:
             total += share
             cumulative.append(total)
         self.cumulative = cumulative
-        self.elastic = choice is not None and flow.cost_elasticity is not None
+        self.elastic = choice is not None and flow.volume_response_per_usd is not None
         self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK * (
             MAX_VOLUME_FACTOR if self.elastic else 1.0)
 

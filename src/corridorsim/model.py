@@ -209,12 +209,12 @@ class CorridorModel:
         if time_value is None:
             time_value = scenario.costs.time_value_usd_per_teu_day
         streams = self.streams
-        elastic = flow.cost_elasticity is not None
+        elastic = flow.volume_response_per_usd is not None
         return FlowChoice(
             options, choice, time_value, streams.get(FLOW_CHOICE.format(flow=flow_name)),
             streams.get(FLOW_ROUTE.format(flow=flow_name)),
             streams.get(FLOW_VOLUME.format(flow=flow_name)) if elastic else None,
-            flow.cost_elasticity, flow.reference_cost_usd_per_teu or 0.0)
+            flow.volume_response_per_usd, flow.reference_cost_usd_per_teu or 0.0)
 
     def _watched_closures(self) -> dict[str, ClosureState]:
         """The nodes and legs whose closures shippers react to, by name, with their

@@ -13,7 +13,7 @@ before any delivery, the free-flow time. A closure in progress on an option's ro
 (known to everyone while it lasts) adds what shippers expect of its remaining length.
 The option is drawn by multinomial logit on the costs, with the flow's own stream, so
 common random numbers hold across scenarios. The flow's volume may respond to the
-expected cost (the logsum) through a cost elasticity, by thinning candidate releases.
+expected cost (the logsum) through a semi-elasticity, by thinning candidate releases.
 """
 
 from __future__ import annotations
@@ -29,12 +29,9 @@ from corridorsim.disruptions import ClosureState
 from corridorsim.scenario.shipper_choice import ShipperChoice
 
 MAX_VOLUME_FACTOR = 2.0
-"""A cost-elastic flow sends at most this multiple of its stated volume (candidates are
+"""A cost-responsive flow sends at most this multiple of its stated volume (candidates are
 released at this multiple of the rate and thinned)."""
 
-MIN_COST_USD = 1.0
-"""The expected cost in the elasticity is taken as at least this, so that a negative
-constant cannot make the power undefined."""
 
 
 class DeliveryMemory:
@@ -154,12 +151,13 @@ class FlowChoice:
     """How one flow's shippers choose among its options, and how much they send."""
 
     __slots__ = ("options", "scale", "time_value", "reliability_value", "outlook", "draws",
-                 "route_draws", "volume_draws", "elasticity", "reference_cost")
+                 "route_draws", "volume_draws", "response", "reference_cost")
 
     def __init__(self, options: Sequence[ChoiceOption], choice: ShipperChoice,
                  time_value_usd_per_teu_day: float, draws: random.Random,
                  route_draws: random.Random, volume_draws: random.Random | None = None,
-                 elasticity: float | None = None, reference_cost_usd_per_teu: float = 0.0):
+                 response_per_usd: float | None = None,
+                 reference_cost_usd_per_teu: float = 0.0):
         self.options = list(options)
         self.scale = choice.logit_scale_per_usd
         self.time_value = time_value_usd_per_teu_day / 24.0
@@ -170,7 +168,7 @@ class FlowChoice:
         self.draws = draws
         self.route_draws = route_draws
         self.volume_draws = volume_draws
-        self.elasticity = elasticity
+        self.response = response_per_usd
         self.reference_cost = reference_cost_usd_per_teu
 
     def costs(self, now: float) -> list[float]:
@@ -199,13 +197,18 @@ class FlowChoice:
         return cheapest - math.log(sum(math.exp(-scale * (c - cheapest))
                                        for c in costs)) / scale
 
+    def volume_factor(self, now: float) -> float:
+        """The multiple of its stated volume a cost-responsive flow sends now:
+        exp(response x (expected cost - reference cost)), at most ``MAX_VOLUME_FACTOR``."""
+        assert self.response is not None
+        gap = self.expected_cost(self.costs(now)) - self.reference_cost
+        return min(math.exp(min(self.response * gap, 1.0)), MAX_VOLUME_FACTOR)
+
     def sends(self, now: float) -> bool:
-        """Whether a candidate release of a cost-elastic flow is sent: with probability
-        (expected cost / reference cost) ^ elasticity over ``MAX_VOLUME_FACTOR``."""
-        assert self.volume_draws is not None and self.elasticity is not None
-        cost = max(self.expected_cost(self.costs(now)), MIN_COST_USD)
-        factor = min((cost / self.reference_cost) ** self.elasticity, MAX_VOLUME_FACTOR)
-        return self.volume_draws.random() * MAX_VOLUME_FACTOR < factor
+        """Whether a candidate release of a cost-responsive flow is sent (candidates come
+        at ``MAX_VOLUME_FACTOR`` times the stated rate)."""
+        assert self.volume_draws is not None
+        return self.volume_draws.random() * MAX_VOLUME_FACTOR < self.volume_factor(now)
 
     def choose(self, now: float) -> str:
         """The route or alternative of a consignment released now."""

@@ -534,13 +534,16 @@ class Flow(Model):
     a mix of routes of one corridor with fixed shares (the crossing a train takes within
     its corridor, say). Each consignment picks an option by the scenario's ``choice``
     logit when it is released, then a route of the option by its shares."""
-    cost_elasticity: Annotated[Number, Field(ge=-10, le=0)] | None = None
-    """Elasticity of a choosing flow's volume to its expected generalized cost per TEU
-    (the logit's logsum): volume x (cost / reference cost) ^ elasticity, so that a worse
-    corridor loses traffic, not only moves it (-10 to 0)."""
+    volume_response_per_usd: Annotated[Number, Field(ge=-0.01, le=0)] | None = None
+    """How a choosing flow's volume follows its expected generalized cost per TEU (the
+    logit's logsum, in USD): volume x exp(response x (cost - reference cost)), so that a
+    worse corridor loses traffic, not only moves it. A semi-elasticity per USD, because
+    the constants make the level of the cost arbitrary but not its changes. The World
+    Bank's ~1 % less trade per extra day of delay (Djankov, Freund & Pham 2010) at a value
+    of time of V USD per TEU-day is -0.01 / V (-0.01 to 0)."""
     reference_cost_usd_per_teu: Usd | None = None
-    """The expected generalized cost per TEU at which the flow sends its stated volume
-    (required with ``cost_elasticity``)."""
+    """The expected generalized cost per TEU (the logsum, constants included) at which the
+    flow sends its stated volume (required with ``volume_response_per_usd``)."""
     arrivals: Literal["poisson", "scheduled"] = "poisson"
     """Poisson releases, or evenly spaced releases at the current rate."""
     background: bool = False
@@ -573,12 +576,12 @@ class Flow(Model):
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"the shares of option {option!r} must add up to 1, they "
                                  f"add up to {total:g}")
-        if (self.cost_elasticity is None) != (self.reference_cost_usd_per_teu is None):
-            raise ValueError("'cost_elasticity' and 'reference_cost_usd_per_teu' go "
-                             "together")
-        if self.cost_elasticity is not None and self.choice is None:
-            raise ValueError("'cost_elasticity' needs 'choice' (the cost it responds to "
-                             "is that of the options shippers choose between)")
+        if (self.volume_response_per_usd is None) != (self.reference_cost_usd_per_teu is None):
+            raise ValueError("'volume_response_per_usd' and 'reference_cost_usd_per_teu' "
+                             "go together")
+        if self.volume_response_per_usd is not None and self.choice is None:
+            raise ValueError("'volume_response_per_usd' needs 'choice' (the cost it "
+                             "responds to is that of the options shippers choose between)")
         return self
 
     @property
