@@ -53,7 +53,8 @@ def _stat_row(scope: str, name: str, kpi: str, e: Estimate) -> dict[str, Any]:
 def point_rows(point: int, values: dict[str, Any], replications: Replications,
                kpis: Sequence[str], northern_route: str) -> list[dict[str, Any]]:
     """Rows of ``sweep.csv`` for one point: each route's and corridor's KPIs, then the gap."""
-    names = sorted({(r["scope"], r["name"]) for rows in replications for r in rows},
+    names = sorted({(r["scope"], r["name"]) for rows in replications for r in rows
+                    if r["scope"] in ("route", "corridor")},
                    key=lambda sn: (sn[0] != "route", sn[1]))
     head = {"point": point, **values}
     out = [{**head, **_stat_row(scope, name, kpi, estimate(_values(replications, scope,
