@@ -350,7 +350,7 @@ factors:
     values: [0.0, 1.0]
 """
 SWEEP_KEYS = ("'base', 'description', 'design', 'factors', 'name', 'northern_route', "
-              "'replications', 'scheduler', 'seed', 'target_days'")
+              "'replications', 'scheduler', 'seed', 'target', 'target_days'")
 FACTOR_KEYS = "'description', 'integer', 'keys', 'range', 'values'"
 
 

@@ -7,6 +7,10 @@ or Morris, drawn by SALib; see ``sensitivity``), all seeded from the sweep's see
 the same file gives the same points. Each point is the base scenario with its factors'
 key paths set, validated by the scenario schema; every failure is one
 ``ScenarioError`` naming the sweep file, the key path and what was expected.
+
+A sweep may also name a share ``target``: the share of a choosing flow's TEU that one of
+its options, or all its options on one corridor, takes; ``frontier.csv`` then gives where
+that share reaches ``at_least`` (see ``report.sweep_tables``).
 """
 
 from __future__ import annotations
@@ -29,16 +33,23 @@ from corridorsim.experiment.sensitivity_designs import (
     SensitivityDesign,
     unit_sample,
 )
+from corridorsim.report.shares import option_corridors
+from corridorsim.report.sweep_tables import SHARE_FRONTIER_STAT_COLUMNS, TargetShare
 from corridorsim.scenario.distributions import Model, Number, Whole
 from corridorsim.scenario.loader import load_scenario, read_yaml_mapping
 from corridorsim.scenario.messages import error_from_validation
 from corridorsim.scenario.schema import ResultsName, Scenario
+from corridorsim.scenario.shipper_choice import Corridor
 
 Scalar = bool | int | float | str
 RESERVED_COLUMNS = frozenset({"point", "scope", "name", "kpi", "n", "mean", "ci_low", "ci_high",
                     "factor", "criterion", "middle_median_days", "reference_median_days",
                     "gap_days", "gap_ci_low", "gap_ci_high", "note"})
 """Column names of ``sweep.csv`` and ``frontier.csv`` a factor may not take."""
+
+TARGET_RESERVED_COLUMNS = frozenset(SHARE_FRONTIER_STAT_COLUMNS)
+"""Further column names of ``frontier.csv`` a factor may not take in a sweep with a share
+``target``."""
 
 
 MAX_POINTS = 100_000
@@ -142,6 +153,37 @@ class Design(Model):
         return self.kind in SENSITIVITY_KINDS
 
 
+class ShareOf(Model):
+    """Whose share: a choosing flow, and one of its options or a corridor."""
+
+    flow: str
+    """A flow of the base scenario that chooses (gives ``choice:``)."""
+    corridor: Corridor | None = None
+    """``northern``, ``middle`` or ``sea``: the flow's options on that corridor, together
+    (the share is the sum of theirs)."""
+    option: str | None = None
+    """One of the flow's options, by name (instead of ``corridor``)."""
+
+    @model_validator(mode="after")
+    def _corridor_or_option(self) -> ShareOf:
+        if (self.corridor is None) == (self.option is None):
+            raise ValueError("give exactly one of 'corridor' (northern, middle or sea) or "
+                             "'option' (one of the flow's options)")
+        return self
+
+
+class ShareTarget(Model):
+    """A frontier criterion on a share of a flow's TEU, instead of the median transit:
+    ``frontier.csv`` gives the smallest value of each factor at which the share (mean
+    over replications) reaches ``at_least``."""
+
+    share: ShareOf
+    """The share: of which flow, and of which option or corridor."""
+    at_least: Annotated[Number, Field(gt=0, lt=1)]
+    """The share to reach, as a fraction of the flow's TEU (more than 0, less than 1;
+    0.15 for 15 %)."""
+
+
 class SweepFile(Model):
     """A policy sweep: a base scenario, factors, a design, replications and a seed."""
 
@@ -163,6 +205,10 @@ class SweepFile(Model):
     target_days: Annotated[Number, Field(gt=0, le=36_525)] | None = None
     """Frontier criterion: Middle Corridor median transit at most this many days, instead
     of at most the Northern route's median."""
+    target: ShareTarget | None = None
+    """Frontier criterion: a share of a choosing flow's TEU (an option's or a corridor's)
+    of at least ``at_least``, instead of the Middle Corridor's median transit; ``sweep.csv``
+    gains the share at each point."""
     northern_route: str | None = None
     """Northern route the Middle Corridor is compared with; by default the one Northern
     route that ends where the Middle Corridor routes end."""
@@ -171,8 +217,13 @@ class SweepFile(Model):
 
     @model_validator(mode="after")
     def _design_matches_factors(self) -> SweepFile:
+        if self.target is not None and self.target_days is not None:
+            raise KeyPathError("target", "a sweep has one frontier criterion: give either "
+                               "'target' (a share) or 'target_days' (a median transit), "
+                               "not both")
+        reserved = RESERVED_COLUMNS | (TARGET_RESERVED_COLUMNS if self.target else set())
         for name, factor in self.factors.items():
-            if name in RESERVED_COLUMNS:
+            if name in reserved:
                 raise KeyPathError(f"factors.{name}", "this factor name is a column of "
                                    "sweep.csv; choose another name")
             if self.design.kind == "grid" and factor.values is None:
@@ -234,6 +285,15 @@ class Sweep:
         """The factors, in file order (columns of ``sweep.csv``)."""
         return list(self.spec.factors)
 
+    @property
+    def target_share(self) -> TargetShare | None:
+        """The share target, as the tables take it (``None`` without a ``target``)."""
+        target = self.spec.target
+        if target is None:
+            return None
+        return TargetShare(flow=target.share.flow, option=target.share.option,
+                           corridor=target.share.corridor, at_least=target.at_least)
+
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file (see ``build_sweep``)."""
@@ -262,6 +322,8 @@ def build_sweep(spec: SweepFile, source: Path | None = None) -> Sweep:
     for name, factor in spec.factors.items():
         for i, target in enumerate(factor.targets()):
             _check_key_path(full, target.key, source, f"factors.{name}.keys.{i}")
+    if spec.target is not None:
+        _check_share_target(spec.target.share, base, source)
     points = tuple(Point(i, values)
                    for i, values in enumerate(design_points(spec, source)))
     scenarios = tuple(point_scenario(spec, base, p, source) for p in points)
@@ -356,6 +418,42 @@ def _check_key_path(document: Any, key_path: str, source: Path | None, where: st
                                 f"(no {part!r} in {inside}){hint}", source=source,
                                 key_path=where)
         walked.append(part)
+
+
+def _check_share_target(share: ShareOf, base: Scenario, source: Path | None) -> None:
+    """The target's flow must be a reported flow of the base scenario that chooses, and its
+    option one of the flow's options, or its corridor that of at least one of them."""
+    choosing = [n for n, f in base.flows.items() if f.choice is not None and f.reported]
+    expected = (f"expected a flow that chooses ('choice:'): {', '.join(choosing)}" if choosing
+                else "no flow of the base scenario chooses ('choice:')")
+    flow = base.flows.get(share.flow)
+    if flow is None:
+        close = difflib.get_close_matches(share.flow, choosing or list(base.flows), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(f"no flow {share.flow!r} in the base scenario; {expected}{hint}",
+                            source=source, key_path="target.share.flow")
+    if flow.choice is None:
+        raise ScenarioError(f"flow {share.flow!r} has fixed route shares ('routes:'), so its "
+                            f"shares do not respond to the factors; {expected}",
+                            source=source, key_path="target.share.flow")
+    if not flow.reported:
+        raise ScenarioError(f"flow {share.flow!r} is not reported (background cargo), so it "
+                            f"has no shares; {expected}", source=source,
+                            key_path="target.share.flow")
+    options = list(flow.choice)
+    if share.option is not None and share.option not in options:
+        close = difflib.get_close_matches(share.option, options, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(f"flow {share.flow!r} has no option {share.option!r}; expected "
+                            f"one of {', '.join(options)}{hint}", source=source,
+                            key_path="target.share.option")
+    if share.corridor is not None:
+        corridors = {o: c for (f, o), c in option_corridors(base).items() if f == share.flow}
+        if share.corridor not in corridors.values():
+            found = ", ".join(f"{o} ({c})" for o, c in corridors.items())
+            raise ScenarioError(f"no option of flow {share.flow!r} is on corridor "
+                                f"{share.corridor!r}; its options: {found}", source=source,
+                                key_path="target.share.corridor")
 
 
 def _northern_route(spec: SweepFile, base: Scenario, source: Path | None) -> str:

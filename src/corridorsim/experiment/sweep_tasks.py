@@ -4,8 +4,10 @@ A task is identified by a SHA-256 of the point's whole scenario (canonical JSON)
 the seed, the replication and the corridorsim version, so a result file on disk
 is reused only for exactly the same work. A task's result holds the per-replication
 KPI rows of each China-Europe route and each corridor, built by the same table
-code as ``corridorsim run`` (so the numbers match), and no shipments: memory and
-disk stay small however many points a sweep has.
+code as ``corridorsim run`` (so the numbers match), the TEU and consignments each
+option of each reported flow took over the demand window (from which a share target
+is computed), and no shipments: memory and disk stay small however many points a
+sweep has.
 """
 
 from __future__ import annotations
@@ -58,7 +60,10 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
     """Run one replication and return its KPI rows (a picklable worker entry point).
 
     Rows: ``{"scope": "route"|"corridor", "name": ..., <kpi>: value}``, with values
-    rounded by ``report.tables`` exactly as in ``routes.csv`` and ``summary.csv``.
+    rounded by ``report.tables`` exactly as in ``routes.csv`` and ``summary.csv``; then
+    ``{"scope": "share", "name": "flow:option", "flow", "option", "corridor", "teu",
+    "consignments"}`` per option of each reported flow, summed over the months of
+    ``shares.csv``.
     """
     with few_garbage_collections():
         tables = replication_tables(scenario, run_replication(scenario, replication, seed))
@@ -70,7 +75,21 @@ def run_task(scenario: Scenario, replication: int, seed: int) -> list[dict[str, 
         if group["scope"] == "corridor":
             rows.append({"scope": "corridor", "name": group["name"],
                          **{k: group.get(k) for k in TASK_KPIS}})
-    return rows
+    return rows + option_rows(tables["shares"])
+
+
+def option_rows(shares: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per flow and option (in ``shares.csv``'s order), the TEU and consignments it took
+    over the demand window: the rows of ``shares.csv`` summed over the months."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in shares:
+        entry = found.setdefault((row["flow"], row["option"]), {
+            "scope": "share", "name": f"{row['flow']}:{row['option']}", "flow": row["flow"],
+            "option": row["option"], "corridor": row["corridor"], "teu": 0,
+            "consignments": 0})
+        entry["teu"] += row["teu"]
+        entry["consignments"] += row["consignments"]
+    return list(found.values())
 
 
 def task_text(key: str, seed: int, replication: int, rows: list[dict[str, Any]]) -> str:

@@ -100,12 +100,19 @@ class SweepResult:
     """Rows of ``sensitivity.csv`` (Sobol' and Morris designs; empty otherwise)."""
 
     def overview(self) -> list[dict[str, Any]]:
-        """Per point: factor values, Middle and reference median transit, and the gap."""
+        """Per point: factor values, Middle and reference median transit, and the gap (and
+        with a share target, the share: ``share``, ``share_low``, ``share_high``)."""
         northern = self.sweep.northern_route
+        target = self.sweep.target_share
         found: dict[int, dict[str, Any]] = {}
         for row in self.rows:
             entry = found.setdefault(row["point"], {"point": row["point"], **{
                 f: row[f] for f in self.sweep.factor_names}})
+            if target is not None and (row["scope"], row["name"]) == (target.scope,
+                                                                        target.name):
+                entry["share"], entry["share_low"], entry["share_high"] = (
+                    row["mean"], row["ci_low"], row["ci_high"])
+                continue
             if row["kpi"] != "median_transit_days":
                 continue
             if row["scope"] == "corridor" and row["name"] == "middle":
@@ -122,7 +129,8 @@ class SweepResult:
         pandas DataFrames, names categorical. Needs the ``pandas`` extra."""
         factors = self.sweep.factor_names
         tables = {"sweep": self.rows, "frontier": self.frontier}
-        columns = {"sweep": sweep_columns(factors), "frontier": frontier_columns(factors),
+        columns = {"sweep": sweep_columns(factors),
+                   "frontier": frontier_columns(factors, self.sweep.target_share is not None),
                    "sensitivity": SENSITIVITY_COLUMNS}
         if self.indices:
             tables["sensitivity"] = self.indices
@@ -231,6 +239,7 @@ def _result(future: Future[Any], point: int, replication: int) -> list[dict[str,
 def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run: int,
            reused: int, wall: float) -> SweepResult:
     factors = spec.factor_names
+    target = spec.target_share
     tasks = folder / "tasks"
     rows: list[dict[str, Any]] = []
     by_point: dict[int, list[dict[str, Any]]] = {}
@@ -243,12 +252,13 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
                                f"replication {r} is missing; run the sweep again")
             replications.append(found)
         by_point[point.index] = point_rows(point.index, point.values, replications, TASK_KPIS,
-                                           spec.northern_route)
+                                           spec.northern_route, target)
         rows.extend(by_point[point.index])
     design = spec.spec.design
     frontier = frontier_rows([(p.index, p.values) for p in spec.points], by_point, factors,
                              design.kind == "grid", spec.northern_route,
-                             spec.spec.target_days, sampled=SAMPLE_NAMES.get(design.kind, ""))
+                             spec.spec.target_days, sampled=SAMPLE_NAMES.get(design.kind, ""),
+                             target=target)
     manifest: dict[str, Any] = {
         "sweep": spec.spec.name,
         "sweep_file": spec.source.name if spec.source is not None else None,
@@ -263,6 +273,8 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
         "replications": spec.spec.replications,
         "northern_route": spec.northern_route,
         "target_days": spec.spec.target_days,
+        **({"target": spec.spec.target.model_dump(mode="json", exclude_none=True)}
+           if spec.spec.target is not None else {}),
         "tasks": {"total": run + reused, "run": run, "reused": reused},
         "executor": executor,
         "python": platform.python_version(),
@@ -271,7 +283,8 @@ def _merge(spec: Sweep, keys: list[list[str]], folder: Path, executor: str, run:
     }
     remove_report(folder)  # it describes the points before this rerun
     write_atomically(folder / "sweep.csv", csv_text(rows, sweep_columns(factors)))
-    write_atomically(folder / "frontier.csv", csv_text(frontier, frontier_columns(factors)))
+    write_atomically(folder / "frontier.csv",
+                     csv_text(frontier, frontier_columns(factors, target is not None)))
     indices: list[dict[str, Any]] = []
     if design.is_sensitivity_analysis:  # after sweep.csv: if it fails, the points are there
         indices, manifest["sensitivity"] = _sensitivity(spec, by_point)
