@@ -324,13 +324,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     factors = result.sweep.factor_names
     reference = result.sweep.northern_route
-    table = [["point", *factors, "middle median", f"{reference} median", "gap (95% CI)"]]
+    target = result.sweep.target_share
+    table = [["point", *factors, "middle median", f"{reference} median", "gap (95% CI)",
+              *([f"{target.name} share (95% CI)"] if target is not None else [])]]
     for row in result.overview():
         gap = row.get("gap")
+        share = row.get("share")
         table.append([str(row["point"]), *(str(row[f]) for f in factors),
                       _fmt(row.get("middle_median")), _fmt(row.get("northern_median")),
                       "" if gap is None else
-                      f"{gap:+.2f} [{_fmt(row.get('gap_low'))}, {_fmt(row.get('gap_high'))}]"])
+                      f"{gap:+.2f} [{_fmt(row.get('gap_low'))}, {_fmt(row.get('gap_high'))}]",
+                      *([] if target is None else [
+                          "" if share is None else f"{share:.3f} [{_fmt(row.get('share_low'))}, "
+                          f"{_fmt(row.get('share_high'))}]"])])
     shown = table if len(table) <= 41 or args.verbose else table[:41]
     print(_aligned(shown, left=1))
     if len(shown) < len(table):
@@ -338,7 +344,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     reached = [r for r in result.frontier if r.get("point") is not None
                and not str(r.get("note", "")).startswith("not reached")]
     versus = reference if result.sweep.spec.target_days is None else "the target"
-    print(f"(median transit days, means over replications; gap = Middle minus {versus})")
+    print(f"(median transit days, means over replications; gap = Middle minus {versus}"
+          + (f"; share of the flow's TEU, frontier where it reaches "
+             f"{target.at_least:g})" if target is not None else ")"))
     _print_sweep_details(args, result)
     print(f"\n{len(result.sweep.points)} points x {result.sweep.spec.replications} "
           f"replications: {result.tasks_run} tasks run, {result.tasks_reused} found on disk, "

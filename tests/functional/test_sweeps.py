@@ -346,6 +346,8 @@ def test_shipped_sweep_files_validate() -> None:
     assert len(grid.points) == 25 and grid.northern_route == "northern_duisburg"
     lhc = load_sweep(SHIPPED / "middle-corridor-lhc.yaml")
     assert len(lhc.points) == 40 and 4 <= len(lhc.factor_names) <= 6
+    shares = load_sweep(SHIPPED / "middle-share-x-digitization.yaml")
+    assert shares.target_share is not None and len(shares.points) == 25
     for scenario in lhc.scenarios:
         assert scenario.choice is not None
         assert 8000 <= scenario.choice.constant("middle") <= 14000
