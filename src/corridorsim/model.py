@@ -214,7 +214,7 @@ class CorridorModel:
             options, choice, time_value, streams.get(FLOW_CHOICE.format(flow=flow_name)),
             streams.get(FLOW_ROUTE.format(flow=flow_name)),
             streams.get(FLOW_VOLUME.format(flow=flow_name)) if elastic else None,
-            flow.volume_response_per_usd, flow.reference_cost_usd_per_teu or 0.0)
+            flow.volume_response_per_usd, flow.reference_cost_usd_per_teu)
 
     def _watched_closures(self) -> dict[str, ClosureState]:
         """The nodes and legs whose closures shippers react to, by name, with their

@@ -157,7 +157,7 @@ class FlowChoice:
                  time_value_usd_per_teu_day: float, draws: random.Random,
                  route_draws: random.Random, volume_draws: random.Random | None = None,
                  response_per_usd: float | None = None,
-                 reference_cost_usd_per_teu: float = 0.0):
+                 reference_cost_usd_per_teu: float | None = None):
         self.options = list(options)
         self.scale = choice.logit_scale_per_usd
         self.time_value = time_value_usd_per_teu_day / 24.0
@@ -169,7 +169,10 @@ class FlowChoice:
         self.route_draws = route_draws
         self.volume_draws = volume_draws
         self.response = response_per_usd
-        self.reference_cost = reference_cost_usd_per_teu
+        self.reference_cost = (self.expected_cost(self.costs(0.0))
+                               if reference_cost_usd_per_teu is None and response_per_usd
+                               else reference_cost_usd_per_teu or 0.0)
+        """By default the expected cost at the options' priors (before any delivery)."""
 
     def costs(self, now: float) -> list[float]:
         """Each option's generalized cost per TEU as shippers see it at ``now``."""

@@ -543,7 +543,9 @@ class Flow(Model):
     of time of V USD per TEU-day is -0.01 / V (-0.01 to 0)."""
     reference_cost_usd_per_teu: Usd | None = None
     """The expected generalized cost per TEU (the logsum, constants included) at which the
-    flow sends its stated volume (required with ``volume_response_per_usd``)."""
+    flow sends its stated volume; by default the cost at the prior transit times (what
+    shippers expect before any delivery, ``choice.prior_transit``), so that the stated
+    volume is the volume of a network that runs as expected."""
     arrivals: Literal["poisson", "scheduled"] = "poisson"
     """Poisson releases, or evenly spaced releases at the current rate."""
     background: bool = False
@@ -576,9 +578,9 @@ class Flow(Model):
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"the shares of option {option!r} must add up to 1, they "
                                  f"add up to {total:g}")
-        if (self.volume_response_per_usd is None) != (self.reference_cost_usd_per_teu is None):
-            raise ValueError("'volume_response_per_usd' and 'reference_cost_usd_per_teu' "
-                             "go together")
+        if self.reference_cost_usd_per_teu is not None and self.volume_response_per_usd is None:
+            raise ValueError("'reference_cost_usd_per_teu' is the cost of "
+                             "'volume_response_per_usd': give that too, or leave it out")
         if self.volume_response_per_usd is not None and self.choice is None:
             raise ValueError("'volume_response_per_usd' needs 'choice' (the cost it "
                              "responds to is that of the options shippers choose between)")
