@@ -23,8 +23,8 @@ across them, as ``summary.csv`` reports them) and the pooled consignments:
   option's rises, in every replication, by the logit's difference;
 * ``choice-elastic.yaml``: a cost-elastic flow sends its rate times
   ``(logsum / reference) ^ elasticity``, here 1/sqrt(2) of it;
-* a timetabled (``scheduled``) choosing flow keeps its timetable, with and (xfail, a
-  known bug) without a cost elasticity.
+* a timetabled (``scheduled``) choosing flow keeps its timetable, without and (xfail, a
+  known bug) with a cost elasticity.
 
 The runs take about 10 s in all on two cores.
 """
