@@ -258,8 +258,6 @@ def test_pooled_choices_pass_a_chi_square_test_that_wrong_costs_fail():
     print(f"{n} consignments, chi-square p = {p:.3f}")
     assert p > CHI_SQUARE_LEVEL
     # The test can tell: each of these mistakes in the costs is rejected outright.
-    choice = scenario.choice
-    assert choice is not None
     mistakes = {
         "no value of time": {"choice.time_value_usd_per_teu_day": 0},
         "no risk premium": {"choice.risk_premium_usd_per_teu": {}},
