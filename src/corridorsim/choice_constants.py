@@ -10,9 +10,9 @@ changes the log of corridor ``k``'s volume by ``-scale x (1[k = j] - s_j)``; a t
 only part of whose volume is on its corridor (trains that end in Turkey counted with
 the Middle Corridor's) moves in proportion. The step ignores congestion (a corridor
 that wins traffic gets slower), which the next iteration sees; it stops when every
-target's own corridor part is within ``tolerance`` of its goal. The constants' 95 % intervals are the
-Newton step of each replication from the last iteration: what the constants would be
-if that replication alone were the truth.
+target's own corridor part is within ``tolerance`` of its goal. The constants' 95 %
+intervals are the Newton step of each replication from the last iteration: what the
+constants would be if that replication alone were the truth.
 """
 
 from __future__ import annotations

@@ -46,8 +46,10 @@ class FlowReleases:
             cumulative.append(total)
         self.cumulative = cumulative
         self.elastic = choice is not None and flow.volume_response_per_usd is not None
+        self.thinned = self.elastic and flow.arrivals == "poisson"
+        """Poisson candidates at the largest rate, thinned; a timetable is respaced."""
         self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK * (
-            MAX_VOLUME_FACTOR if self.elastic else 1.0)
+            MAX_VOLUME_FACTOR if self.thinned else 1.0)
 
     def rate_at(self, t: float) -> float:
         """Consignments per hour at time ``t``."""
@@ -76,7 +78,8 @@ class FlowReleases:
         env = self.env
         poisson = self.flow.arrivals == "poisson"
         inf = float("inf")
-        choice, elastic = self.choice, self.elastic
+        choice, thinned = self.choice, self.thinned
+        respaced = self.elastic and not thinned
         while True:
             now = env.now
             rate = self.rate_at(now)
@@ -88,7 +91,13 @@ class FlowReleases:
                 continue
             # Arrivals at this month's rate until the month ends.
             while now < month_end:
-                gap = self.arrivals.expovariate(rate) if poisson else 1.0 / rate
+                if poisson:
+                    gap = self.arrivals.expovariate(rate)
+                elif respaced:
+                    assert choice is not None
+                    gap = 1.0 / (rate * choice.volume_factor(now))
+                else:
+                    gap = 1.0 / rate
                 if poisson and now + gap >= month_end:
                     # Memoryless: redraw from the month boundary with that month's rate.
                     if month_end == inf:
@@ -99,5 +108,5 @@ class FlowReleases:
                 now = env.now
                 if choice is None:
                     self.release(self.name, self.flow, self.route(), self.size())
-                elif not elastic or choice.sends(now):
+                elif not thinned or choice.sends(now):
                     self.release(self.name, self.flow, choice.choose(now), self.size())

@@ -75,7 +75,33 @@ class ClosureState:
         return self.hours_closed + extra
 
 
-def window_closure(env: simpy.Environment, state: ClosureState, start: float,
+class WatchedClosure:
+    """A closure shippers react to: it closes the place and, beside it, the state they
+    watch there, which only the closures they react to close (a storm at the same port
+    closes the place but not what shippers watch)."""
+
+    __slots__ = ("place", "watched")
+
+    def __init__(self, place: ClosureState, watched: ClosureState):
+        self.place = place
+        self.watched = watched
+
+    def close(self) -> None:
+        """One more closure starts at the place, known to shippers."""
+        self.place.close()
+        self.watched.close()
+
+    def reopen(self) -> None:
+        """It ends."""
+        self.place.reopen()
+        self.watched.reopen()
+
+
+Closable = ClosureState | WatchedClosure
+"""What a closure process closes and reopens."""
+
+
+def window_closure(env: simpy.Environment, state: Closable, start: float,
                    end: float) -> Generator[Any, Any, None]:
     """Close ``state`` from ``start`` to ``end`` (simulation hours)."""
     if end <= 0:
@@ -87,7 +113,7 @@ def window_closure(env: simpy.Environment, state: ClosureState, start: float,
     state.reopen()
 
 
-def seasonal_closures(env: simpy.Environment, state: ClosureState, closure: SeasonalClosure,
+def seasonal_closures(env: simpy.Environment, state: Closable, closure: SeasonalClosure,
                       calendar: Calendar, rng: random.Random,
                       duration_rng: random.Random) -> Generator[Any, Any, None]:
     """Start closure events as a Poisson process whose rate changes by calendar month."""
@@ -110,14 +136,14 @@ def seasonal_closures(env: simpy.Environment, state: ClosureState, closure: Seas
         env.process(_one_closure(env, state, duration()))
 
 
-def _one_closure(env: simpy.Environment, state: ClosureState,
+def _one_closure(env: simpy.Environment, state: Closable,
                  hours: float) -> Generator[Any, Any, None]:
     state.close()
     yield env.timeout(hours)
     state.reopen()
 
 
-def start_closure(env: simpy.Environment, state: ClosureState, name: str,
+def start_closure(env: simpy.Environment, state: Closable, name: str,
                   closure: SeasonalClosure | WindowClosure, calendar: Calendar,
                   streams: RandomStreams) -> None:
     """Start the process that drives the closure called ``name``."""

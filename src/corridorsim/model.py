@@ -23,7 +23,7 @@ import simpy
 from corridorsim.consignment import Consignment, ConsignmentPart, Train, Visit, VisitLog
 from corridorsim.corridors import corridor_of
 from corridorsim.demand import FlowReleases
-from corridorsim.disruptions import ClosureState, start_closure
+from corridorsim.disruptions import Closable, ClosureState, WatchedClosure, start_closure
 from corridorsim.facilities.base import FacilitySetting, NodeFacility
 from corridorsim.facilities.border import BorderFacility
 from corridorsim.facilities.operations import StationFacility
@@ -109,6 +109,7 @@ class CorridorModel:
             for flow_name, flow in scenario.flows.items()
             for name, alternative in scenario.alternatives.items()
             if name in flow.route_shares}
+        self.watched = self._watched_closures()
         self.remembered: dict[str, list[DeliveryMemory]] = {}
         """Per route or alternative, the memories of the options it belongs to."""
         choices = {name: self._flow_choice(name, flow)
@@ -176,7 +177,7 @@ class CorridorModel:
         choice = scenario.choice
         assert choice is not None and flow.choice is not None
         alternatives = scenario.alternatives
-        watched = self._watched_closures()
+        watched = self.watched
         pairs = scenario.legs_by_pair
         options = []
         for option_name, shares in flow.choice.items():
@@ -200,7 +201,8 @@ class CorridorModel:
                 else corridor_of(first)
             fixed += choice.risk_premium(corridor) + choice.constant(corridor)
             prior = choice.prior_transit.get(corridor, prior)  # type: ignore[call-overload]
-            memory = DeliveryMemory(choice.memory, choice.memory_at_least, prior)
+            memory = DeliveryMemory(choice.memory, choice.memory_at_least, prior,
+                                    choice.overdue_known)
             for member in shares:
                 self.remembered.setdefault(member, []).append(memory)
             options.append(ChoiceOption(option_name, corridor, shares, fixed, memory,
@@ -217,23 +219,24 @@ class CorridorModel:
             flow.volume_response_per_usd, flow.reference_cost_usd_per_teu)
 
     def _watched_closures(self) -> dict[str, ClosureState]:
-        """The nodes and legs whose closures shippers react to, by name, with their
-        closure state."""
+        """Per node or leg where a closure that shippers react to may happen, the state
+        they watch there: closed only by those closures, not by the storms they ignore."""
         choice = self.scenario.choice
-        assert choice is not None
+        if choice is None:
+            return {}
         ignored = set(choice.ignored_closure_causes)
-        watched = {}
-        for closure in self.scenario.closures.values():
-            if closure.cause in ignored:
-                continue
-            watched[closure.at] = (self.nodes[closure.at].closure if closure.at in self.nodes
-                                   else self.leg_closures[closure.at])
-        return watched
+        return {closure.at: ClosureState(self.env)
+                for closure in self.scenario.closures.values() if closure.cause not in ignored}
 
     def _start_closures(self) -> None:
+        ignored = set(self.scenario.choice.ignored_closure_causes
+                      if self.scenario.choice is not None else ())
         for name, closure in self.scenario.closures.items():
-            state = (self.nodes[closure.at].closure if closure.at in self.nodes
+            place = (self.nodes[closure.at].closure if closure.at in self.nodes
                      else self.leg_closures[closure.at])
+            state: Closable = place
+            if closure.at in self.watched and closure.cause not in ignored:
+                state = WatchedClosure(place, self.watched[closure.at])
             start_closure(self.env, state, name, closure, self.calendar, self.streams)
 
     # --- demand --------------------------------------------------------------------------
@@ -253,6 +256,8 @@ class CorridorModel:
                                   self.data_draws[flow_name].random())
         self.consignments.append(consignment)
         self.released_teu += teu
+        for memory in self.remembered.get(route, ()):
+            memory.sent(consignment)
         part = ConsignmentPart.whole(consignment, self.places.slots, self.visits is not None)
         service = self.sea_services.get((path[0], path[1]))
         if service is not None:

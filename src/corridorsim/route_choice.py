@@ -24,6 +24,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Sequence
+from typing import Protocol
 
 from corridorsim.disruptions import ClosureState
 from corridorsim.scenario.shipper_choice import ShipperChoice
@@ -36,7 +37,10 @@ released at this multiple of the rate and thinned)."""
 
 class DeliveryMemory:
     """The transit times of an option's deliveries that shippers remember: those of the
-    last ``span`` hours, and at least the last ``at_least`` whatever their age.
+    last ``span`` hours, and at least the last ``at_least`` whatever their age; and,
+    where ``overdue`` is on, the option's consignments still travelling that are already
+    later than the remembered p90, counted at their age so far (a lower bound: shippers
+    know their trains are stuck before they arrive).
 
     Deliveries on the network arrive in time order (``delivered``); those of an outside
     alternative are known at release and become visible when they happen
@@ -45,12 +49,14 @@ class DeliveryMemory:
     """
 
     __slots__ = ("span", "at_least", "entries", "pending", "ordered", "total",
-                 "prior_hours", "_sequence")
+                 "prior_hours", "_sequence", "travelling", "overdue")
 
-    def __init__(self, span: float, at_least: int, prior_hours: float):
+    def __init__(self, span: float, at_least: int, prior_hours: float,
+                 overdue: bool = False):
         self.span = span
         self.at_least = at_least
         self.prior_hours = prior_hours
+        self.overdue = overdue
         self.entries: deque[tuple[float, float]] = deque()
         """(delivered at, transit hours), oldest first."""
         self.pending: list[tuple[float, int, float]] = []
@@ -58,9 +64,16 @@ class DeliveryMemory:
         """The remembered transit hours, sorted."""
         self.total = 0.0
         self._sequence = 0
+        self.travelling: deque[Travelling] = deque()
+        """The option's consignments sent on the network, oldest first (delivered ones
+        are dropped from the front as they are met)."""
 
     def delivered(self, at: float, transit_hours: float) -> None:
         """A delivery at ``at`` (now) after ``transit_hours``."""
+        self._flush(at)
+        self._add(at, transit_hours)
+
+    def _add(self, at: float, transit_hours: float) -> None:
         self.entries.append((at, transit_hours))
         bisect.insort(self.ordered, transit_hours)
         self.total += transit_hours
@@ -70,22 +83,60 @@ class DeliveryMemory:
         self._sequence += 1
         heapq.heappush(self.pending, (at, self._sequence, transit_hours))
 
-    def estimate(self, now: float) -> tuple[float, float]:
-        """Expected transit and spread (p90 minus median) in hours, as known at ``now``."""
+    def sent(self, consignment: Travelling) -> None:
+        """A consignment of the option leaves on the network (watched while overdue)."""
+        if self.overdue:
+            self.travelling.append(consignment)
+
+    def _flush(self, now: float) -> None:
+        """Outside deliveries due by ``now`` join the remembered ones, in time order."""
         pending = self.pending
         while pending and pending[0][0] <= now:
             at, _, transit = heapq.heappop(pending)
-            self.delivered(at, transit)
+            self._add(at, transit)
+
+    def estimate(self, now: float) -> tuple[float, float]:
+        """Expected transit and spread (p90 minus median) in hours, as known at ``now``."""
+        self._flush(now)
         entries, ordered = self.entries, self.ordered
         oldest = now - self.span
         while len(entries) > self.at_least and entries[0][0] < oldest:
             transit = entries.popleft()[1]
             del ordered[bisect.bisect_left(ordered, transit)]
             self.total -= transit
+        late = self._overdue_ages(now) if self.travelling else ()
+        if late:
+            known = sorted([*ordered, *late]) if ordered else sorted([self.prior_hours, *late])
+            return (sum(known) / len(known),
+                    percentile(known, 0.9) - percentile(known, 0.5))
         if not ordered:
             return self.prior_hours, 0.0
         return (self.total / len(ordered),
                 percentile(ordered, 0.9) - percentile(ordered, 0.5))
+
+    def _overdue_ages(self, now: float) -> list[float]:
+        """Ages of the consignments still travelling that are older than the remembered
+        p90 (the prior before any delivery)."""
+        travelling = self.travelling
+        while travelling and travelling[0].delivered_at is not None:
+            travelling.popleft()
+        ordered = self.ordered
+        threshold = percentile(ordered, 0.9) if ordered else self.prior_hours
+        ages = []
+        for consignment in travelling:
+            age = now - consignment.released_at
+            if age <= threshold:
+                break  # the rest were sent later
+            if consignment.delivered_at is None:
+                ages.append(age)
+        return ages
+
+
+class Travelling(Protocol):
+    """What a memory reads of a consignment on its way."""
+
+    released_at: float
+    delivered_at: float | None
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:

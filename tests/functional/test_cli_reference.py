@@ -16,8 +16,8 @@ import pytest
 import corridorsim as cs
 from corridorsim.cli import main
 from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
-from corridorsim.report.shares import SHARE_COLUMNS
 from corridorsim.report.scenario_comparison import SCENARIO_COMPARISON_COLUMNS
+from corridorsim.report.shares import SHARE_COLUMNS
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
     CORRIDOR_COLUMNS,

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from scipy import stats
 
 import corridorsim as cs
@@ -238,11 +237,6 @@ STRIKE = {"kind": "window", "at": "port_e", "start": "2024-04-20", "end": "2024-
           "cause": "strike"}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Shippers watch a place's closure state, not its closures: once any closure they "
-    "react to is defined at a place (CorridorModel._watched_closures), every closure "
-    "there raises the option's cost while it is in force, also those of an ignored "
-    "cause (the storms at port_e, 'weather')."))
 def test_a_closure_yet_to_come_changes_nothing_before_it():
     """Same seed, one scenario with a one-day strike at the Caspian port in April (after
     the storm months January-March of mini-choice): until the strike, nothing differs,

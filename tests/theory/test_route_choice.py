@@ -21,10 +21,10 @@ across them, as ``summary.csv`` reports them) and the pooled consignments:
 * an option made 20,000 USD per TEU dearer gets no share (upper bound below 1%);
 * a dearer route, same seed (common random numbers): its share falls and every other
   option's rises, in every replication, by the logit's difference;
-* ``choice-elastic.yaml``: a cost-elastic flow sends its rate times
-  ``(logsum / reference) ^ elasticity``, here 1/sqrt(2) of it;
-* a timetabled (``scheduled``) choosing flow keeps its timetable, without and (xfail, a
-  known bug) with a cost elasticity.
+* ``choice-elastic.yaml``: a cost-responsive flow sends its rate times
+  ``exp(response x (logsum - reference))``, here 1/sqrt(2) of it;
+* a timetabled (``scheduled``) choosing flow keeps its timetable, without and with a
+  volume response.
 
 The runs take about 10 s in all on two cores.
 """
@@ -333,15 +333,17 @@ def test_a_dearer_route_loses_share_to_every_other_option_in_every_replication()
 # --- cost-elastic volume -------------------------------------------------------------------
 
 
-def test_a_cost_elastic_flow_sends_its_rate_times_the_cost_ratio_to_the_elasticity():
+def test_a_cost_responsive_flow_sends_its_rate_times_exp_response_times_the_cost_change():
     run = choice_run(ELASTIC)
     scenario = run.scenario
     flow = scenario.flows[FLOW]
-    assert flow.cost_elasticity is not None and flow.reference_cost_usd_per_teu is not None
+    assert flow.volume_response_per_usd is not None
+    assert flow.reference_cost_usd_per_teu is not None
     costs = known_costs(scenario)
     expected_cost = logsum(costs, scale_of(scenario))
-    factor = (expected_cost / flow.reference_cost_usd_per_teu) ** flow.cost_elasticity
-    assert factor == pytest.approx(1 / math.sqrt(2), abs=1e-4)  # reference = half the logsum
+    factor = math.exp(flow.volume_response_per_usd
+                      * (expected_cost - flow.reference_cost_usd_per_teu))
+    assert factor == pytest.approx(1 / math.sqrt(2), abs=1e-4)  # the file's reference
     window = scenario.horizon - scenario.warmup_hours
     expected = flow.consignments_per_week / HOURS_PER_WEEK * window * factor
     released = [float(sum(c.values())) for c in run.counts().values()]
@@ -379,13 +381,8 @@ def test_a_scheduled_choosing_flow_keeps_its_timetable():
     assert all(abs(g - timetable) <= 1 / 60 for g in gaps), (min(gaps), max(gaps))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "A cost-elastic flow draws candidate releases at MAX_VOLUME_FACTOR times its rate and "
-    "thins them at random (FlowReleases.run, FlowChoice.sends), also with 'arrivals: "
-    "scheduled', so a timetabled flow is no longer evenly spaced: at a volume factor of "
-    "1 its gaps run from half the timetable's to several times it"))
-def test_a_scheduled_cost_elastic_flow_keeps_its_timetable():
-    """At the reference cost (volume factor 1) a scheduled cost-elastic flow releases
+def test_a_scheduled_cost_responsive_flow_keeps_its_timetable():
+    """At the reference cost (volume factor 1) a scheduled cost-responsive flow releases
     every 168/140 = 1.2 h, as it does without the elasticity."""
     base = cs.load_scenario(ELASTIC)
     reference = logsum(known_costs(base), scale_of(base))

@@ -317,8 +317,8 @@ def test_the_target_file_is_valid(tmp_path: Path):
     # A scenario key in a target file: told the target file's keys, not 'did you mean'.
     ("description:", "borders:", "borders",
      "unknown key; expected one of 'description', 'fit_constants', 'targets'", []),
-    ("description:", "zzz:", "zzz", "unknown key; expected one of 'description', 'fit_constants', 'targets'",
-     []),
+    ("description:", "zzz:", "zzz",
+     "unknown key; expected one of 'description', 'fit_constants', 'targets'", []),
     ("    metric:", "    metrc:", "targets.0.metrc", "unknown key; did you mean 'metric'?", []),
     # The missing 'source' is the other problem, listed on a line of its own.
     ("    source:", "    legs:", "targets.0.legs",

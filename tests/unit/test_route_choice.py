@@ -106,13 +106,6 @@ def test_pending_deliveries_expire_from_their_delivery_time():
     assert memory.estimate(115.0)[0] == pytest.approx(7.0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DeliveryMemory keeps 'entries' oldest first only if deliveries are recorded in time "
-    "order; an outside alternative's delivery is moved from 'pending' only at the next "
-    "estimate(), so a network delivery recorded in between goes in front of it and the "
-    "expiry (which stops at the first entry that is not too old) keeps the older one too "
-    "long. Reachable when one memory gets both kinds: an option mixing a network route "
-    "and an outside alternative of one corridor (a background flow's 'sea_*' route)."))
 def test_a_network_delivery_between_estimates_does_not_keep_an_older_sea_one_too_long():
     memory = DeliveryMemory(100.0, 1, PRIOR)
     memory.will_deliver(50.0, 20.0)  # sea consignment, due at 50
@@ -230,12 +223,12 @@ def test_a_closure_in_progress_adds_its_elapsed_time_or_the_fixed_outlook():
     assert closed.closure_hours(130.0, None) == 0.0
 
 
-def test_sends_thins_to_the_elasticity_factor():
+def test_sends_thins_to_the_volume_factor():
     a, b = option("northern_a", 3000.0, 0.0), option("northern_b", 3500.0, 0.0)
     costs = [3000.0, 3500.0]
     choice = flow_choice([a, b])
     logsum = choice.expected_cost(costs)
-    choice.elasticity, choice.reference_cost = -0.5, logsum / 2
+    choice.response, choice.reference_cost = -1e-4, logsum - math.log(2) / 2 / 1e-4
     n = 40_000
     sent = sum(choice.sends(0.0) for _ in range(n)) / n
     factor = 2 ** -0.5

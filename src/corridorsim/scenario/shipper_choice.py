@@ -77,6 +77,11 @@ class ShipperChoice(Model):
     memory_at_least: Annotated[Whole, Field(ge=1, le=10_000)] = 10
     """Deliveries remembered whatever their age, so that a little-used option is judged
     by its last deliveries and not by nothing (1 to 10,000)."""
+    overdue_known: bool = True
+    """Whether shippers also count the option's consignments still travelling that are
+    already later than its remembered p90, at their age so far (a lower bound): a queue
+    that grows is seen before its trains arrive, so a corridor that wins traffic loses
+    it again in time, and a stuck train is known to be stuck."""
     prior_transit: dict[Corridor, PositiveHours] = {}
     """What shippers expect of an option's transit time before it has delivered
     anything, by corridor (published typical times, say); a corridor left out is
