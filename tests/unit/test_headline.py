@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from corridorsim.records import ACTIVITIES
 from corridorsim.report.headline import ACTIVITY_WORDS, headline
 
@@ -190,12 +188,6 @@ def test_a_median_that_is_only_a_lower_bound_is_flagged() -> None:
         "at their days so far): the Middle Corridor's in 2 of 3 replications.")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "headline() returns the one-corridor sentences before adding _lower_bounds, so a "
-    "median that is only a lower bound (consignments still travelling at the end) is "
-    "stated without the caveat when the other corridor delivered nothing; seen on a "
-    "20-day run of tests/theory/scenarios/choice-three-routes.yaml, whose every delivery "
-    "takes 12 days or more but whose Northern median is given as 7.2 days"))
 def test_a_lower_bound_median_is_flagged_when_only_one_corridor_delivered() -> None:
     summary = [stat("middle", "consignments_released", 5.0),
                stat("middle", "median_transit_days", None),

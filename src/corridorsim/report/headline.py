@@ -73,7 +73,8 @@ def headline(summary: Rows, comparison: Rows, corridors: Rows = ()) -> str:
                 "Middle Corridor route, so there is no transit time to compare.")
     gap = paired.get("median_transit_days")
     if gap is None or _number(gap["difference"]) is None:
-        return " ".join(_one_corridor(stats, c, len(present) == 1) for c in present)
+        return " ".join([*(_one_corridor(stats, c, len(present) == 1) for c in present),
+                         *_lower_bounds(corridors)])
     sentence, sign = _gap_sentence(gap, _number(gap["difference"]) or 0.0)
     sentences = [sentence]
     by_activity = {kpi.removeprefix("mean_"): _number(paired[kpi]["difference"])
