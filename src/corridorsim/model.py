@@ -286,11 +286,9 @@ class CorridorModel:
         for memory in self.remembered.get(name, ()):
             memory.will_deliver(delivered_at, transit)
         if delivered_at <= self.end:
-            clock = [0.0] * self.places.slots
-            clock[self.places.offset(AT_SEA if self.places.names else None)
-                  + Activity.SAILING] = transit
+            # Its clock (all at sea, sailing) is written with its record: a whole clock per
+            # consignment meanwhile would only give the garbage collector more to scan.
             consignment.delivered_at = delivered_at
-            consignment.activity_hours = clock
             consignment.teu_outstanding = 0
             self.outside_delivered_teu += teu
 
@@ -345,13 +343,13 @@ class CorridorModel:
             place_hours = None
             if c.delivered_at is not None:
                 cost = c.cost_fixed_usd_per_teu + tv * (c.delivered_at - c.released_at) / 24.0
-                clock = tuple(c.activity_hours or ())
-                if c.route in outside:  # at sea all the way: no sums over the clock
-                    sailing = clock[at_sea * N_ACTIVITIES + Activity.SAILING]
+                if c.route in outside:  # at sea all the way, sailing: no clock kept
+                    sailing = c.delivered_at - c.released_at
                     hours = _only(N_ACTIVITIES, Activity.SAILING, sailing)
                     if split:
                         place_hours = _only(len(places.names), at_sea, sailing)
                 else:
+                    clock = tuple(c.activity_hours or ())
                     hours = places.by_activity(clock)
                     if split:
                         place_hours = places.by_place(clock)

@@ -49,7 +49,8 @@ class DeliveryMemory:
     """
 
     __slots__ = ("span", "at_least", "entries", "pending", "ordered", "total",
-                 "prior_hours", "_sequence", "travelling", "overdue")
+                 "prior_hours", "_sequence", "travelling", "overdue", "_known", "_last",
+                 "_until")
 
     def __init__(self, span: float, at_least: int, prior_hours: float,
                  overdue: bool = False):
@@ -67,6 +68,12 @@ class DeliveryMemory:
         self.travelling: deque[Travelling] = deque()
         """The option's consignments sent on the network, oldest first (delivered ones
         are dropped from the front as they are met)."""
+        self._known: tuple[float, float, float] | None = None
+        """Mean, spread and p90 of the remembered deliveries, until they change."""
+        self._last = (prior_hours, 0.0)
+        self._until = -math.inf
+        """The last estimate holds until then: no outside delivery falls due, no
+        remembered one expires and no consignment turns overdue before it."""
 
     def delivered(self, at: float, transit_hours: float) -> None:
         """A delivery at ``at`` (now) after ``transit_hours``."""
@@ -77,16 +84,21 @@ class DeliveryMemory:
         self.entries.append((at, transit_hours))
         bisect.insort(self.ordered, transit_hours)
         self.total += transit_hours
+        self._known = None
+        self._until = -math.inf
 
     def will_deliver(self, at: float, transit_hours: float) -> None:
         """A delivery that will happen at ``at`` (an outside alternative's)."""
         self._sequence += 1
         heapq.heappush(self.pending, (at, self._sequence, transit_hours))
+        self._until = min(self._until, at)
 
     def sent(self, consignment: Travelling) -> None:
         """A consignment of the option leaves on the network (watched while overdue)."""
         if self.overdue:
             self.travelling.append(consignment)
+            if len(self.travelling) == 1:
+                self._until = -math.inf
 
     def _flush(self, now: float) -> None:
         """Outside deliveries due by ``now`` join the remembered ones, in time order."""
@@ -97,6 +109,8 @@ class DeliveryMemory:
 
     def estimate(self, now: float) -> tuple[float, float]:
         """Expected transit and spread (p90 minus median) in hours, as known at ``now``."""
+        if now < self._until:
+            return self._last
         self._flush(now)
         entries, ordered = self.entries, self.ordered
         oldest = now - self.span
@@ -104,24 +118,57 @@ class DeliveryMemory:
             transit = entries.popleft()[1]
             del ordered[bisect.bisect_left(ordered, transit)]
             self.total -= transit
-        late = self._overdue_ages(now) if self.travelling else ()
+            self._known = None
+        known = self._known
+        if known is None:
+            if ordered:
+                p90 = percentile(ordered, 0.9)
+                known = (self.total / len(ordered), p90 - percentile(ordered, 0.5), p90)
+            else:
+                known = (self.prior_hours, 0.0, self.prior_hours)
+            self._known = known
+        late = self._overdue_ages(now, known[2]) if self.travelling else ()
         if late:
-            known = sorted([*ordered, *late]) if ordered else sorted([self.prior_hours, *late])
-            return (sum(known) / len(known),
-                    percentile(known, 0.9) - percentile(known, 0.5))
-        if not ordered:
-            return self.prior_hours, 0.0
-        return (self.total / len(ordered),
-                percentile(ordered, 0.9) - percentile(ordered, 0.5))
+            self._until = now  # the ages grow: again at the next look
+            self._last = self._with_overdue(late, known[2])
+            return self._last
+        pending, travelling = self.pending, self.travelling
+        self._until = min(pending[0][0] if pending else math.inf,
+                          entries[0][0] + self.span if len(entries) > self.at_least
+                          else math.inf,
+                          travelling[0].released_at + known[2] if travelling else math.inf)
+        self._last = (known[0], known[1])
+        return self._last
 
-    def _overdue_ages(self, now: float) -> list[float]:
-        """Ages of the consignments still travelling that are older than the remembered
-        p90 (the prior before any delivery)."""
+    def _with_overdue(self, late: list[float], threshold: float) -> tuple[float, float]:
+        """Mean and spread of the remembered transits with the overdue ages among them.
+        The ages all exceed ``threshold``, so only the remembered values above it are
+        merged with them; those below keep their places."""
+        ordered = self.ordered if self.ordered else [self.prior_hours]
+        total = self.total if self.ordered else self.prior_hours
+        split = bisect.bisect_right(ordered, threshold)
+        tail = sorted([*ordered[split:], *late])
+        n = len(ordered) + len(late)
+
+        def value(i: int) -> float:
+            return ordered[i] if i < split else tail[i - split]
+
+        def quantile(q: float) -> float:
+            position = q * (n - 1)
+            low = math.floor(position)
+            high = min(low + 1, n - 1)
+            return value(low) + (value(high) - value(low)) * (position - low)
+
+        return (total + sum(late)) / n, quantile(0.9) - quantile(0.5)
+
+    def _overdue_ages(self, now: float, threshold: float) -> list[float]:
+        """Ages of the consignments still travelling that are older than ``threshold``
+        (the remembered p90, or the prior before any delivery)."""
         travelling = self.travelling
         while travelling and travelling[0].delivered_at is not None:
             travelling.popleft()
-        ordered = self.ordered
-        threshold = percentile(ordered, 0.9) if ordered else self.prior_hours
+        if not travelling or now - travelling[0].released_at <= threshold:
+            return []
         ages = []
         for consignment in travelling:
             age = now - consignment.released_at
@@ -270,13 +317,16 @@ class FlowChoice:
         if len(options) == 1:
             option = options[0]
         else:
-            u = self.draws.random()
+            costs = self.costs(now)
+            cheapest = min(costs)
+            scale = self.scale
+            weights = [math.exp(-scale * (c - cheapest)) for c in costs]
+            u = self.draws.random() * sum(weights)
             option = options[-1]
-            for candidate, p in zip(options, self.probabilities(self.costs(now)),
-                                    strict=True):
-                if u < p:
+            for candidate, w in zip(options, weights, strict=True):
+                if u < w:
                     option = candidate
                     break
-                u -= p
+                u -= w
         return option.member(self.route_draws.random()) if len(option.members) > 1 \
             else option.members[0]

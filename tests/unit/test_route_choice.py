@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -233,3 +234,30 @@ def test_sends_thins_to_the_volume_factor():
     sent = sum(choice.sends(0.0) for _ in range(n)) / n
     factor = 2 ** -0.5
     assert sent * MAX_VOLUME_FACTOR == pytest.approx(factor, abs=4 * 2 * math.sqrt(0.25 / n))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_overdue_consignments_count_at_their_age_as_numpy_says(seed):
+    """Consignments still travelling and older than the remembered p90 join the remembered
+    transits at their age so far: the estimate is numpy's over both."""
+    rng = np.random.default_rng(seed)
+    memory = DeliveryMemory(1e9, 1, PRIOR, overdue=True)
+    transits = rng.lognormal(5.0, 0.4, 300)
+    for i, transit in enumerate(transits):
+        memory.delivered(float(i), float(transit))
+    p90 = float(np.percentile(transits, 90))
+    now = 1000.0
+    travelling = [SimpleNamespace(released_at=now - age, delivered_at=None)
+                  for age in sorted(rng.uniform(0, 2 * p90, 40), reverse=True)]
+    for consignment in travelling:
+        memory.sent(consignment)
+    late = [now - c.released_at for c in travelling if now - c.released_at > p90]
+    assert late, "the draw should leave some consignments overdue"
+    known = np.concatenate([transits, late])
+    mean, spread = memory.estimate(now)
+    assert mean == pytest.approx(float(known.mean()))
+    assert spread == pytest.approx(float(np.percentile(known, 90) - np.percentile(known, 50)))
+    for consignment in travelling:  # once delivered, they are no longer counted
+        consignment.delivered_at = now
+    assert memory.estimate(now + 1) == pytest.approx(
+        (float(transits.mean()), float(np.percentile(transits, 90) - np.median(transits))))

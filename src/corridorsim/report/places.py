@@ -88,9 +88,13 @@ def country_rows(scenario: Scenario, replication: int, records: Sequence[Shipmen
     for route in sorted(per_route):
         corridor = corridor_of(route)
         visited = route_places(scenario, route)
-        clocks = [records[i].clock for i in per_route[route] if records[i].clock is not None]
-        days = (np.array(clocks, dtype=float).reshape(len(clocks), width) / 24.0
-                if clocks else None)
+        if route in scenario.alternatives:
+            days = _at_sea_days(records, per_route[route], places, width)
+        else:
+            clocks = [records[i].clock for i in per_route[route]
+                      if records[i].clock is not None]
+            days = (np.array(clocks, dtype=float).reshape(len(clocks), width) / 24.0
+                    if clocks else None)
         groups.append(("route", route, corridor, days, visited))
         arrays, seen = by_corridor.setdefault(corridor, ([], set()))
         if days is not None:
@@ -116,6 +120,19 @@ def country_rows(scenario: Scenario, replication: int, records: Sequence[Shipmen
                     entry[f"mean_{column}"] = rounded(values.mean())
             out.append(entry)
     return out
+
+
+def _at_sea_days(records: Sequence[ShipmentRecord], rows: list[int], places: Sequence[str],
+                 width: int) -> np.ndarray | None:
+    """Days by place and activity of an outside alternative's delivered consignments:
+    their activities, all at sea (their records keep no clock)."""
+    hours = [records[i].activity_hours for i in rows if records[i].activity_hours is not None]
+    if not hours:
+        return None
+    days = np.zeros((len(hours), width))
+    first = list(places).index(AT_SEA) * N_ACTIVITIES
+    days[:, first:first + N_ACTIVITIES] = np.array(hours, dtype=float) / 24.0
+    return days
 
 
 def segment_arrivals(record: ShipmentRecord, first: str, last: str) -> float | None:
