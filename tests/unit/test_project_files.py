@@ -37,7 +37,7 @@ def test_the_citation_file_names_the_package_version_and_its_release_date() -> N
 def test_the_changelog_starts_with_this_release_and_its_sections() -> None:
     text = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     releases = re.findall(r"^## \[(.+?)\](.*)$", text, flags=re.MULTILINE)
-    assert releases[0] == ("0.2.0", " — unreleased")
+    assert releases[0] == (pyproject()["version"], " — unreleased")
     sections = re.findall(r"^### (.+)$", text, flags=re.MULTILINE)
     assert set(sections) <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
     assert "- **The report**:" in text
