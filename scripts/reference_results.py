@@ -12,11 +12,14 @@ that no longer matches the model.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
 import corridorsim as cs
+from corridorsim.report import figures as fg
+from corridorsim.report.results_page import diverted_words
 from corridorsim.report.tables import ACTIVITY_COLUMNS, place_column
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +64,23 @@ def scenario_table(name: str, workers: int) -> str:
                      f"| {value(scope, row, 'mean_cost_usd_per_teu', 0)} "
                      f"| {value(scope, row, 'mean_co2_kg_per_teu', 0)} "
                      f"| {value(scope, row, 'backlog_consignments', 1)} |")
-    lines += ["", *where_the_days_go(scenario, kpis), *choice_shares(scenario, kpis)]
+    lines += ["", *where_the_days_go(scenario, kpis), *choice_shares(scenario, kpis),
+              *diverted(result)]
     return "\n".join(lines)
+
+
+def diverted(result: cs.RunResult) -> list[str]:
+    """The report's words on the TEU each option took more or fewer during each dated
+    closure that shippers react to (report/figures.py, diverted_teu_data)."""
+    scenario = result.scenario
+    closures = fg.closures_on_choices(scenario.model_dump(mode="json", by_alias=True))
+    if not closures:
+        return []
+    start = dt.datetime.combine(scenario.start_date, dt.time())
+    window = (start + dt.timedelta(hours=scenario.warmup_hours),
+              start + dt.timedelta(hours=scenario.horizon))
+    words = diverted_words(fg.diverted_teu_data(result.shipments, closures, window))
+    return ["", words] if words else []
 
 
 def choice_shares(scenario: cs.Scenario, kpis: dict[tuple[str, str, str], dict]
