@@ -11,7 +11,7 @@ byte-identical for the same sweep file, seed and version, on any executor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +171,21 @@ def _meets(stats: dict[str, Any]) -> bool:
     return stats["gap_days"] is not None and stats["gap_days"] <= 0
 
 
+def _lines_along(factors: Sequence[str], points: Sequence[tuple[int, dict[str, Any]]]
+                 ) -> Iterator[tuple[str, dict[str, Any], list[tuple[int, dict[str, Any]]]]]:
+    """Per factor and per combination of the other factors' values (held): the points
+    that vary only that factor, in the factor's order."""
+    for factor in factors:
+        others = [f for f in factors if f != factor]
+        groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = {}
+        for p, v in points:
+            groups.setdefault(tuple(v[o] for o in others), []).append((p, v))
+        for combo, members in groups.items():
+            order = _ordered([v[factor] for _, v in members])
+            yield (factor, dict(zip(others, combo, strict=True)),
+                   sorted(members, key=lambda pv: order.index(pv[1][factor])))
+
+
 def _ordered(values: Sequence[Any]) -> list[Any]:
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return sorted(values)
@@ -213,27 +228,19 @@ def frontier_rows(points: Sequence[tuple[int, dict[str, Any]]],
             out.append({"factor": "", "criterion": criterion,
                         "note": note + "; a frontier by factor needs a grid design"})
         return _complete(out, factors)
-    for factor in factors:
-        others = [f for f in factors if f != factor]
-        groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = {}
-        for p, v in points:
-            groups.setdefault(tuple(v[o] for o in others), []).append((p, v))
-        for combo, members in groups.items():
-            order = _ordered([v[factor] for _, v in members])
-            members = sorted(members, key=lambda pv: order.index(pv[1][factor]))
-            head = {"factor": factor, **dict(zip(others, combo, strict=True)),
-                    "criterion": criterion}
-            hit = next(((p, v) for p, v in members if _meets(stats[p])), None)
-            if hit is not None:
-                p, v = hit
-                out.append({**head, factor: v[factor], "point": p, **stats[p], "note": ""})
-                continue
-            p, v = members[-1]
-            gap = stats[p]["gap_days"]
-            shown = "unknown (no Middle deliveries)" if gap is None else f"{gap:+.2f} d"
-            out.append({**head, **stats[p], "point": p,
-                        "note": f"not reached within the swept range (max value "
-                                f"{v[factor]}: gap {shown})"})
+    for factor, held, members in _lines_along(factors, points):
+        head = {"factor": factor, **held, "criterion": criterion}
+        hit = next(((p, v) for p, v in members if _meets(stats[p])), None)
+        if hit is not None:
+            p, v = hit
+            out.append({**head, factor: v[factor], "point": p, **stats[p], "note": ""})
+            continue
+        p, v = members[-1]
+        gap = stats[p]["gap_days"]
+        shown = "unknown (no Middle deliveries)" if gap is None else f"{gap:+.2f} d"
+        out.append({**head, **stats[p], "point": p,
+                    "note": f"not reached within the swept range (max value "
+                            f"{v[factor]}: gap {shown})"})
     return _complete(out, factors)
 
 
@@ -271,33 +278,25 @@ def share_frontier_rows(points: Sequence[tuple[int, dict[str, Any]]],
             out.append({"factor": "", "criterion": criterion,
                         "note": note + "; a frontier by factor needs a grid design"})
         return _complete(out, factors, share=True)
-    for factor in factors:
-        others = [f for f in factors if f != factor]
-        groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = {}
-        for p, v in points:
-            groups.setdefault(tuple(v[o] for o in others), []).append((p, v))
-        for combo, members in groups.items():
-            order = _ordered([v[factor] for _, v in members])
-            members = sorted(members, key=lambda pv: order.index(pv[1][factor]))
-            xs = [v[factor] for _, v in members]
-            line = {stat: [stats[p][stat] for p, _ in members]
-                    for stat in ("share", "share_ci_low", "share_ci_high")}
-            head = {"factor": factor, **dict(zip(others, combo, strict=True)),
-                    "criterion": criterion}
-            interval = {"frontier_ci_low": _crossing(xs, line["share_ci_high"], target.at_least),
-                        "frontier_ci_high": _crossing(xs, line["share_ci_low"], target.at_least)}
-            hit = next((p for p, _ in members if _reaches(stats[p]["share"],
-                                                           target.at_least)), None)
-            if hit is not None:
-                out.append({**head, factor: _crossing(xs, line["share"], target.at_least),
-                            "point": hit, **stats[hit], **interval, "note": ""})
-                continue
-            p, v = members[-1]
-            share = stats[p]["share"]
-            shown = "unknown (no TEU released)" if share is None else f"{share:.4f}"
-            out.append({**head, **stats[p], "point": p, **interval,
-                        "note": f"not reached within the swept range (max value "
-                                f"{v[factor]}: share {shown})"})
+    for factor, held, members in _lines_along(factors, points):
+        xs = [v[factor] for _, v in members]
+        line = {stat: [stats[p][stat] for p, _ in members]
+                for stat in ("share", "share_ci_low", "share_ci_high")}
+        head = {"factor": factor, **held, "criterion": criterion}
+        interval = {"frontier_ci_low": _crossing(xs, line["share_ci_high"], target.at_least),
+                    "frontier_ci_high": _crossing(xs, line["share_ci_low"], target.at_least)}
+        hit = next((p for p, _ in members if _reaches(stats[p]["share"],
+                                                       target.at_least)), None)
+        if hit is not None:
+            out.append({**head, factor: _crossing(xs, line["share"], target.at_least),
+                        "point": hit, **stats[hit], **interval, "note": ""})
+            continue
+        p, v = members[-1]
+        share = stats[p]["share"]
+        shown = "unknown (no TEU released)" if share is None else f"{share:.4f}"
+        out.append({**head, **stats[p], "point": p, **interval,
+                    "note": f"not reached within the swept range (max value "
+                            f"{v[factor]}: share {shown})"})
     return _complete(out, factors, share=True)
 
 
