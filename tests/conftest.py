@@ -34,3 +34,20 @@ def tiny_sweep(folder: Path) -> cs.SweepResult:
         "factors": {"vessels": {"keys": ["vessel_services.feeder.vessels"],
                                 "values": [2, 4]}}}))
     return cs.sweep(sweep_file, serial=True, out=folder / "sweep")
+
+
+def assert_sweep_refused(path: Path, capsys: pytest.CaptureFixture[str], key_path: str,
+                         expected: str) -> None:
+    """``corridorsim sweep`` refuses the file before anything runs: exit 2, one line
+    naming the file, the key path and ``expected``, no results folder."""
+    from corridorsim.cli import main
+
+    out = path.parent / "results"
+    assert main(["sweep", str(path), "--serial", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    assert lines[0].startswith(f"corridorsim: error: {path}: {key_path}: "), lines[0]
+    assert expected in lines[0], lines[0]
+    assert not out.exists()

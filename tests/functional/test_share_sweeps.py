@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 import corridorsim as cs
-from corridorsim.cli import main
 from corridorsim.experiment.sweep_files import load_sweep
 from corridorsim.report.sweep_tables import (
     FRONTIER_STAT_COLUMNS,
@@ -26,6 +25,8 @@ from corridorsim.report.sweep_tables import (
     share_frontier_rows,
 )
 from corridorsim.stats import estimate
+
+from ..conftest import assert_sweep_refused
 
 TESTS = Path(__file__).parent.parent
 CHOICE = TESTS / "scenarios" / "mini-choice.yaml"
@@ -229,15 +230,7 @@ def _target(**share: Any) -> dict[str, Any]:
 def test_bad_target_is_one_line_naming_file_and_key(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], fields: dict[str, Any],
         key_path: str, expected: str) -> None:
-    path = write_sweep(tmp_path, **fields)
-    out = tmp_path / "results"
-    assert main(["sweep", str(path), "--serial", "--out", str(out)]) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith(f"corridorsim: error: {path}: {key_path}: "), lines[0]
-    assert expected in lines[0], lines[0]
-    assert not out.exists()
+    assert_sweep_refused(write_sweep(tmp_path, **fields), capsys, key_path, expected)
 
 
 def test_a_flow_that_does_not_choose_or_a_corridor_without_options(

@@ -26,6 +26,8 @@ from corridorsim.errors import ScenarioError
 from corridorsim.experiment.progress import Progress
 from corridorsim.experiment.sweep_files import load_sweep
 
+from ..conftest import assert_sweep_refused
+
 TESTS = Path(__file__).parent.parent
 MINI = TESTS / "scenarios" / "mini-corridor.yaml"
 REPO = TESTS.parent
@@ -318,16 +320,7 @@ def test_latin_hypercube_frontier_says_it_needs_a_grid(tmp_path: Path) -> None:
 def test_bad_sweep_file_is_one_line_naming_file_and_key(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], fields: dict[str, Any],
         key_path: str, expected: str) -> None:
-    path = write_sweep(tmp_path, **fields)
-    out = tmp_path / "results"
-    assert main(["sweep", str(path), "--serial", "--out", str(out)]) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith(f"corridorsim: error: {path}: {key_path}: ")
-    assert expected in lines[0]
-    assert "Traceback" not in captured.err
-    assert not out.exists()
+    assert_sweep_refused(write_sweep(tmp_path, **fields), capsys, key_path, expected)
 
 
 def test_sweep_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
