@@ -163,7 +163,9 @@ def _progress(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any
 
 
 def _print_run_details(args: argparse.Namespace, result: RunResult) -> None:
-    """The warm-up ``warmup: auto`` chose and, with ``--verbose``, the scenario's hash."""
+    """What shippers chose, the warm-up ``warmup: auto`` chose and, with ``--verbose``,
+    the scenario's hash."""
+    _print_choices(result)
     choice = result.warmup_choice
     if choice is not None:
         print(textwrap.fill(
@@ -175,6 +177,26 @@ def _print_run_details(args: argparse.Namespace, result: RunResult) -> None:
 
         print(f"Scenario SHA-256: {scenario_hash(result.scenario)} (scenario_sha256 in "
               "manifest.json)")
+
+
+def _print_choices(result: RunResult) -> None:
+    """Each choosing flow's shares over the demand window, with their 95% half-widths
+    (summary.csv, scope share)."""
+    shares = {r["name"]: r for r in result.summary
+              if r["scope"] == "share" and r["kpi"] == "share"}
+    for name, flow in result.scenario.flows.items():
+        if flow.choice is None or not flow.reported:
+            continue
+        parts = []
+        for option in flow.choice:
+            row = shares.get(f"{name}:{option}")
+            if row is None or row["mean"] is None:
+                continue
+            half = f" ± {row['half_width']:.3f}" if row["half_width"] is not None else ""
+            parts.append(f"{option} {row['mean']:.3f}{half}")
+        if parts:
+            print(textwrap.fill(f"Shippers of {name} chose (share of its TEU): "
+                                + ", ".join(parts) + ".", width=88))
 
 
 def _print_pointers(folder: Path) -> None:

@@ -264,3 +264,19 @@ def test_an_ignored_closure_yet_to_come_changes_nothing_before_it():
     rows = [[(r["replication"], r["released_at"], r["route"], r["transit_days"])
              for r in result.shipments if released(r) < before] for result in (plain, storm)]
     assert len(rows[0]) > 300 and rows[0] == rows[1]
+
+
+def test_run_prints_what_the_shippers_chose(tmp_path: Path, capsys: Any) -> None:
+    """`corridorsim run` says each choosing flow's shares, as summary.csv has them."""
+    from corridorsim.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", str(MINI_CHOICE), "-n", "2", "-w", "1", "--out", str(out),
+                 "--set", "horizon=60d"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Shippers of china_europe chose (share of its TEU): northern_main 0." in printed
+    summary = {r["name"]: r for r in cs.load_results(out).summary
+               if r["scope"] == "share" and r["kpi"] == "share"}
+    for option in ("northern_main", "middle_caspian", "sea_suez"):
+        mean = float(summary[f"china_europe:{option}"]["mean"])
+        assert f"{option} {mean:.3f} ±" in printed
