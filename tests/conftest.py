@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -51,3 +53,18 @@ def assert_sweep_refused(path: Path, capsys: pytest.CaptureFixture[str], key_pat
     assert lines[0].startswith(f"corridorsim: error: {path}: {key_path}: "), lines[0]
     assert expected in lines[0], lines[0]
     assert not out.exists()
+
+
+def write_sweep_file(folder: Path, name: str, base: Path, **fields: Any) -> Path:
+    """A sweep file ``folder/<name>.yaml`` over ``base`` (given relative to it), 2
+    replications from seed 5, with ``fields`` (factors, target...) as given."""
+    document: dict[str, Any] = {"name": name, "base": os.path.relpath(base, folder),
+                                "replications": 2, "seed": 5, **fields}
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def sweep_tables(folder: Path) -> dict[str, bytes]:
+    """The bytes of a sweep folder's ``sweep.csv`` and ``frontier.csv``."""
+    return {name: (folder / name).read_bytes() for name in ("sweep.csv", "frontier.csv")}

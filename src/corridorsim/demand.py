@@ -45,8 +45,8 @@ class FlowReleases:
             total += share
             cumulative.append(total)
         self.cumulative = cumulative
-        self.elastic = choice is not None and flow.volume_response_per_usd is not None
-        self.thinned = self.elastic and flow.arrivals == "poisson"
+        self.responsive = choice is not None and flow.volume_response_per_usd is not None
+        self.thinned = self.responsive and flow.arrivals == "poisson"
         """Poisson candidates at the largest rate, thinned; a timetable is respaced."""
         self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK * (
             MAX_VOLUME_FACTOR if self.thinned else 1.0)
@@ -79,7 +79,7 @@ class FlowReleases:
         poisson = self.flow.arrivals == "poisson"
         inf = float("inf")
         choice, thinned = self.choice, self.thinned
-        respaced = self.elastic and not thinned
+        respaced = self.responsive and not thinned
         while True:
             now = env.now
             rate = self.rate_at(now)

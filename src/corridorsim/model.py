@@ -221,21 +221,16 @@ class CorridorModel:
     def _watched_closures(self) -> dict[str, ClosureState]:
         """Per node or leg where a closure that shippers react to may happen, the state
         they watch there: closed only by those closures, not by the storms they ignore."""
-        choice = self.scenario.choice
-        if choice is None:
-            return {}
-        ignored = set(choice.ignored_closure_causes)
-        return {closure.at: ClosureState(self.env)
-                for closure in self.scenario.closures.values() if closure.cause not in ignored}
+        return {self.scenario.closures[name].at: ClosureState(self.env)
+                for name in self.scenario.watched_closures}
 
     def _start_closures(self) -> None:
-        ignored = set(self.scenario.choice.ignored_closure_causes
-                      if self.scenario.choice is not None else ())
+        watched = self.scenario.watched_closures
         for name, closure in self.scenario.closures.items():
             place = (self.nodes[closure.at].closure if closure.at in self.nodes
                      else self.leg_closures[closure.at])
             state: Closable = place
-            if closure.at in self.watched and closure.cause not in ignored:
+            if name in watched:
                 state = WatchedClosure(place, self.watched[closure.at])
             start_closure(self.env, state, name, closure, self.calendar, self.streams)
 

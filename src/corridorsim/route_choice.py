@@ -283,20 +283,22 @@ class FlowChoice:
             out.append(option.fixed_usd_per_teu + tv * transit + rv * spread)
         return out
 
-    def probabilities(self, costs: Sequence[float]) -> list[float]:
-        """Logit shares of the options at these costs."""
+    def weights(self, costs: Sequence[float]) -> list[float]:
+        """The options' logit weights at these costs, relative to the cheapest (which
+        has weight 1), so that no exponent overflows."""
         scale = self.scale
         cheapest = min(costs)
-        weights = [math.exp(-scale * (c - cheapest)) for c in costs]
+        return [math.exp(-scale * (c - cheapest)) for c in costs]
+
+    def probabilities(self, costs: Sequence[float]) -> list[float]:
+        """Logit shares of the options at these costs."""
+        weights = self.weights(costs)
         total = sum(weights)
         return [w / total for w in weights]
 
     def expected_cost(self, costs: Sequence[float]) -> float:
         """The logsum: the expected generalized cost of the flow's choice."""
-        scale = self.scale
-        cheapest = min(costs)
-        return cheapest - math.log(sum(math.exp(-scale * (c - cheapest))
-                                       for c in costs)) / scale
+        return min(costs) - math.log(sum(self.weights(costs))) / self.scale
 
     def volume_factor(self, now: float) -> float:
         """The multiple of its stated volume a cost-responsive flow sends now:
@@ -317,10 +319,7 @@ class FlowChoice:
         if len(options) == 1:
             option = options[0]
         else:
-            costs = self.costs(now)
-            cheapest = min(costs)
-            scale = self.scale
-            weights = [math.exp(-scale * (c - cheapest)) for c in costs]
+            weights = self.weights(self.costs(now))
             u = self.draws.random() * sum(weights)
             option = options[-1]
             for candidate, w in zip(options, weights, strict=True):

@@ -9,7 +9,6 @@ second), with 2 replications and 3-point grids.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from corridorsim.report.sweep_tables import (
 )
 from corridorsim.stats import estimate
 
-from ..conftest import assert_sweep_refused
+from ..conftest import assert_sweep_refused, sweep_tables, write_sweep_file
 
 TESTS = Path(__file__).parent.parent
 CHOICE = TESTS / "scenarios" / "mini-choice.yaml"
@@ -43,17 +42,11 @@ MIDDLE = {"share": {"flow": "china_europe", "corridor": "middle"}, "at_least": 0
 def write_sweep(folder: Path, name: str = "share-sweep", base: Path = CHOICE,
                 **fields: Any) -> Path:
     """A sweep file over the discount in ``folder``, with the Middle share target."""
-    document: dict[str, Any] = {"name": name, "base": os.path.relpath(base, folder),
-                                "replications": 2, "seed": 5, "target": MIDDLE,
-                                "factors": {"middle_discount": DISCOUNT}}
-    document.update(fields)
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
+    return write_sweep_file(folder, name, base, **{
+        "target": MIDDLE, "factors": {"middle_discount": DISCOUNT}, **fields})
 
 
-def files(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in ("sweep.csv", "frontier.csv")}
+files = sweep_tables
 
 
 def shares(result: cs.SweepResult) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from corridorsim.errors import ScenarioError
 from corridorsim.experiment.progress import Progress
 from corridorsim.experiment.sweep_files import load_sweep
 
-from ..conftest import assert_sweep_refused
+from ..conftest import assert_sweep_refused, sweep_tables, write_sweep_file
 
 TESTS = Path(__file__).parent.parent
 MINI = TESTS / "scenarios" / "mini-corridor.yaml"
@@ -41,17 +41,11 @@ VESSELS = {"keys": ["vessel_services.feeder.vessels"], "values": [2, 4]}
 def write_sweep(folder: Path, name: str = "mini-sweep", base: Path = MINI,
                 **fields: Any) -> Path:
     """A sweep file in ``folder`` whose ``base`` is given relative to it."""
-    document: dict[str, Any] = {"name": name, "base": os.path.relpath(base, folder),
-                                "replications": 2, "seed": 5,
-                                "factors": {"digitization": DIGITIZATION, "vessels": VESSELS}}
-    document.update(fields)
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
+    return write_sweep_file(folder, name, base, **{
+        "factors": {"digitization": DIGITIZATION, "vessels": VESSELS}, **fields})
 
 
-def files(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in ("sweep.csv", "frontier.csv")}
+files = sweep_tables
 
 
 # --- points ---------------------------------------------------------------------------------

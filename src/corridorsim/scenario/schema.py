@@ -270,6 +270,15 @@ class Scenario(Model):
         return countries
 
     @property
+    def watched_closures(self) -> tuple[str, ...]:
+        """The closures shippers react to when they choose (those whose cause the choice
+        does not ignore; none without choice)."""
+        if self.choice is None:
+            return ()
+        ignored = set(self.choice.ignored_closure_causes)
+        return tuple(name for name, c in self.closures.items() if c.cause not in ignored)
+
+    @property
     def alternatives(self) -> dict[str, OutsideAlternative]:
         """The options outside the network that flows may choose (none without choice)."""
         return dict(self.choice.alternatives) if self.choice is not None else {}
