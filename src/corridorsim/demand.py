@@ -5,7 +5,7 @@ with monthly seasonality, on a route drawn by fixed shares or chosen by shippers
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import simpy
@@ -26,19 +26,32 @@ class FlowReleases:
 
     A choosing flow's route is its shippers' choice (``choice``); a cost-responsive one
     draws candidates at ``MAX_VOLUME_FACTOR`` times its rate and sends those the choice
-    accepts, so its volume follows its expected cost."""
+    accepts, so its volume follows its expected cost.
+
+    A flow changed by dated changes (``changes``: its configuration from each hour on)
+    takes each at its hour: the rate is piecewise constant between month starts and
+    those hours, and a Poisson flow draws afresh at each boundary (memoryless), so the
+    releases stay an exact non-homogeneous Poisson process."""
 
     def __init__(self, env: simpy.Environment, name: str, flow: Flow, calendar: Calendar,
-                 streams: RandomStreams, release: Release, choice: FlowChoice | None = None):
+                 streams: RandomStreams, release: Release, choice: FlowChoice | None = None,
+                 changes: Sequence[tuple[float, Flow]] = ()):
         self.env = env
         self.name = name
-        self.flow = flow
         self.calendar = calendar
         self.release = release
         self.arrivals: random.Random = streams.get(FLOW_ARRIVALS.format(flow=name))
         self.sizes: random.Random = streams.get(FLOW_SIZE.format(flow=name))
         self.route_draw: random.Random = streams.get(FLOW_ROUTE.format(flow=name))
         self.choice = choice
+        self.changes = list(changes)
+        """The flow's configurations still to come, each from its hour."""
+        self.adopt(flow)
+
+    def adopt(self, flow: Flow) -> None:
+        """Release by ``flow`` from now: its rate, seasonality and route shares."""
+        self.flow = flow
+        choice = self.choice
         self.route_names = list(flow.routes or ())
         cumulative, total = [], 0.0
         for share in (flow.routes or {}).values():
@@ -50,6 +63,13 @@ class FlowReleases:
         """Poisson candidates at the largest rate, thinned; a timetable is respaced."""
         self.base_rate = flow.consignments_per_week / HOURS_PER_WEEK * (
             MAX_VOLUME_FACTOR if self.thinned else 1.0)
+
+    def _follow_changes(self, now: float) -> float:
+        """Adopt the configurations due by ``now``; the hour of the next, or infinity."""
+        changes = self.changes
+        while changes and changes[0][0] <= now + 1e-9:  # reached by a timeout, rounded
+            self.adopt(changes.pop(0)[1])
+        return changes[0][0] if changes else float("inf")
 
     def rate_at(self, t: float) -> float:
         """Consignments per hour at time ``t``."""
@@ -82,8 +102,11 @@ class FlowReleases:
         respaced = self.responsive and not thinned
         while True:
             now = env.now
+            next_change = self._follow_changes(now) if self.changes else inf
             rate = self.rate_at(now)
             month_end = self.calendar.next_month_start(now)
+            if next_change < month_end:  # the rate changes then: a boundary like a month's
+                month_end = next_change
             if rate <= 0:
                 if month_end == inf:
                     return

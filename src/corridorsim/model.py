@@ -48,6 +48,7 @@ from corridorsim.scenario.schema import Scenario
 from corridorsim.scenario.sections import Flow, RailLeg, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
+from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.sim.streams import (
     ALTERNATIVE_TRANSIT,
     FLOW_CHOICE,
@@ -81,7 +82,8 @@ class CorridorModel:
             self.places, prioritised=any(f.priority for f in scenario.flows.values()))
         self.visits = VisitLog(clocks=stops) if stops or scenario.segments else None
         """Node visits are traced for segment times and for ``stops.csv``."""
-        self.nodes = self._build_nodes()
+        self.nodes = {name: self._build_node(self.setting, section, name, config)
+                      for section, name, config in _node_configs(scenario)}
         self.leg_closures: dict[str, ClosureState] = {}
         self.lines: dict[tuple[str, str], RailLine] = {}
         self.services, self.sea_services = self._build_lines_and_services()
@@ -115,35 +117,37 @@ class CorridorModel:
         choices = {name: self._flow_choice(name, flow)
                    for name, flow in scenario.flows.items() if flow.choice is not None}
         self.journeys.remembered = self.remembered
+        self.choices = choices
         self.daily = DailyLevels([(name, node.kind, stage, quantity, monitor)
                                   for name, node in self.nodes.items()
                                   for stage, quantity, monitor in node.levels()])
+        self.in_force = scenario
+        """The scenario in force now: this one, then each state of its timeline."""
+        timeline = scenario.timeline
+        if timeline:  # first, so that a change at hour 0 is in force before anything moves
+            self._next_change(list(timeline))
         self.env.process(self._close_days())
         self._start_closures()
         for service in self.services.values():
             service.start()
         for name, flow in scenario.flows.items():
+            changes = _flow_changes(scenario, name)
             self.env.process(FlowReleases(self.env, name, flow, self.calendar, self.streams,
-                                          self.release, choices.get(name)).run())
+                                          self.release, choices.get(name), changes).run())
 
     # --- building ------------------------------------------------------------------------
 
-    def _build_nodes(self) -> dict[str, NodeFacility]:
-        """Terminals, borders, ports and stations, by name."""
-        scenario, setting = self.scenario, self.setting
-        nodes: dict[str, NodeFacility] = {}
-        for name, terminal in scenario.terminals.items():
-            nodes[name] = TerminalFacility(
-                setting, name, terminal,
-                make_sampler(terminal.handling_time,
+    def _build_node(self, setting: FacilitySetting, section: str, name: str,
+                    config: Any) -> NodeFacility:
+        """One terminal, border, port or station."""
+        if section == "terminals":
+            return TerminalFacility(
+                setting, name, config,
+                make_sampler(config.handling_time,
                              self.streams.get(TERMINAL_HANDLING.format(node=name))))
-        for name, border in scenario.borders.items():
-            nodes[name] = BorderFacility(setting, name, border)
-        for name, port in scenario.ports.items():
-            nodes[name] = PortFacility(setting, name, port)
-        for name, station in scenario.stations.items():
-            nodes[name] = StationFacility(setting, name, station)
-        return nodes
+        kind = {"borders": BorderFacility, "ports": PortFacility,
+                "stations": StationFacility}[section]
+        return kind(setting, name, config)
 
     def _build_lines_and_services(self) -> tuple[dict[str, VesselServiceOperator],
                                                   dict[tuple[str, str], VesselServiceOperator]]:
@@ -181,15 +185,13 @@ class CorridorModel:
         pairs = scenario.legs_by_pair
         options = []
         for option_name, shares in flow.choice.items():
-            fixed = prior = 0.0
+            prior = 0.0
             closures = []
             for member, share in shares.items():
                 if member in alternatives:
-                    fixed += share * alternatives[member].tariff_usd_per_teu
                     prior += share * mean_hours(alternatives[member].transit_time)
                     continue
                 path = self.paths[member]
-                fixed += share * self.economics[member].fixed_cost_usd_per_teu
                 prior += share * free_flow_hours(scenario, path)
                 states = [watched[n] for n in path if n in watched]
                 states += [watched[pairs[p]] for p in itertools.pairwise(path)
@@ -199,7 +201,7 @@ class CorridorModel:
             first = next(iter(shares))
             corridor = alternatives[first].corridor if first in alternatives \
                 else corridor_of(first)
-            fixed += choice.risk_premium(corridor) + choice.constant(corridor)
+            fixed = self._option_fixed_cost(shares, corridor)
             prior = choice.prior_transit.get(corridor, prior)  # type: ignore[call-overload]
             memory = DeliveryMemory(choice.memory, choice.memory_at_least, prior,
                                     choice.overdue_known)
@@ -217,6 +219,66 @@ class CorridorModel:
             streams.get(FLOW_ROUTE.format(flow=flow_name)),
             streams.get(FLOW_VOLUME.format(flow=flow_name)) if elastic else None,
             flow.volume_response_per_usd, flow.reference_cost_usd_per_teu)
+
+    def _option_fixed_cost(self, shares: dict[str, float], corridor: str) -> float:
+        """What an option costs per TEU whatever its time: its members' tariffs and fees
+        (as now in force), its corridor's risk premium and constant."""
+        choice = self.scenario.choice
+        assert choice is not None
+        alternatives = self.scenario.alternatives
+        fixed = 0.0
+        for member, share in shares.items():
+            if member in alternatives:
+                fixed += share * alternatives[member].tariff_usd_per_teu
+            else:
+                fixed += share * self.economics[member].fixed_cost_usd_per_teu
+        return fixed + choice.risk_premium(corridor) + choice.constant(corridor)
+
+    # --- dated changes -------------------------------------------------------------------
+
+    def _next_change(self, timeline: list[tuple[float, Scenario]]) -> None:
+        """Schedule the next state of the timeline; each schedules the one after it. It
+        runs before anything else at its instant (``URGENT``), so every train or vessel
+        starting then sees the change."""
+        hour, state = timeline.pop(0)
+
+        def adopt(_event: Any) -> None:
+            self._adopt(state)
+            if timeline:
+                self._next_change(timeline)
+
+        ScheduledCall(self.env, hour - self.env.now, adopt, URGENT)
+
+    def _adopt(self, after: Scenario) -> None:
+        """Bring the network to ``after``, the scenario in force from now: every node and
+        rail leg whose configuration differs adopts one built afresh from it (demand
+        follows its own changes, ``FlowReleases``)."""
+        before, self.in_force = self.in_force, after
+        setting = self.setting
+        regimes_changed = (after.digitization != before.digitization
+                           or after.customs_regimes != before.customs_regimes)
+        setting.regimes, setting.digitization = after.customs_regimes, after.digitization
+        scratch = FacilitySetting(simpy.Environment(), self.window, self.streams,
+                                  after.customs_regimes, after.digitization, self.places,
+                                  setting.prioritised)
+        old_nodes = {name: config for _, name, config in _node_configs(before)}
+        for section, name, config in _node_configs(after):
+            if regimes_changed or config != old_nodes[name]:
+                self.nodes[name].adopt(self._build_node(scratch, section, name, config))
+        for name, leg in after.legs.items():
+            if isinstance(leg, RailLeg) and leg != before.legs[name]:
+                place = self.places.offset(leg.country) if self.places.names else 0
+                self.lines[(leg.from_, leg.to)].adopt(RailLine(
+                    scratch.env, name, leg, self.streams, ClosureState(scratch.env), place))
+        economics = {name: route_economics(after, nodes) for name, nodes in after.routes.items()}
+        if economics != self.economics:  # tariffs or fees: consignments released from now
+            self.economics = economics
+            for flow_name, choice in self.choices.items():
+                written = self.scenario.flows[flow_name].choice
+                assert written is not None
+                for option in choice.options:
+                    option.fixed_usd_per_teu = self._option_fixed_cost(
+                        written[option.name], option.corridor)
 
     def _watched_closures(self) -> dict[str, ClosureState]:
         """Per node or leg where a closure that shippers react to may happen, the state
@@ -366,6 +428,25 @@ class CorridorModel:
             count, teu = backlog.get(c.route, (0, 0))
             backlog[c.route] = (count + 1, teu + c.teu_outstanding)
         return backlog
+
+
+def _node_configs(scenario: Scenario) -> Iterator[tuple[str, str, Any]]:
+    """Every node's section, name and configuration, in the order nodes are built."""
+    for section in ("terminals", "borders", "ports", "stations"):
+        for name, config in getattr(scenario, section).items():
+            yield section, name, config
+
+
+def _flow_changes(scenario: Scenario, name: str) -> list[tuple[float, Flow]]:
+    """A flow's configuration from each hour of the timeline where it differs."""
+    changes: list[tuple[float, Flow]] = []
+    current = scenario.flows[name]
+    for hour, state in scenario.timeline:
+        flow = state.flows[name]
+        if flow != current:
+            changes.append((hour, flow))
+            current = flow
+    return changes
 
 
 def _only(length: int, index: int, value: float) -> tuple[float, ...]:

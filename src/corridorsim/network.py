@@ -3,6 +3,7 @@ costs and emits per TEU whatever the time, and its description for a reader."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -104,7 +105,25 @@ def describe(scenario: Scenario) -> str:
         f"{scenario.start_date.isoformat()}, warm-up {_warmup(scenario)}, "
         f"{scenario.replications} replication(s), seed {scenario.seed}.",
     ]
+    if scenario.changes:
+        lines.append(timeline_description(scenario))
     return "\n".join(lines)
+
+
+def timeline_description(scenario: Scenario) -> str:
+    """One line on the dated changes: each with its dates, and those the run does not
+    reach."""
+    end = dt.datetime.combine(scenario.start_date, dt.time()) + dt.timedelta(
+        hours=scenario.horizon + scenario.drain)
+    parts = []
+    for name, change in sorted(scenario.changes.items(), key=lambda item: item[1].at):
+        when = change.at.isoformat(sep=" ", timespec="minutes").removesuffix(" 00:00")
+        if change.until is not None:
+            when += " to " + change.until.isoformat(
+                sep=" ", timespec="minutes").removesuffix(" 00:00")
+        late = ", after the run: not reached" if change.at >= end else ""
+        parts.append(f"{name} ({when}: {len(change.set)} key(s){late})")
+    return f"Changes: {len(scenario.changes)}: " + "; ".join(parts) + "."
 
 
 def _warmup(scenario: Scenario) -> str:

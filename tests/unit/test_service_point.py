@@ -119,3 +119,60 @@ def test_utilisation_is_only_given_at_the_end_of_the_window():
     point = service_point(simpy.Environment(), window=(0.0, 100.0))
     with pytest.raises(ValueError, match="window's end"):
         point.utilisation(10.0)
+
+
+# --- dated changes: the server count changes during a run ----------------------------------
+
+
+def start_times(env: simpy.Environment, point: ServicePoint, hours: list[float],
+                at: float = 0.0) -> dict[int, float]:
+    """Trains arriving at ``at`` with the given service hours: when each started."""
+    started: dict[int, float] = {}
+    for k, h in enumerate(hours):
+        train = make_train(env, k)
+        ScheduledCall(env, at, lambda _e, train=train, k=k, h=h: point.serve(
+            train, ((Activity.CUSTOMS, h),),
+            lambda t, k=k, h=h: started.__setitem__(k, env.now - h)))
+    return started
+
+
+def test_fewer_servers_take_effect_as_services_end_and_none_is_cut_short():
+    env = simpy.Environment()
+    point = service_point(env, servers=3)
+    started = start_times(env, point, [4.0, 6.0, 8.0, 1.0, 1.0])
+    ScheduledCall(env, 2.0, lambda _e: point.set_servers(1))
+    env.run()
+    # Three start at 0; at 2 two servers are withdrawn, but all three services finish.
+    # The servers freed at 4 and 6 leave; the one freed at 8 takes train 3, then train 4.
+    assert started == {0: 0.0, 1: 0.0, 2: 0.0, 3: 8.0, 4: 9.0}
+    assert point.free == 1 and point.servers == 1
+
+
+def test_more_servers_take_the_trains_waiting_at_once():
+    env = simpy.Environment()
+    point = service_point(env, servers=1)
+    started = start_times(env, point, [10.0, 10.0, 10.0, 10.0])
+    ScheduledCall(env, 3.0, lambda _e: point.set_servers(3))
+    env.run()
+    assert started == {0: 0.0, 1: 3.0, 2: 3.0, 3: 10.0}
+
+
+def test_a_raise_cancels_a_withdrawal_not_yet_done():
+    env = simpy.Environment()
+    point = service_point(env, servers=2)
+    started = start_times(env, point, [5.0, 5.0, 5.0])
+    ScheduledCall(env, 1.0, lambda _e: point.set_servers(1))  # both busy: free = -1
+    ScheduledCall(env, 2.0, lambda _e: point.set_servers(2))  # back before anyone left
+    env.run()
+    assert started == {0: 0.0, 1: 0.0, 2: 5.0}
+    assert point.free == 2
+
+
+def test_utilisation_is_busy_over_available_server_hours_when_the_count_changes():
+    env = simpy.Environment()
+    point = service_point(env, servers=2, window=(0.0, 20.0))
+    start_times(env, point, [10.0, 10.0])
+    ScheduledCall(env, 10.0, lambda _e: point.set_servers(4))
+    env.run(until=20.0)
+    # 20 busy server-hours over 2 x 10 + 4 x 10 = 60 available.
+    assert point.utilisation(20.0) == pytest.approx(20.0 / 60.0)

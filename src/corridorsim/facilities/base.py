@@ -172,7 +172,8 @@ class ServicePoint:
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
                  "queue_activity", "closure_slot", "free", "queue", "next_start", "busy",
                  "busy_hours", "warmup", "until", "ended", "handing_over", "waiting",
-                 "node_waiting", "started", "waited_hours", "service_hours", "held")
+                 "node_waiting", "started", "waited_hours", "service_hours", "held",
+                 "server_hours", "servers_since")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
@@ -219,6 +220,10 @@ class ServicePoint:
         """...and their service hours (trains; vessels hold a server, see ``busy``)."""
         self.held = False
         """Whether processes hold servers here (``acquire``: vessels at berths)."""
+        self.server_hours: float | None = None
+        """Server-hours available in the window up to ``servers_since``, once the server
+        count has changed (dated changes); None while it never has."""
+        self.servers_since = 0.0
 
     def waiting_line(self) -> deque[Callable[[], Any]] | ClassedQueue:
         """The line at this service point: first come first served."""
@@ -389,12 +394,48 @@ class ServicePoint:
         try:
             while self.ended:
                 self.ended -= 1
-                if self.queue:
+                if self.free < 0:  # a server withdrawn by a change leaves as it frees up
+                    self.free += 1
+                elif self.queue:
                     self.queue.popleft()()
                 else:
                     self.free += 1
         finally:
             self.handing_over = False
+
+    # --- dated changes -----------------------------------------------------------------------
+
+    def set_servers(self, servers: int) -> None:
+        """Change the number of servers now. Added servers take the trains waiting at
+        once; withdrawn ones leave as their services end, none is cut short (``free``
+        goes negative meanwhile, and ``_hand_over`` retires servers before it hands any
+        on)."""
+        if servers == self.servers:
+            return
+        now = self.env.now
+        self.server_hours = self.available_server_hours(now)
+        self.servers_since = now
+        self.free += servers - self.servers
+        self.servers = servers
+        starting = min(self.free, len(self.queue))
+        if starting > 0:
+            self.free -= starting
+            self.ended += starting
+            self._hand_over()
+
+    def available_server_hours(self, end: float) -> float:
+        """Server-hours available in the observation window up to ``end``."""
+        start, stop = max(self.warmup, self.servers_since), min(end, self.until)
+        done = self.server_hours or 0.0
+        return done + self.servers * max(0.0, stop - start)
+
+    def adopt(self, fresh: ServicePoint) -> None:
+        """Take the settings of ``fresh``, built from the configuration now in force: its
+        servers, headway and opening hours (the queue, the clock of the last start and
+        the statistics stay)."""
+        self.set_servers(fresh.servers)
+        self.headway = fresh.headway
+        self.opening = fresh.opening
 
     # --- vessels: a process holds the server -----------------------------------------------
 
@@ -463,6 +504,10 @@ class ServicePoint:
                              f"not at {end}")
         if end <= self.warmup:
             return 0.0
+        if self.server_hours is not None:  # the server count changed: busy over available
+            available = self.available_server_hours(end)
+            busy = self.busy.mean(end) * (end - self.warmup) + self.busy_hours
+            return busy / available if available > 0 else 0.0
         return (self.busy.mean(end) + self.busy_hours / (end - self.warmup)) / self.servers
 
     def record(self, replication: int, node: str, kind: str, end: float) -> StageRecord:
@@ -472,6 +517,8 @@ class ServicePoint:
         utilisation = self.utilisation(end)
         if not n:
             service = None
+        elif self.held and self.server_hours is not None:  # servers changed: as held
+            service = utilisation * self.available_server_hours(end) / n
         elif self.held:  # a vessel's berth hours: server-hours held per call
             service = utilisation * self.servers * (end - self.warmup) / n
         else:
@@ -525,6 +572,18 @@ class NodeFacility:
         """The stages of a train ending its journey here, when not ``stages``."""
         self.place = setting.places.offset(country)
         """The first clock slot of the node's country."""
+        self.operations: list[Any] = []
+        """Its railway operations (``RailOperation``), in the order listed."""
+
+    def adopt(self, fresh: NodeFacility) -> None:
+        """Take the settings of ``fresh``, this node built again from the configuration
+        now in force (a dated change): servers, headways, opening hours, service times.
+        Queues, trains in service and statistics stay; building ``fresh`` with this
+        replication's streams binds its samplers to the streams these draw from, so a
+        change continues each stream instead of restarting it. Subclasses add their
+        own stages; a change never alters the stages themselves (``CHANGEABLE``)."""
+        for operation, new in zip(self.operations, fresh.operations, strict=True):
+            operation.adopt(new)
 
     def pass_train(self, train: Train, then: Continuation) -> None:
         """Handle a train that continues by rail after this node, then call ``then``."""

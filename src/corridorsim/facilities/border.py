@@ -97,6 +97,16 @@ class CustomsPoint:
         """Whether any train can be inspected here (else the draw is not made: each draw
         has its own stream, so skipping it changes nothing else)."""
 
+    def adopt(self, fresh: CustomsPoint) -> None:
+        """Take the lanes, regimes and digitization of ``fresh`` (built from the
+        configuration now in force): each train is checked in the regime in force when
+        its check starts."""
+        self.lanes.adopt(fresh.lanes)
+        self.digitization, self.threshold = fresh.digitization, fresh.threshold
+        self.pre_arrival = fresh.pre_arrival
+        self.paper, self.digital = fresh.paper, fresh.digital
+        self.inspections = fresh.inspections
+
     def clear(self, train: Train, then: Continuation) -> None:
         """Check one train (its times drawn now), then call ``then``."""
         digital = train.data_draw < self.threshold
@@ -123,6 +133,13 @@ def data_threshold(digitization: float) -> float:
     """The draw below which a train carries electronic data where the digitized share is
     ``digitization``: every train at 1, none at 0, whatever its draw."""
     return 2.0 if digitization >= 1.0 else -1.0 if digitization <= 0.0 else digitization
+
+
+def adopt_checks(check: CustomsPoint | None, fresh: CustomsPoint | None) -> None:
+    """``check`` takes the settings of ``fresh`` (a node has a check before and after a
+    change, or neither)."""
+    if check is not None and fresh is not None:
+        check.adopt(fresh)
 
 
 def customs_points(setting: FacilitySetting, node: str, customs: Customs | None,
@@ -207,6 +224,16 @@ class BorderFacility(NodeFacility):
             operations_after(step)
         if stages:
             self.stages = tuple(stages)
+
+    def adopt(self, fresh: NodeFacility) -> None:
+        """Take the checks', gauge change's and operations' settings of ``fresh``."""
+        assert isinstance(fresh, BorderFacility)
+        super().adopt(fresh)
+        adopt_checks(self.exit, fresh.exit)
+        adopt_checks(self.entry, fresh.entry)
+        if self.gauge is not None and fresh.gauge is not None:
+            self.gauge.adopt(fresh.gauge)
+            self.gauge_time = fresh.gauge_time
 
     def change_gauge(self, train: Train, then: Continuation) -> None:
         """Transship or re-bogie the train (draws its time now)."""

@@ -58,6 +58,13 @@ class RailOperation:
         self.threshold = 2.0 if digitization >= 1.0 else digitization
         """Trains whose data draw is below this carry electronic data (all at 1)."""
 
+    def adopt(self, fresh: RailOperation) -> None:
+        """Take the servers, headway, opening hours and times of ``fresh`` (built from the
+        configuration now in force)."""
+        self.point.adopt(fresh.point)
+        self.paper_time, self.digital_time = fresh.paper_time, fresh.digital_time
+        self.threshold = fresh.threshold
+
     def handle(self, train: Train, then: Continuation) -> None:
         """Handle the train (its time drawn now, by whether it carries electronic data)."""
         digital = self.digital_time
@@ -72,6 +79,7 @@ def rail_operations(setting: FacilitySetting, node: NodeFacility,
     built = [RailOperation(setting, node.name, op, node.stats, node.closure, node.place,
                            digitization) for op in operations]
     node.service_points.extend(op.point for op in built)
+    node.operations = built
     return built
 
 

@@ -27,7 +27,7 @@ import simpy
 from corridorsim.consignment import ConsignmentPart, Continuation, Train, charge
 from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.base import FacilitySetting, NodeFacility, NodeStatistics
-from corridorsim.facilities.border import customs_points
+from corridorsim.facilities.border import adopt_checks, customs_points
 from corridorsim.facilities.train_formation import TrainFormationYard
 from corridorsim.records import Activity, LevelMonitor, NodeRecord
 from corridorsim.scenario.sections import Port
@@ -81,6 +81,15 @@ class Yard:
         """``teu`` leave the yard; trains waiting at the gate are let in as they fit."""
         self.level -= teu
         self.monitor.change(self.env.now, -teu)
+        self._let_in()
+
+    def set_capacity(self, capacity: int | None) -> None:
+        """A new yard size from now (a dated change): trains waiting at the gate that now
+        fit come in; a smaller yard keeps what it holds and admits less until it drains."""
+        self.capacity = capacity
+        self._let_in()
+
+    def _let_in(self) -> None:
         while self.waiting and self._fits(self.waiting[0][0]):
             teu_in, event = self.waiting.popleft()
             self.add(teu_in)
@@ -135,6 +144,20 @@ class PortFacility(NodeFacility):
         self.quay_teu = 0.0
         self.landed_teu = 0.0
         self.loaded_teu = 0.0
+
+    def adopt(self, fresh: NodeFacility) -> None:
+        """Take the berths, handling rate, yard size, rail handling and checks of
+        ``fresh``; a vessel alongside keeps the rate it started with for the batch it is
+        handling."""
+        assert isinstance(fresh, PortFacility)
+        super().adopt(fresh)
+        self.berths.adopt(fresh.berths)
+        self.tracks.adopt(fresh.tracks)
+        self.train_handling = fresh.train_handling
+        self.rate = fresh.rate
+        adopt_checks(self.exit, fresh.exit)
+        adopt_checks(self.entry, fresh.entry)
+        self.yard.set_capacity(fresh.yard.capacity)
 
     def connect(self, outbound: Mapping[str, OutboundService], deliver: Delivery,
                 start_train: Continuation) -> None:

@@ -35,6 +35,13 @@ class TerminalFacility(NodeFacility):
                             if isinstance(config.handling_time, Fixed) else None)
         """The service of every train when the handling time is fixed (no draw to make)."""
 
+    def adopt(self, fresh: NodeFacility) -> None:
+        """Take the tracks, handling time and operations' settings of ``fresh``."""
+        assert isinstance(fresh, TerminalFacility)
+        super().adopt(fresh)
+        self.tracks.adopt(fresh.tracks)
+        self.handling_time, self.fixed_steps = fresh.handling_time, fresh.fixed_steps
+
     def handle(self, train: Train, then: Continuation) -> None:
         """Load or unload the train on a track."""
         steps = self.fixed_steps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import platform
@@ -38,6 +39,14 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def changes_in_force(scenario: Scenario, hour: float) -> list[str]:
+    """The names of the dated changes in force from ``hour`` on."""
+    moment = dt.datetime.combine(scenario.start_date, dt.time()) + dt.timedelta(
+        seconds=round(hour * 3600.0))
+    return [name for name, c in scenario.changes.items()
+            if c.at <= moment and (c.until is None or moment < c.until)]
+
+
 def run_manifest(scenario: Scenario, seed: int, outcomes: Sequence[ReplicationOutcome],
                  wall_seconds: float, precision: dict[str, Any] | None,
                  warmup_choice: dict[str, Any] | None) -> dict[str, Any]:
@@ -47,6 +56,8 @@ def run_manifest(scenario: Scenario, seed: int, outcomes: Sequence[ReplicationOu
         "scenario_file": scenario.source.name if scenario.source is not None else None,
         "scenario_sha256": scenario_hash(scenario),
         "overrides": [{"key": k, "value": v} for k, v in scenario.overrides],
+        "timeline": [{"hour": hour, "changes_in_force": changes_in_force(scenario, hour)}
+                     for hour, _ in scenario.timeline],
         "seed": seed,
         "replications": len(outcomes),
         "start_date": scenario.start_date.isoformat(),

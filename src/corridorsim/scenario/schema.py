@@ -29,6 +29,13 @@ from pydantic import (
 
 from corridorsim.corridors import CORRIDORS, SEA, corridor_of
 from corridorsim.errors import KeyPathError
+from corridorsim.scenario.changes import (
+    DatedChange,
+    TimelineState,
+    attribute_problem,
+    refuse_unchangeable,
+    timeline_states,
+)
 from corridorsim.scenario.distributions import (
     ZERO,
     Hours,
@@ -141,6 +148,11 @@ class Scenario(Model):
     (``segments.csv``)."""
     closures: dict[str, Closure] = {}
     """Closures by name."""
+    changes: dict[str, DatedChange] = {}
+    """Dated changes by name: key paths (as with ``--set``) set from a date, and
+    optionally until a later one (investments, capacity cuts, demand steps). Every
+    scenario the timeline produces is validated before the run; a change dated at or
+    after the end of the run is not reached."""
     costs: Costs = Costs()
     """Time value of cargo and emission factors."""
     choice: ShipperChoice | None = None
@@ -156,6 +168,7 @@ class Scenario(Model):
 
     _source: Path | None = PrivateAttr(default=None)
     _overrides: tuple[tuple[str, Any], ...] = PrivateAttr(default=())
+    _timeline: tuple[tuple[float, Scenario], ...] | None = PrivateAttr(default=None)
 
     @classmethod
     def from_document(cls, document: Any, source: Path | None = None,
@@ -221,6 +234,16 @@ class Scenario(Model):
         recorded = self._overrides + tuple((k, override_value(v)) for k, v in overrides.items())
         return Scenario.from_document(apply_overrides(document, overrides, self._source),
                                       source=self._source, overrides=recorded)
+
+    @property
+    def timeline(self) -> tuple[tuple[float, Scenario], ...]:
+        """The scenarios in force during the run, each from its hour on, after the start
+        (empty without changes). Each is this scenario with the changes in force then
+        applied, without ``changes``; all were validated with this one."""
+        if self._timeline is None:
+            self._timeline = tuple((state.hour, scenario)
+                                   for state, scenario in _timeline_scenarios(self))
+        return self._timeline
 
     @property
     def warmup_hours(self) -> float:
@@ -320,6 +343,8 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         problems = [problem for check in CHECKS for problem in check(self)]
+        if not problems:  # the timeline's scenarios share the problems of this one
+            problems = list(_check_changes(self))
         if len(problems) == 1:
             raise problems[0]
         if problems:
@@ -360,6 +385,38 @@ def _check_run_settings(s: Scenario) -> Iterator[KeyPathError]:
     elif s.horizon + s.drain + 62 * 24 > room / 3600:  # the calendar looks a month ahead
         yield KeyPathError("start_date", "the run must end before the year 9999 (start_date "
                            "+ horizon + drain); choose an earlier start_date")
+
+
+def _timeline_scenarios(s: Scenario) -> Iterator[tuple[TimelineState, Scenario]]:
+    """Each state of the timeline as a validated scenario; its first problem raised as a
+    ``KeyPathError`` naming the change and the key."""
+    if not s.changes:
+        return
+    base = s.model_dump(by_alias=True, exclude_none=True)
+    del base["changes"]
+    before = base
+    for state in timeline_states(base, s.changes, s.start_date, s.horizon + s.drain):
+        try:
+            scenario = Scenario.model_validate(state.document)
+        except ValidationError as exc:
+            problem = error_from_validation(exc, Scenario, None, state.document)
+            raise KeyPathError(attribute_problem(problem.key_path, state, s.changes),
+                               f"{problem.message} (in the scenario from "
+                               f"{state.at.isoformat(sep=' ', timespec='minutes')}, at "
+                               f"{problem.key_path})") from None
+        refuse_unchangeable(before, state, s.changes)
+        before = state.document
+        yield state, scenario
+
+
+def _check_changes(s: Scenario) -> Iterator[KeyPathError]:
+    """Every scenario the timeline produces is valid and differs from the one before
+    only in keys that can change during a run."""
+    try:
+        s._timeline = tuple((state.hour, scenario)
+                            for state, scenario in _timeline_scenarios(s))
+    except KeyPathError as exc:
+        yield exc
 
 
 def _check_customs_regimes(s: Scenario) -> Iterator[KeyPathError]:

@@ -48,6 +48,14 @@ class RailLine:
                         and self.headway is None)
         """A leg that takes no time (queueing-theory layouts): no event, no draw."""
 
+    def adopt(self, fresh: RailLine) -> None:
+        """Take the headway, running time and delay of ``fresh``, this leg built again
+        from the configuration now in force (a dated change); trains on the line keep
+        the times they were given, and the next entry keeps the old headway's spacing."""
+        self.headway = fresh.headway
+        self.fixed_running, self.running = fresh.fixed_running, fresh.running
+        self.delay, self.instant = fresh.delay, fresh.instant
+
     def traverse(self, train: Train, then: Continuation) -> None:
         """Run ``train`` over the leg (after any closure of it), then call ``then``."""
         env = self.env
