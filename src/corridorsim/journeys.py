@@ -19,11 +19,10 @@ import simpy
 
 from corridorsim.consignment import ConsignmentPart, Train, VisitLog
 from corridorsim.facilities.base import NodeFacility
-from corridorsim.facilities.port import PortFacility
+from corridorsim.facilities.port import OutboundService, PortFacility
 from corridorsim.route_choice import DeliveryMemory
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
 from corridorsim.transport.rail import RailLine
-from corridorsim.transport.vessels import VesselServiceOperator
 
 MAX_NESTED_NODES = 40
 """Node visits one call may nest (each takes ~10 frames of Python's limit of 1,000)."""
@@ -35,8 +34,9 @@ class Stop(NamedTuple):
     node: NodeFacility
     line: RailLine | None
     """The rail line to the next node, if the train leaves by rail."""
-    service: VesselServiceOperator | None
-    """The vessel service to the next node, if the cargo leaves by sea."""
+    service: OutboundService | None
+    """The cargo queue of the sea leg to the next node (its vessel services draw from
+    it), if the cargo leaves by sea."""
 
 
 class TrainJourneys:
@@ -44,7 +44,7 @@ class TrainJourneys:
 
     def __init__(self, env: simpy.Environment, nodes: Mapping[str, NodeFacility],
                  lines: Mapping[tuple[str, str], RailLine],
-                 sea_services: Mapping[tuple[str, str], VesselServiceOperator],
+                 sea_services: Mapping[tuple[str, str], OutboundService],
                  visits: VisitLog | None = None):
         self.env = env
         self.visits = visits

@@ -59,7 +59,7 @@ from corridorsim.sim.streams import (
     RandomStreams,
 )
 from corridorsim.transport.rail import RailLine
-from corridorsim.transport.vessels import VesselServiceOperator
+from corridorsim.transport.vessels import CargoQueue, VesselServiceOperator
 
 
 class CorridorModel:
@@ -86,16 +86,16 @@ class CorridorModel:
                       for section, name, config in _node_configs(scenario)}
         self.leg_closures: dict[str, ClosureState] = {}
         self.lines: dict[tuple[str, str], RailLine] = {}
-        self.services, self.sea_services = self._build_lines_and_services()
+        self.services, self.sea_queues = self._build_lines_and_services()
         for service in self.services.values():
             service.visits = self.visits
-        self.journeys = TrainJourneys(self.env, self.nodes, self.lines, self.sea_services,
+        self.journeys = TrainJourneys(self.env, self.nodes, self.lines, self.sea_queues,
                                       self.visits)
         self.data_draws = {name: self.streams.get(FLOW_ELECTRONIC_DATA.format(flow=name))
                            for name in scenario.flows}
         for name, node in self.nodes.items():
             if isinstance(node, PortFacility):
-                node.connect({to: service for (at, to), service in self.sea_services.items()
+                node.connect({to: queue for (at, to), queue in self.sea_queues.items()
                               if at == name}, self.journeys.deliver, self.journeys.from_port)
         self.paths = {name: tuple(nodes) for name, nodes in scenario.routes.items()}
         self.economics = {name: route_economics(scenario, nodes)
@@ -150,12 +150,15 @@ class CorridorModel:
         return kind(setting, name, config)
 
     def _build_lines_and_services(self) -> tuple[dict[str, VesselServiceOperator],
-                                                  dict[tuple[str, str], VesselServiceOperator]]:
-        """Rail lines by node pair, each leg's closure state, and the vessel services by
-        name and by the pair of ports of each sea leg."""
+                                                  dict[tuple[str, str], CargoQueue]]:
+        """Rail lines by node pair, each leg's closure state, the vessel services by name,
+        and the cargo queue of each sea leg by its pair of ports (shared by the services
+        that serve the leg). A sea leg's closure holds every vessel about to sail it."""
         scenario, env = self.scenario, self.env
-        sea_closures: dict[str, dict[str, ClosureState]] = {}
-        service_of_pair: dict[tuple[str, str], str] = {}
+        sea_closures: dict[tuple[str, str], ClosureState] = {}
+        sea_queues: dict[tuple[str, str], CargoQueue] = {}
+        served: dict[str, dict[str, CargoQueue]] = {}
+        """Per service, the queues it draws from, by departure port."""
         for name, leg in scenario.legs.items():
             closure = ClosureState(env, count_from=self.warmup)
             self.leg_closures[name] = closure
@@ -165,15 +168,23 @@ class CorridorModel:
                                                            closure, place)
             else:
                 assert isinstance(leg, SeaLeg)
-                sea_closures.setdefault(leg.service, {})[leg.from_] = closure
-                service_of_pair[(leg.from_, leg.to)] = leg.service
+                pair = (leg.from_, leg.to)
+                sea_closures[pair] = closure
+                queue = sea_queues[pair] = CargoQueue(env)
+                for service_name in leg.service_names:
+                    served.setdefault(service_name, {})[leg.from_] = queue
         services: dict[str, VesselServiceOperator] = {}
         for name, service in scenario.vessel_services.items():
             ports = {p: self.nodes[p] for p in service.ports}
+            first, second = service.ports
+            closures = {here: sea_closures[(here, there)]
+                        for here, there in ((first, second), (second, first))
+                        if (here, there) in sea_closures}
             services[name] = VesselServiceOperator(
                 env, name, service, ports,  # type: ignore[arg-type]
-                sea_closures.get(name, {}), self.streams, self.window, self.places)
-        return services, {pair: services[s] for pair, s in service_of_pair.items()}
+                closures, self.streams, self.window, self.places, served.get(name),
+                self.calendar)
+        return services, sea_queues
 
     def _flow_choice(self, flow_name: str, flow: Flow) -> FlowChoice:
         """The options of a choosing flow, with what their shippers remember and watch."""
@@ -316,13 +327,13 @@ class CorridorModel:
         for memory in self.remembered.get(route, ()):
             memory.sent(consignment)
         part = ConsignmentPart.whole(consignment, self.places.slots, self.visits is not None)
-        service = self.sea_services.get((path[0], path[1]))
-        if service is not None:
+        queue = self.sea_queues.get((path[0], path[1]))
+        if queue is not None:
             port = self.nodes[path[0]]
             assert isinstance(port, PortFacility)
             if self.visits is not None:
                 self.visits.arrive((part,), port.name, now)
-            port.release_to_sea([part], service)
+            port.release_to_sea([part], queue)
         else:
             self.journeys.from_origin(Train([part], path, 0, left_at=now))
 

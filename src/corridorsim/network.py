@@ -55,7 +55,7 @@ def free_flow_hours(scenario: Scenario, path: Iterable[str]) -> float:
     hours = 0.0
     for leg in legs_along(scenario, path):
         if isinstance(leg, SeaLeg):
-            hours += mean_hours(scenario.vessel_services[leg.service].sailing_time)
+            hours += mean_sailing_hours(scenario, leg)
             continue
         if leg.running_time is not None:
             hours += mean_hours(leg.running_time)
@@ -64,6 +64,17 @@ def free_flow_hours(scenario: Scenario, path: Iterable[str]) -> float:
         if leg.delay is not None:
             hours += mean_hours(leg.delay)
     return hours
+
+
+def mean_sailing_hours(scenario: Scenario, leg: SeaLeg) -> float:
+    """The mean sailing time of the vessels that serve a sea leg, weighted by their
+    number (all services and classes)."""
+    means = [(c.vessels, mean_hours(service.class_sailing_time(c)))
+             for service in (scenario.vessel_services[name] for name in leg.service_names)
+             for c in service.classes]
+    if all(m == means[0][1] for _, m in means):
+        return means[0][1]  # one class, or all alike: exactly that mean
+    return sum(n * m for n, m in means) / sum(n for n, _ in means)
 
 
 def route_length_km(scenario: Scenario, route: str) -> tuple[float, float]:

@@ -37,10 +37,11 @@ from corridorsim.sim.streams import PORT_TRAIN_HANDLING
 
 
 class OutboundService(Protocol):
-    """What a port needs of a vessel service that sails from it: somewhere to put cargo."""
+    """What a port needs of a sea leg that leaves it: somewhere to put cargo for the
+    vessels that serve the leg (the leg's cargo queue, or one vessel service)."""
 
     def enqueue(self, port: str, parts: list[ConsignmentPart]) -> None:
-        """Cargo at ``port`` waiting for this service's next vessel."""
+        """Cargo at ``port`` waiting for the next vessel that takes it."""
 
 
 Delivery = Callable[[Iterable[ConsignmentPart]], None]
@@ -100,9 +101,9 @@ class PortFacility(NodeFacility):
     """A port node. Its queue statistics are those of vessels waiting for a berth.
 
     A port is built before the vessel services that call at it, so what it hands cargo
-    to is given afterwards with ``connect``: the services that sail from it (by the
-    port they sail to), where delivered cargo goes, and where a formed train starts its
-    journey.
+    to is given afterwards with ``connect``: the sea legs that leave it (by the port they
+    sail to; each a cargo queue that the leg's services draw from), where delivered cargo
+    goes, and where a formed train starts its journey.
     """
 
     kind = "port"
@@ -161,8 +162,8 @@ class PortFacility(NodeFacility):
 
     def connect(self, outbound: Mapping[str, OutboundService], deliver: Delivery,
                 start_train: Continuation) -> None:
-        """Where cargo goes from here: ``outbound`` vessel services by the port they sail
-        to, ``deliver`` for cargo whose destination this is, ``start_train`` for a train
+        """Where cargo goes from here: ``outbound`` sea legs by the port they sail to,
+        ``deliver`` for cargo whose destination this is, ``start_train`` for a train
         formed here (it leaves by rail without being handled again)."""
         self.outbound = outbound
         self.deliver = deliver

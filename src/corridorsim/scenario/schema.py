@@ -334,8 +334,9 @@ class Scenario(Model):
             peak = max(flow.seasonality) if flow.seasonality else 1.0
             nodes = max(len(self.routes.get(r, ())) for r in flow.route_shares)
             flows += flow.consignments_per_week * peak * hours / 168.0 * 4 * max(nodes, 1)
-        voyages = sum(service.vessels * hours / max(mean_hours(service.sailing_time), 1.0)
-                      * 8 for service in self.vessel_services.values())
+        voyages = sum(c.vessels * hours
+                      / max(mean_hours(service.class_sailing_time(c)), 1.0) * 8
+                      for service in self.vessel_services.values() for c in service.classes)
         closures = sum(sum(c.events_per_month) * 3 * hours / 730.0
                        for c in self.closures.values() if c.kind == "seasonal")
         return {"consignments": flows, "vessel voyages": voyages, "closures": closures}
@@ -485,7 +486,8 @@ def _broken_services(s: Scenario) -> set[str]:
 
 
 def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
-    """Vessel services join two different known ports (checked before the sea legs)."""
+    """Vessel services join two different known ports (checked before the sea legs), and
+    their drydock windows take out vessels they have."""
     for service_name, service in s.vessel_services.items():
         unknown = False
         for i, port in enumerate(service.ports):
@@ -496,6 +498,37 @@ def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
         if not unknown and service.ports[0] == service.ports[1]:
             yield KeyPathError(f"vessel_services.{service_name}.ports",
                                "the two ports must differ")
+        yield from _drydock_problems(f"vessel_services.{service_name}.drydock", service)
+
+
+def _drydock_problems(key: str, service: VesselService) -> Iterator[KeyPathError]:
+    """Each drydock window names a class of the fleet and takes out at most the vessels
+    there are, alone and together with the windows under way when it starts."""
+    sizes = {c.name: c.vessels for c in service.classes}
+    windows = []
+    for i, window in enumerate(service.drydock):
+        if window.class_ is not None and window.class_ not in sizes:
+            yield KeyPathError(f"{key}.{i}.class", f"unknown vessel class {window.class_!r}; "
+                               f"expected one of {_listing(sizes)}")
+        else:
+            out = window.vessels if window.vessels is not None else sizes[window.class_]
+            windows.append((i, window, out))
+    for i, window, out in windows:
+        scope, size = ((f"class {window.class_!r}", sizes[window.class_])
+                       if window.class_ is not None else ("the service", service.total_vessels))
+        if out > size:
+            yield KeyPathError(f"{key}.{i}.vessels", f"takes {out} vessels out, but {scope} "
+                               f"has {size}")
+            continue
+        under_way = [(w, n) for j, w, n in windows if j != i and w.start <= window.start < w.end]
+        for within, limit, what in ((window.class_, size, scope),
+                                    (None, service.total_vessels, "the service")):
+            taken = out + sum(n for w, n in under_way if within is None or w.class_ == within)
+            if taken > limit:
+                yield KeyPathError(f"{key}.{i}", f"with the windows under way at its start, "
+                                   f"{taken} vessels are out from "
+                                   f"{window.start.isoformat(sep=' ')}, but {what} has {limit}")
+                break
 
 
 def _check_legs(s: Scenario) -> Iterator[KeyPathError]:
@@ -521,16 +554,25 @@ def _check_legs(s: Scenario) -> Iterator[KeyPathError]:
         else:
             pairs[(leg.from_, leg.to)] = leg_name
         if isinstance(leg, SeaLeg):
-            service = s.vessel_services.get(leg.service)
-            if service is None:
-                yield KeyPathError(f"legs.{leg_name}.service",
-                                   f"unknown vessel service {leg.service!r}; "
-                                   f"expected one of {_listing(s.vessel_services)}")
-            elif leg.service not in broken and sorted(service.ports) != sorted(
-                    [leg.from_, leg.to]):
-                yield KeyPathError(f"legs.{leg_name}.service", f"vessel service "
-                                   f"{leg.service!r} serves {service.ports}, not "
-                                   f"{leg.from_!r} and {leg.to!r}")
+            yield from _sea_leg_problems(s, leg_name, leg, broken)
+
+
+def _sea_leg_problems(s: Scenario, leg_name: str, leg: SeaLeg,
+                      broken: set[str]) -> Iterator[KeyPathError]:
+    """A sea leg names known services, each once, that sail between its ports."""
+    names = leg.service_names
+    for i, name in enumerate(names):
+        key = (f"legs.{leg_name}.service" if leg.service is not None
+               else f"legs.{leg_name}.services.{i}")
+        service = s.vessel_services.get(name)
+        if name in names[:i]:
+            yield KeyPathError(key, f"vessel service {name!r} is listed twice")
+        elif service is None:
+            yield KeyPathError(key, f"unknown vessel service {name!r}; "
+                               f"expected one of {_listing(s.vessel_services)}")
+        elif name not in broken and sorted(service.ports) != sorted([leg.from_, leg.to]):
+            yield KeyPathError(key, f"vessel service {name!r} serves {service.ports}, not "
+                               f"{leg.from_!r} and {leg.to!r}")
 
 
 def _check_routes(s: Scenario) -> Iterator[KeyPathError]:

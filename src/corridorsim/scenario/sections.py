@@ -12,6 +12,7 @@ checked by the ``Scenario`` root (``schema.py``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
@@ -305,6 +306,30 @@ class Port(Model):
     """Free text for reports."""
 
 
+# --- dates ---------------------------------------------------------------------------------
+
+
+def _calendar_text(value: object) -> object:
+    """A date as written (``2024-09-12``, ``2024-09-12T06:00``), not a number of seconds."""
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected a date such as 2024-09-12 or 2024-09-12T06:00, got {value!r}")
+    return value
+
+
+def _no_time_zone(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("expected a time without a time zone (scenario times are local), "
+                         f"got {value.isoformat()}")
+    return value
+
+
+LocalDateTime = Annotated[
+    dt.datetime, BeforeValidator(_calendar_text), AfterValidator(_no_time_zone),
+    WithJsonSchema({"type": "string",
+                    "pattern": r"^\d{4}-\d{2}-\d{2}([Tt _]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"})]
+"""A date, or a date and time without a time zone (``2024-09-12``, ``2024-09-12T06:00``)."""
+
+
 # --- legs and vessel services --------------------------------------------------------------
 
 
@@ -352,12 +377,33 @@ class RailLeg(LegBase):
 
 
 class SeaLeg(LegBase):
-    """A sea crossing served by a named vessel service."""
+    """A sea crossing served by one or several named vessel services."""
 
     mode: Literal["sea"]
-    """``sea``: vessels of ``service`` carry the cargo."""
-    service: str
-    """Name of the vessel service (under ``vessel_services``) that carries cargo here."""
+    """``sea``: vessels of ``service`` (or of ``services``) carry the cargo."""
+    service: str | None = None
+    """Name of the vessel service (under ``vessel_services``) that carries cargo here; or
+    give ``services``."""
+    services: Annotated[list[str], Field(min_length=1)] | None = None
+    """Names of several vessel services that carry cargo here (container feeders of two
+    operators, rail ferries), instead of ``service``. Cargo for the leg waits in one
+    queue at the departure port, first come first served, and the first vessel of any of
+    them that is ready to leave by its own departure policy takes it; each service keeps
+    its own sailings (``services.csv``)."""
+
+    @model_validator(mode="after")
+    def _named_services(self) -> SeaLeg:
+        if (self.service is None) == (self.services is None):
+            raise ValueError("give 'service' (one vessel service) or 'services' (a list of "
+                             "them), not both" if self.service is not None else
+                             "give 'service' (the vessel service that carries cargo here) "
+                             "or 'services' (a list of them)")
+        return self
+
+    @property
+    def service_names(self) -> tuple[str, ...]:
+        """The services that carry cargo here, as listed."""
+        return (self.service,) if self.service is not None else tuple(self.services or ())
 
 
 Leg = Annotated[RailLeg | SeaLeg, Field(discriminator="mode")]
@@ -394,20 +440,137 @@ class DeparturePolicy(Model):
         return self
 
 
-class VesselService(Model):
-    """A fleet shuttling between two ports, in both directions."""
+CLASS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,49}")
+"""A vessel class's name, matched in full: it is part of random-stream names, which use
+dots as separators."""
 
-    ports: Annotated[list[str], Field(min_length=2, max_length=2)]
-    """The two ports served; vessels start alternately at the first and the second."""
+
+def _class_name(name: str) -> str:
+    if not CLASS_NAME.fullmatch(name):
+        raise ValueError("use up to 50 letters, digits, '-' or '_', starting with a letter, "
+                         f"got {name[:40]!r}")
+    return name
+
+
+ClassName = Annotated[str, AfterValidator(_class_name),
+                      WithJsonSchema({"type": "string", "pattern": f"^{CLASS_NAME.pattern}$"})]
+"""The name of a class of vessels in a fleet."""
+
+
+class VesselClass(Model):
+    """Vessels of one type in a service's fleet: how many, their size, their speed."""
+
+    name: ClassName | None = None
+    """Name for ``drydock`` windows, dated changes and random-stream names; ``class_1``,
+    ``class_2``, ... by position in the fleet when omitted."""
     vessels: Fleet
-    """Number of vessels (1 to 5,000)."""
+    """Number of vessels of the class (1 to 5,000)."""
     capacity_teu: Teu
     """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents; 1 to
     10,000)."""
+    sailing_time: Distribution | None = None
+    """Port-to-port sailing time of this class; the service's ``sailing_time`` when
+    omitted. A class with a sailing time of its own draws it from its own random stream
+    (``<service>.<class>.sailing``); the others share the service's (``<service>.sailing``),
+    so a fleet of classes without their own sailing times draws exactly as one class."""
+
+
+class Drydock(Model):
+    """Vessels of a service out of service between two dates (drydock, refit, repairs).
+    From ``start`` the first vessels to finish the voyage they are on (or that wait for
+    cargo at a berth) are withdrawn at the port they are in, and come back into service
+    there at ``end``; a window that finds too few vessels free by its end withdraws only
+    those."""
+
+    vessels: Fleet | None = None
+    """How many vessels are out (1 to 5,000); with ``class`` and without ``vessels``,
+    every vessel of the class."""
+    class_: ClassName | None = Field(None, alias="class")
+    """The class (``name`` under ``fleet``) whose vessels are out; any vessel of the
+    service when omitted."""
+    start: LocalDateTime
+    """Start of the window (date or date and time, scenario time: no time zone)."""
+    end: LocalDateTime
+    """End of the window (date or date and time, scenario time: no time zone)."""
+
+    @model_validator(mode="after")
+    def _window(self) -> Drydock:
+        if self.vessels is None and self.class_ is None:
+            raise ValueError("give 'vessels' (how many are out), 'class' (every vessel of "
+                             "that class) or both")
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        return self
+
+
+class VesselService(Model):
+    """A fleet shuttling between two ports, in both directions: vessels of one size
+    (``vessels`` x ``capacity_teu``) or classes of vessels (``fleet``)."""
+
+    ports: Annotated[list[str], Field(min_length=2, max_length=2)]
+    """The two ports served. Vessels are numbered across the fleet, class by class in the
+    order listed; vessel 0 starts at the first port, vessel 1 at the second, and so on
+    alternately."""
+    vessels: Fleet | None = None
+    """Number of vessels (1 to 5,000), all of ``capacity_teu``; or give ``fleet``."""
+    capacity_teu: Teu | None = None
+    """Capacity of each vessel in TEU (wagons and trucks in TEU equivalents; 1 to
+    10,000); with ``vessels``."""
+    fleet: Annotated[list[VesselClass], Field(min_length=1)] | None = None
+    """Classes of vessels, each with its number, capacity and optionally its sailing
+    time, instead of ``vessels`` and ``capacity_teu`` (which are one class,
+    ``class_1``)."""
     departure: DeparturePolicy
     """Departure policy at both ports."""
-    sailing_time: Distribution
-    """Port-to-port sailing time."""
+    sailing_time: Distribution | None = None
+    """Port-to-port sailing time (of every class without its own); required unless every
+    class of the ``fleet`` has its own."""
+    drydock: list[Drydock] = []
+    """Dated windows in which vessels of the service are out of service."""
+
+    @model_validator(mode="after")
+    def _one_fleet(self) -> VesselService:
+        single = [key for key in ("vessels", "capacity_teu") if getattr(self, key) is not None]
+        if self.fleet is not None and single:
+            raise ValueError("give 'fleet' (classes of vessels) or 'vessels' and "
+                             f"'capacity_teu' (one class), not both; remove {single[0]!r}")
+        if self.fleet is None and len(single) < 2:
+            if not single:
+                raise ValueError("give 'vessels' and 'capacity_teu' (vessels of one size) or "
+                                 "'fleet' (classes of vessels)")
+            missing = "capacity_teu" if single == ["vessels"] else "vessels"
+            raise ValueError(f"{single[0]!r} needs {missing!r} (or give 'fleet' instead)")
+        if self.sailing_time is None and any(c.sailing_time is None for c in self.classes):
+            raise ValueError("'sailing_time' is required (the sailing time of every class "
+                             "without its own)")
+        names = [c.name for c in self.classes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"two classes of the fleet are called {name!r} (a class "
+                                 "without a name is class_<its position>)")
+        return self
+
+    @property
+    def classes(self) -> tuple[VesselClass, ...]:
+        """The fleet by class, each named: ``fleet`` as given, or the one class
+        ``class_1`` of ``vessels`` x ``capacity_teu``."""
+        if self.fleet is None:
+            assert self.vessels is not None and self.capacity_teu is not None
+            return (VesselClass(name="class_1", vessels=self.vessels,
+                                capacity_teu=self.capacity_teu),)
+        return tuple(c if c.name is not None else c.model_copy(update={"name": f"class_{i}"})
+                     for i, c in enumerate(self.fleet, start=1))
+
+    @property
+    def total_vessels(self) -> int:
+        """Vessels in the fleet, all classes."""
+        return sum(c.vessels for c in self.classes)
+
+    def class_sailing_time(self, vessel_class: VesselClass) -> Distribution:
+        """The sailing time of a class: its own, or the service's."""
+        sailing = vessel_class.sailing_time or self.sailing_time
+        assert sailing is not None  # validated
+        return sailing
 
 
 # --- closures ------------------------------------------------------------------------------
@@ -427,27 +590,6 @@ class SeasonalClosure(Model):
     """Length of one closure."""
     cause: str = "weather"
     """Label for reports."""
-
-
-def _calendar_text(value: object) -> object:
-    """A date as written (``2024-09-12``, ``2024-09-12T06:00``), not a number of seconds."""
-    if isinstance(value, bool | int | float):
-        raise ValueError(f"expected a date such as 2024-09-12 or 2024-09-12T06:00, got {value!r}")
-    return value
-
-
-def _no_time_zone(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is not None:
-        raise ValueError("expected a time without a time zone (scenario times are local), "
-                         f"got {value.isoformat()}")
-    return value
-
-
-LocalDateTime = Annotated[
-    dt.datetime, BeforeValidator(_calendar_text), AfterValidator(_no_time_zone),
-    WithJsonSchema({"type": "string",
-                    "pattern": r"^\d{4}-\d{2}-\d{2}([Tt _]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"})]
-"""A date, or a date and time without a time zone (``2024-09-12``, ``2024-09-12T06:00``)."""
 
 
 class WindowClosure(Model):

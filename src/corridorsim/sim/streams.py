@@ -36,7 +36,10 @@ LEG_RUNNING = "{leg}.running"
 LEG_DELAY = "{leg}.delay"
 """Delay on a rail leg."""
 VESSEL_SAILING = "{service}.sailing"
-"""Port-to-port sailing time of a vessel service."""
+"""Port-to-port sailing time of a vessel service (every class of its fleet without a
+sailing time of its own draws from it)."""
+VESSEL_CLASS_SAILING = "{service}.{vessel_class}.sailing"
+"""Sailing time of a class of a service's fleet that has its own sailing time."""
 CLOSURE_STARTS = "closure.{closure}"
 """Start times of a seasonal closure's events."""
 CLOSURE_DURATION = "closure.{closure}.duration"
@@ -62,7 +65,8 @@ OPERATION_TIME = "{node}.{operation}.{regime}"
 
 STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_INSPECTION, CUSTOMS_DOCUMENT_CHECK,
                    CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE, PORT_TRAIN_HANDLING,
-                   OPERATION_TIME, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING, CLOSURE_STARTS,
+                   OPERATION_TIME, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING, VESSEL_CLASS_SAILING,
+                   CLOSURE_STARTS,
                    CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE, FLOW_CHOICE,
                    FLOW_VOLUME, ALTERNATIVE_TRANSIT,
                    FLOW_ELECTRONIC_DATA)
