@@ -15,7 +15,14 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from corridorsim.countries import COUNTRY_NAMES
 from corridorsim.scenario.distributions import (
@@ -379,6 +386,9 @@ class RailLeg(LegBase):
 class SeaLeg(LegBase):
     """A sea crossing served by one or several named vessel services."""
 
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["service"]},
+                                                           {"required": ["services"]}]})
+
     mode: Literal["sea"]
     """``sea``: vessels of ``service`` (or of ``services``) carry the cargo."""
     service: str | None = None
@@ -482,6 +492,9 @@ class Drydock(Model):
     there at ``end``; a window that finds too few vessels free by its end withdraws only
     those."""
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["vessels"]},
+                                                           {"required": ["class"]}]})
+
     vessels: Fleet | None = None
     """How many vessels are out (1 to 5,000); with ``class`` and without ``vessels``,
     every vessel of the class."""
@@ -506,6 +519,9 @@ class Drydock(Model):
 class VesselService(Model):
     """A fleet shuttling between two ports, in both directions: vessels of one size
     (``vessels`` x ``capacity_teu``) or classes of vessels (``fleet``)."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["vessels", "capacity_teu"]}, {"required": ["fleet"]}]})
 
     ports: Annotated[list[str], Field(min_length=2, max_length=2)]
     """The two ports served. Vessels are numbered across the fleet, class by class in the
