@@ -526,9 +526,14 @@ def _drydock_problems(key: str, service: VesselService) -> Iterator[KeyPathError
             taken = out + sum(n for w, n in under_way if within is None or w.class_ == within)
             if taken > limit:
                 yield KeyPathError(f"{key}.{i}", f"with the windows under way at its start, "
-                                   f"{taken} vessels are out from "
-                                   f"{window.start.isoformat(sep=' ')}, but {what} has {limit}")
+                                   f"{taken} vessels are out from {_moment(window.start)}, "
+                                   f"but {what} has {limit}")
                 break
+
+
+def _moment(moment: dt.datetime) -> str:
+    """A date and time as an author writes it: ``2025-01-10``, ``2025-01-10T06:00``."""
+    return moment.strftime("%Y-%m-%d" if moment.time() == dt.time() else "%Y-%m-%dT%H:%M")
 
 
 def _check_legs(s: Scenario) -> Iterator[KeyPathError]:
