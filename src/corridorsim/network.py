@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from corridorsim.scenario.distributions import mean_hours
 from corridorsim.scenario.schema import Scenario
-from corridorsim.scenario.sections import Leg, RailLeg, SeaLeg
+from corridorsim.scenario.sections import Leg, RailLeg, SeaLeg, VesselService
 
 
 def legs_along(scenario: Scenario, path: Iterable[str]) -> list[Leg]:
@@ -106,7 +106,7 @@ def describe(scenario: Scenario) -> str:
         f"{len(scenario.ports)} ports, {len(scenario.stations)} stations; "
         f"{len(scenario.countries)} countries; {rail_legs} rail legs, {sea_legs} sea legs; "
         f"{len(scenario.vessel_services)} vessel services "
-        f"({', '.join(scenario.vessel_services) or 'none'}).",
+        f"({'; '.join(_fleet(n, v) for n, v in scenario.vessel_services.items()) or 'none'}).",
         f"Routes: {'; '.join(routes)}.",
         f"Flows: {len(china_europe)} China-Europe ({', '.join(china_europe)}; "
         f"{weekly:.1f} consignments/week), {len(background)} background"
@@ -135,6 +135,14 @@ def timeline_description(scenario: Scenario) -> str:
         late = ", after the run: not reached" if change.at >= end else ""
         parts.append(f"{name} ({when}: {len(change.set)} key(s){late})")
     return f"Changes: {len(scenario.changes)}: " + "; ".join(parts) + "."
+
+
+def _fleet(name: str, service: VesselService) -> str:
+    """A vessel service and its fleet: ``caspian_feeder 4 x 205 + 2 x 630 TEU``."""
+    classes = " + ".join(f"{c.vessels} x {c.capacity_teu}" for c in service.classes)
+    n = len(service.drydock)
+    drydock = f", {n} drydock window{'s' if n > 1 else ''}" if n else ""
+    return f"{name} {classes} TEU{drydock}"
 
 
 def _warmup(scenario: Scenario) -> str:
