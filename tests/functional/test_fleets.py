@@ -241,3 +241,19 @@ def test_setting_vessels_on_a_fleet_of_classes_names_the_way_to_do_it(tmp_path, 
     assert code == 2
     assert_one_line_error(capsys.readouterr().err, path, FEEDER, ["remove 'vessels'"])
     assert main(["validate", str(path), "--set", f"{FEEDER}.fleet.1.vessels=4"]) == 0
+
+
+def test_a_scenario_with_classes_drydock_and_shared_legs_survives_overrides_unchanged():
+    doc = two_services()
+    doc["vessel_services"]["feeder"] = {
+        **{k: v for k, v in doc["vessel_services"]["feeder"].items()
+           if k not in ("vessels", "capacity_teu")},
+        "fleet": [{"name": "small", "vessels": 2, "capacity_teu": 150},
+                  {"vessels": 1, "capacity_teu": 400, "sailing_time": "1d"}],
+        "drydock": [{"class": "small", "vessels": 1, "start": "2024-02-01T06:00",
+                     "end": "2024-02-10"}]}
+    scenario = Scenario.from_document(doc)
+    assert scenario.with_overrides({}) == scenario
+    bigger = scenario.with_overrides({f"{FEEDER}.fleet.1.vessels": 2})
+    assert [c.vessels for c in bigger.vessel_services["feeder"].classes] == [2, 2]
+    assert [c.name for c in bigger.vessel_services["feeder"].classes] == ["small", "class_2"]

@@ -374,3 +374,15 @@ def test_an_update_cannot_change_the_ports():
     with pytest.raises(ValueError, match=r"^vessel service 'caspian': the ports cannot "
                        r"change during a run \(\['baku', 'aktau'\] -> \['aktau', 'baku'\]\)$"):
         sea.services["caspian"].update(service(ports=["aktau", "baku"]))
+
+
+def test_an_update_before_the_start_sets_the_fleet_the_start_commissions():
+    sea = Sea({"caspian": service()})
+    operator = sea.services["caspian"]
+    operator.update(service(vessels=3, capacity_teu=40))
+    sea.release("aktau", 40)
+    sea.run()
+    # Three vessels, once each (vessel 1 at aktau takes the 40 TEU: loading 0-4, sailing
+    # 4-24, unloading 24-28 at baku).
+    assert [v.number for v in operator.fleet] == [0, 1, 2]
+    assert sea.log == [(28.0, 0, 40)]

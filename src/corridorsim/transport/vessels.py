@@ -157,6 +157,9 @@ class VesselServiceOperator:
                         for c in config.classes if c.name is not None}
         self.fleet: list[Vessel] = []
         """Every vessel that has joined the service, by number."""
+        self.started = False
+        """Whether ``start`` has put the fleet to work (before it, ``update`` only sets
+        what ``start`` commissions)."""
         self.recalls: list[Recall] = []
         """Withdrawals not yet taken up by enough vessels."""
         self.slots_claimed = {p: -1 for p in config.ports}
@@ -187,6 +190,7 @@ class VesselServiceOperator:
         """Put the fleet to work, vessels numbered class by class (vessel k starts at the
         first port when k is even, at the second when odd), and schedule the drydock
         windows."""
+        self.started = True
         for fleet_class in self.classes.values():
             for _ in range(fleet_class.vessels):
                 self._commission(fleet_class)
@@ -417,6 +421,8 @@ class VesselServiceOperator:
         """Bring a class to ``vessels`` vessels: new ones join now, or some retire."""
         change = vessels - fleet_class.vessels
         fleet_class.vessels = vessels
+        if not self.started:
+            return  # ``start`` commissions the class as it is then
         if change < 0:
             self.withdraw(-change, fleet_class.name, FOR_GOOD)
             return
