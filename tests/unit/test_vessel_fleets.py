@@ -214,7 +214,7 @@ def test_a_drydock_window_takes_out_the_sailings_worked_out_by_hand():
     docked = Sea({"caspian": shuttle(drydock=[window])}, end=240.0)
     docked.run()
     assert total_sailings(docked) == (35, 3500)
-    assert not docked.services["caspian"].recalls  # taken up, nothing pending
+    assert not docked.services["caspian"].withdrawals  # taken up, nothing pending
 
 
 def test_a_drydock_window_of_a_class_takes_out_only_vessels_of_that_class():
@@ -265,7 +265,7 @@ def test_a_drydock_window_that_finds_no_vessel_free_lapses_at_its_end():
     sea.run()
     # At aktau: unloading 30-40, loading 40-50, sailing 50-70, unloading 70-80.
     assert eastbound.delivered_at == 80.0
-    assert not sea.services["caspian"].recalls
+    assert not sea.services["caspian"].withdrawals
 
 
 # --- dated changes ---------------------------------------------------------------------------

@@ -33,9 +33,7 @@ from corridorsim.scenario.sections import Drydock, VesselClass, VesselService
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import Sampler, make_sampler
 from corridorsim.sim.streams import VESSEL_CLASS_SAILING, VESSEL_SAILING, RandomStreams
-
-FOR_GOOD = math.inf
-"""The end of a withdrawal that retires vessels (a smaller fleet)."""
+from corridorsim.transport.fleet import FOR_GOOD, FleetClass, Vessel, Withdrawal
 
 
 class CargoQueue:
@@ -75,46 +73,6 @@ class CargoQueue:
                 self.teu -= room
                 room = 0
         return taken
-
-
-class FleetClass:
-    """The vessels of one class as they are now: a dated change alters these in place,
-    and each vessel reads them at its next loading and sailing."""
-
-    __slots__ = ("name", "capacity", "sailing", "vessels")
-
-    def __init__(self, name: str, capacity: int, sailing: Sampler, vessels: int):
-        self.name = name
-        self.capacity = capacity
-        self.sailing = sailing
-        self.vessels = vessels
-        """Vessels of the class in the fleet (in service or in drydock), less those due
-        to be retired."""
-
-
-class Vessel:
-    """One vessel: its number (the port it starts at), its class, its process, and
-    whether it is waiting for cargo at a berth (then it may be recalled at once)."""
-
-    __slots__ = ("number", "fleet_class", "process", "waiting")
-
-    def __init__(self, number: int, fleet_class: FleetClass):
-        self.number = number
-        self.fleet_class = fleet_class
-        self.process: simpy.Process | None = None
-        self.waiting = False
-
-
-class Recall:
-    """Vessels wanted out of service until ``until`` (``FOR_GOOD``: retired), of one class
-    or of any (``vessel_class`` None), taken by the first vessels that become free."""
-
-    __slots__ = ("vessel_class", "count", "until")
-
-    def __init__(self, vessel_class: str | None, count: int, until: float):
-        self.vessel_class = vessel_class
-        self.count = count
-        self.until = until
 
 
 class VesselServiceOperator:
@@ -160,7 +118,7 @@ class VesselServiceOperator:
         self.started = False
         """Whether ``start`` has put the fleet to work (before it, ``update`` only sets
         what ``start`` commissions)."""
-        self.recalls: list[Recall] = []
+        self.withdrawals: list[Withdrawal] = []
         """Withdrawals not yet taken up by enough vessels."""
         self.slots_claimed = {p: -1 for p in config.ports}
         self.window = window if window is not None else ObservationWindow(0.0, float("inf"))
@@ -207,7 +165,7 @@ class VesselServiceOperator:
 
     def _voyages(self, vessel: Vessel, start: int) -> Generator[Any, Any, None]:
         """One vessel's life: berth, unload, wait for cargo, load, wait out closures, sail;
-        out of service when recalled after unloading or while waiting for cargo."""
+        out of service when withdrawn after unloading or while waiting for cargo."""
         env = self.env
         fleet_class = vessel.fleet_class
         sailing_slot = self.sailing_slot
@@ -229,14 +187,14 @@ class VesselServiceOperator:
                 onboard = []
             unloaded = env.now
             queue = self.queues[here]
-            until = self._recall(vessel) if self.recalls else None
+            until = self._withdrawal_for(vessel) if self.withdrawals else None
             while until is None:
                 vessel.waiting = True
                 try:
                     yield from self._await_departure(queue, here, fleet_class.capacity,
                                                      unloaded)
-                except simpy.Interrupt:  # recalled, or the policy or capacity changed
-                    until = self._recall(vessel) if self.recalls else None
+                except simpy.Interrupt:  # withdrawn, or the policy or capacity changed
+                    until = self._withdrawal_for(vessel) if self.withdrawals else None
                     continue
                 vessel.waiting = False
                 break
@@ -310,7 +268,7 @@ class VesselServiceOperator:
     # --- out of service ------------------------------------------------------------------
 
     def withdraw(self, vessels: int, vessel_class: str | None = None,
-                 until: float = FOR_GOOD) -> Recall | None:
+                 until: float = FOR_GOOD) -> Withdrawal | None:
         """Take ``vessels`` vessels (of ``vessel_class``, or of any class) out of service
         until ``until`` (simulation hours; ``FOR_GOOD`` retires them): those waiting for
         cargo at once, in the order of their numbers, then the first to finish their
@@ -318,28 +276,29 @@ class VesselServiceOperator:
         for no vessels)."""
         if vessels <= 0:
             return None
-        recall = Recall(vessel_class, vessels, until)
-        self.recalls.append(recall)
+        withdrawal = Withdrawal(vessel_class, vessels, until)
+        self.withdrawals.append(withdrawal)
         self._wake([v for v in self.fleet if v.waiting and (
             vessel_class is None or v.fleet_class.name == vessel_class)][:vessels])
-        return recall
+        return withdrawal
 
     def _wake(self, vessels: list[Vessel]) -> None:
-        """Vessels waiting for cargo look again at what they are to do (a recall, a new
+        """Vessels waiting for cargo look again at what they are to do (a withdrawal, a new
         policy or capacity); the others will when they are next ready for cargo."""
         for vessel in vessels:
             if vessel.waiting and vessel.process is not None:
                 vessel.waiting = False  # woken once, however many reasons
                 vessel.process.interrupt()
 
-    def _recall(self, vessel: Vessel) -> float | None:
+    def _withdrawal_for(self, vessel: Vessel) -> float | None:
         """The end of the first withdrawal this vessel may take up (taking it), if any."""
-        for recall in self.recalls:
-            if recall.vessel_class is None or recall.vessel_class == vessel.fleet_class.name:
-                recall.count -= 1
-                if recall.count == 0:
-                    self.recalls.remove(recall)
-                return recall.until
+        name = vessel.fleet_class.name
+        for withdrawal in self.withdrawals:
+            if withdrawal.vessel_class is None or withdrawal.vessel_class == name:
+                withdrawal.count -= 1
+                if withdrawal.count == 0:
+                    self.withdrawals.remove(withdrawal)
+                return withdrawal.until
         return None
 
     def _out_of_service(self, vessel: Vessel, until: float) -> Generator[Any, Any, bool]:
@@ -351,7 +310,7 @@ class VesselServiceOperator:
                 return False
             if until > env.now:
                 yield env.timeout(until - env.now)
-            again = self._recall(vessel) if self.recalls else None
+            again = self._withdrawal_for(vessel) if self.withdrawals else None
             if again is None:
                 return True
             until = again
@@ -371,10 +330,10 @@ class VesselServiceOperator:
         if vessels is None:
             fleet_class = self.classes.get(window.class_ or "")
             vessels = fleet_class.vessels if fleet_class is not None else 0
-        recall = self.withdraw(vessels, window.class_, end)
+        withdrawal = self.withdraw(vessels, window.class_, end)
         yield env.timeout(end - env.now)
-        if recall is not None and recall in self.recalls:
-            self.recalls.remove(recall)  # lapses: too few vessels came free in time
+        if withdrawal is not None and withdrawal in self.withdrawals:
+            self.withdrawals.remove(withdrawal)  # lapses: too few vessels came free in time
 
     # --- dated changes -------------------------------------------------------------------
 
@@ -426,13 +385,13 @@ class VesselServiceOperator:
         if change < 0:
             self.withdraw(-change, fleet_class.name, FOR_GOOD)
             return
-        for recall in [r for r in self.recalls
-                       if r.vessel_class == fleet_class.name and r.until == FOR_GOOD]:
-            cancelled = min(change, recall.count)
-            recall.count -= cancelled
+        for withdrawal in [w for w in self.withdrawals
+                           if w.vessel_class == fleet_class.name and w.until == FOR_GOOD]:
+            cancelled = min(change, withdrawal.count)
+            withdrawal.count -= cancelled
             change -= cancelled
-            if recall.count == 0:
-                self.recalls.remove(recall)
+            if withdrawal.count == 0:
+                self.withdrawals.remove(withdrawal)
         for _ in range(change):
             self._commission(fleet_class)
 
