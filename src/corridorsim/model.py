@@ -263,7 +263,9 @@ class CorridorModel:
     def _adopt(self, after: Scenario) -> None:
         """Bring the network to ``after``, the scenario in force from now: every node and
         rail leg whose configuration differs adopts one built afresh from it (demand
-        follows its own changes, ``FlowReleases``)."""
+        follows its own changes, ``FlowReleases``); a vessel service whose fleet, capacity,
+        sailing time or departure policy differs runs as it says from now
+        (``VesselServiceOperator.update``)."""
         before, self.in_force = self.in_force, after
         setting = self.setting
         regimes_changed = (after.digitization != before.digitization
@@ -281,6 +283,9 @@ class CorridorModel:
                 place = self.places.offset(leg.country) if self.places.names else 0
                 self.lines[(leg.from_, leg.to)].adopt(RailLine(
                     scratch.env, name, leg, self.streams, ClosureState(scratch.env), place))
+        for name, service in after.vessel_services.items():
+            if service != before.vessel_services[name]:
+                self.services[name].update(service)
         economics = {name: route_economics(after, nodes) for name, nodes in after.routes.items()}
         if economics != self.economics:  # tariffs or fees: consignments released from now
             self.economics = economics

@@ -100,3 +100,16 @@ def test_a_capacity_cut_lengthens_the_waits_it_meets_and_its_end_shortens_them(
     february, april = (744.0, 1440.0), (2184.0, 2880.0)
     assert gauge_wait(timed, *february) > 2 * gauge_wait(plain, *february)
     assert gauge_wait(timed, *april) < 1.5 * gauge_wait(plain, *april)
+
+
+def test_vessels_join_and_leave_a_fleet_at_their_dates(mini_scenario):
+    # The feeder's 3 vessels become 6 from March (more sailings), or 1 (fewer).
+    def sailings(vessels: int | None) -> int:
+        scenario = mini_scenario if vessels is None else with_changes(mini_scenario, {
+            "fleet": {"at": "2024-03-01", "set": {"vessel_services.feeder.vessels": vessels}}})
+        result = cs.run(scenario, replications=1, seed=2)
+        return sum(row["sailings"] for row in result.tables["services"])
+
+    plain = sailings(None)
+    assert sailings(6) > 1.15 * plain  # ships leave when full or after 2 days: cargo bounds it
+    assert sailings(1) < 0.8 * plain

@@ -82,6 +82,8 @@ CHANGEABLE = (
     "ports.*.customs_fee_usd_per_teu",
     "legs.*.speed_kmh", "legs.*.running_time", "legs.*.delay", "legs.*.trains_per_day",
     "legs.*.tariff_usd_per_teu", "legs.*.tariff_usd_per_teu_km",
+    "vessel_services.*.vessels", "vessel_services.*.capacity_teu",
+    "vessel_services.*.fleet", "vessel_services.*.sailing_time", "vessel_services.*.departure",
     "flows.*.trains_per_week", "flows.*.teu_per_week", "flows.*.seasonality",
     "flows.*.routes",
 )
@@ -143,7 +145,8 @@ CHANGEABLE_SUMMARY = (
     "the servers of every stage (tracks, lanes, berths, operations' servers), "
     "trains_per_day, opening_hours, service, handling and running times, delays, "
     "speed_kmh, yard_capacity_teu, handling_teu_per_hour, customs (digitization, "
-    "pre_arrival, paper, digital, customs_regimes), fees and tariffs, and flows' "
+    "pre_arrival, paper, digital, customs_regimes), fees and tariffs, vessel services' "
+    "vessels, capacity_teu, fleet, sailing_time and departure, and flows' "
     "trains_per_week, teu_per_week, seasonality and routes")
 """``CHANGEABLE`` in words, for the error that refuses a key."""
 
