@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start
     from corridorsim.scenario.schema import Scenario
 
 EXIT_USAGE = 2
+PERIODS = ("month", "quarter", "year")
+"""``run --period``: ``report.periods.PERIODS``, here so that ``--help`` loads no numpy."""
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_TERMINATED = 143   # 128 + SIGTERM
 
@@ -88,6 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                             source=args.scenario)
     if args.out is not None and not args.out.strip():
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
+    if args.period not in PERIODS:
+        raise ScenarioError(f"--period: expected one of {', '.join(PERIODS)}, got "
+                            f"{args.period!r}", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
     _check_report_possible(args)
@@ -96,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             out, scenario, replications=args.replications, seed=args.seed,
             workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
             max_replications=args.max_replications, stops=args.stops,
-            file_format=args.format, progress=progress or False)
+            file_format=args.format, progress=progress or False, period=args.period)
     _write_report(args, written)
     if args.quiet:
         print(_display(written))  # the page is <folder>/report/index.html
@@ -579,6 +584,10 @@ def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--stops", action="store_true",
                    help="also write stops.csv: every node each consignment stopped at, "
                    "with arrival, departure and its hours there by activity")
+    p.add_argument("--period", default="year", metavar="|".join(PERIODS),
+                   help="calendar periods of periods.csv (default year): per route and "
+                        "period the transit of the consignments released in it, per node "
+                        "and stage its utilisation and waits")
     p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
                    help="add replications until every route's 95%% CI half-width of the "
                         "mean transit time is within this fraction of the mean (e.g. 0.05)")

@@ -1,0 +1,206 @@
+"""``periods.csv``: the run cut into calendar periods (years by default, or quarters or
+months): per route and corridor the transit KPIs of the consignments released in each
+period, per node and stage its utilisation, queue and waits in the period, each a mean
+across replications with its 95% interval.
+
+A replication's rows are built where it ran (``replication_period_rows``), from its
+shipments and from the monthly books of its nodes and stages (``MonthlyTotals``); the
+merge (``period_summary``) turns them into estimates exactly as ``summary.csv`` does
+(Student t across replications, ``stats.estimate``). Months add up to quarters and years
+because the books are sums: utilisation is busy over available server-hours of the
+period, a mean wait is the hours waited over the services started in it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from corridorsim.corridors import corridor_of
+from corridorsim.errors import RunError
+from corridorsim.records import MONTHLY_QUANTITIES, MonthlyTotals
+from corridorsim.report.rounding import rounded
+from corridorsim.sim.calendar import Calendar
+from corridorsim.stats import estimate
+
+PERIODS = ("month", "quarter", "year")
+"""The lengths of period ``periods.csv`` can cut a run into."""
+DEFAULT_PERIOD = "year"
+
+PERIOD_TRANSIT_KPIS = ("consignments_released", "teu_released", "consignments_delivered",
+                       "teu_delivered", "mean_transit_days", "median_transit_days",
+                       "p90_transit_days", "p95_transit_days", "share_within_promise")
+"""The columns of ``routes.csv`` a route's and a corridor's period rows estimate."""
+AT_LEAST = {"median_transit_days": "median_at_least", "p90_transit_days": "p90_at_least",
+            "p95_transit_days": "p95_at_least"}
+"""Each percentile's flag: a lower bound in some replication (consignments still
+travelling at the end)."""
+PERIOD_NODE_KPIS = ("servers", "utilisation", "mean_queue", "services", "visits",
+                    "mean_wait_hours")
+"""What a node's and a stage's period rows estimate."""
+
+
+def _estimated(kpis: Sequence[str]) -> tuple[str, ...]:
+    columns: list[str] = []
+    for kpi in kpis:
+        columns += [kpi, f"{kpi}_halfwidth"]
+        if kpi in AT_LEAST:
+            columns.append(AT_LEAST[kpi])
+    return tuple(columns)
+
+
+PERIOD_COLUMNS = ("scope", "name", "corridor", "kind", "period", "starts_at", "ends_at",
+                  "days", "replications", *_estimated(PERIOD_TRANSIT_KPIS),
+                  *_estimated(PERIOD_NODE_KPIS))
+"""Columns of ``periods.csv``: a row per corridor, route, node and stage, and period."""
+KEY_COLUMNS = PERIOD_COLUMNS[:8]
+"""What every replication's row of one period says alike."""
+
+
+def check_period(period: object) -> str:
+    """``period`` if it is one of ``PERIODS``, else one line saying what is expected."""
+    if not isinstance(period, str) or period not in PERIODS:
+        raise RunError(f"period: expected one of {', '.join(PERIODS)}, got {period!r}")
+    return period
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One period as observed: a calendar year, quarter or month cut to the observation
+    window (warm-up to horizon)."""
+
+    label: str
+    """``2024``, ``2024-Q1`` or ``2024-01``."""
+    start: float
+    end: float
+
+
+def period_spans(calendar: Calendar, warmup: float, horizon: float,
+                 period: str) -> list[Span]:
+    """The periods that meet the observation window, in order, each cut to it."""
+    spans: list[Span] = []
+    for i, start in enumerate(calendar.boundaries):
+        end = (calendar.boundaries[i + 1] if i + 1 < len(calendar.boundaries)
+               else float("inf"))
+        start, end = max(start, warmup), min(end, horizon)
+        if start >= end:
+            continue
+        year, month = calendar.years[i], calendar.months[i]
+        label = (str(year) if period == "year" else
+                 f"{year}-Q{(month - 1) // 3 + 1}" if period == "quarter" else
+                 f"{year}-{month:02d}")
+        if spans and spans[-1].label == label:
+            spans[-1] = Span(label, spans[-1].start, end)
+        else:
+            spans.append(Span(label, start, end))
+    return spans
+
+
+TransitKpis = Callable[[np.ndarray], dict[str, Any]]
+"""The transit KPIs of some of a replication's shipments, given as row indices
+(``tables.transit_kpis`` of that replication)."""
+
+
+def replication_period_rows(replication: int, spans: Sequence[Span], calendar: Calendar,
+                            released_hours: np.ndarray, per_route: Mapping[str, list[int]],
+                            kpis: TransitKpis, months: MonthlyTotals | None
+                            ) -> list[dict[str, Any]]:
+    """One replication's rows of each period: corridors, routes (by name), then nodes
+    and their stages in ``nodes.csv``'s order."""
+    starts = [s.start for s in spans]
+    keys = [{"period": s.label, "starts_at": calendar.timestamp(s.start),
+             "ends_at": calendar.timestamp(s.end),
+             "days": rounded((s.end - s.start) / 24.0)} for s in spans]
+    of_shipment = np.searchsorted(np.asarray(starts), released_hours, side="right") - 1
+    corridors: dict[str, list[int]] = {}
+    for route in sorted(per_route):
+        corridors.setdefault(corridor_of(route), []).extend(per_route[route])
+    out: list[dict[str, Any]] = []
+    for scope, groups in (("corridor", corridors),
+                          ("route", {r: per_route[r] for r in sorted(per_route)})):
+        for name, members in sorted(groups.items()):
+            rows = np.array(members, dtype=np.int64)
+            for k, key in enumerate(keys):
+                entry = {"replication": replication, "scope": scope, "name": name,
+                         "corridor": corridor_of(name) if scope == "route" else name,
+                         "kind": None, **key}
+                found = kpis(rows[of_shipment[rows] == k])
+                entry.update({c: found.get(c) for c in (*PERIOD_TRANSIT_KPIS,
+                                                        *AT_LEAST.values())})
+                out.append(entry)
+    if months is not None:
+        out += _place_rows(replication, spans, keys, starts, months)
+    return out
+
+
+def _place_rows(replication: int, spans: Sequence[Span], keys: list[dict[str, Any]],
+                starts: list[float], months: MonthlyTotals) -> list[dict[str, Any]]:
+    """Per node and stage and period: the months' sums turned into the period's figures;
+    a node's utilisation is its busiest stage's in the period, as in ``nodes.csv``."""
+    span_of = [bisect.bisect_right(starts, start) - 1 for start in months.starts]
+    q = {name: i for i, name in enumerate(MONTHLY_QUANTITIES)}
+    out: list[dict[str, Any]] = []
+    node_rows: list[dict[str, Any]] = []
+    for (node, kind, stage), totals in zip(months.places, months.totals, strict=True):
+        sums = [[0.0] * len(spans) for _ in MONTHLY_QUANTITIES]
+        for quantity, values in enumerate(totals):
+            for m, value in enumerate(values):
+                sums[quantity][span_of[m]] += value
+        rows = []
+        for k, (span, key) in enumerate(zip(spans, keys, strict=True)):
+            hours = span.end - span.start
+            services = round(sums[q["services"]][k])
+            waits = sums[q["wait_hours"]][k]
+            available = sums[q["server_hours"]][k]
+            entry: dict[str, Any] = {
+                "replication": replication, "scope": "stage" if stage else "node",
+                "name": f"{node}.{stage}" if stage else node, "corridor": None,
+                "kind": kind, **key,
+                "mean_queue": rounded(sums[q["queue_hours"]][k] / hours),
+                "mean_wait_hours": rounded(waits / services) if services else None}
+            if stage:
+                entry |= {"servers": rounded(available / hours), "services": services,
+                          "utilisation": rounded(sums[q["busy_hours"]][k] / available)
+                          if available > 0 else None}
+            else:
+                entry |= {"visits": services, "utilisation": 0.0}
+            rows.append(entry)
+        if stage is None:
+            node_rows = rows
+        else:
+            for node_row, row in zip(node_rows, rows, strict=True):
+                if row["utilisation"] is not None:
+                    node_row["utilisation"] = max(node_row["utilisation"], row["utilisation"])
+        out += rows
+    return out
+
+
+def period_summary(rows: Sequence[Mapping[str, Any]], replications: int
+                   ) -> list[dict[str, Any]]:
+    """Rows of ``periods.csv`` from every replication's rows: per corridor, route, node
+    and stage, and period (in the replications' order), each KPI's mean across the
+    replications in which it is defined with its 95% half-width (``summary.csv``'s
+    Student t), and each percentile flagged a lower bound when it was in any of them."""
+    groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["scope"], row["name"], row["period"]), []).append(row)
+    out = []
+    for members in groups.values():
+        entry: dict[str, Any] = {c: members[0][c] for c in KEY_COLUMNS}
+        entry["replications"] = replications
+        for kpi in (*PERIOD_TRANSIT_KPIS, *PERIOD_NODE_KPIS):
+            values: list[Any] = [None] * replications
+            for row in members:
+                values[row["replication"]] = row.get(kpi)
+            e = estimate(values)
+            entry[kpi] = rounded(e.mean)
+            entry[f"{kpi}_halfwidth"] = rounded(e.half_width)
+        for flag in AT_LEAST.values():
+            said = {row.get(flag) for row in members} - {None}
+            entry[flag] = "yes" if "yes" in said else ("no" if said else None)
+        out.append(entry)
+    return out
