@@ -1,0 +1,224 @@
+"""``periods.csv`` of a year of the mini corridor cut into quarters: its columns, a row per
+route and quarter, periods that add up to the run's totals, intervals across
+replications, the option on the command line and in the API, and bad input refused."""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scipy import stats as scipy_stats
+
+import corridorsim as cs
+from corridorsim.cli import main
+from corridorsim.report.periods import PERIOD_COLUMNS
+from tests.conftest import MINI
+from tests.functional.test_bad_input import (
+    assert_nothing_written,
+    assert_one_line_error,
+    setting,
+    write_scenario,
+)
+
+QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+YEAR_2024 = 366 * 24.0
+
+
+@pytest.fixture(scope="module")
+def year_result() -> cs.RunResult:
+    scenario = cs.load_scenario(MINI).with_overrides({"horizon": YEAR_2024})
+    return cs.run(scenario, replications=3, seed=5, period="quarter")
+
+
+@pytest.fixture(scope="module")
+def year_folder(year_result: cs.RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return year_result.write(tmp_path_factory.mktemp("periods") / "year")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_periods_csv_has_its_columns_and_a_row_per_route_and_quarter(year_folder,
+                                                                      year_result):
+    with open(year_folder / "periods.csv", encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n").split(",")
+    assert tuple(header) == PERIOD_COLUMNS
+    rows = read_csv(year_folder / "periods.csv")
+    routes = sorted({r["route"] for r in year_result.routes})
+    assert routes == ["middle_caspian", "northern_main"]
+    for scope, names in (("route", routes), ("corridor", ["middle", "northern"])):
+        for name in names:
+            mine = [r for r in rows if r["scope"] == scope and r["name"] == name]
+            assert [r["period"] for r in mine] == QUARTERS
+    first = next(r for r in rows if r["scope"] == "route")
+    assert first["starts_at"] == "2024-01-11T00:00"  # the end of the 10-day warm-up
+    assert first["ends_at"] == "2024-04-01T00:00" and first["days"] == "81.0"
+    assert {r["replications"] for r in rows} == {"3"}
+    stages = {r["name"] for r in rows if r["scope"] == "stage"}
+    assert "west_border.gauge_change" in stages and "port_w.berths" in stages
+    assert {r["kind"] for r in rows if r["name"] == "port_e"} == {"port"}
+
+
+def test_the_periods_add_up_to_the_runs_consignments_and_teu(year_result):
+    """Per replication and route: the consignments (and TEU) released in the quarters
+    are the route's shipments, every one of them (released after the warm-up)."""
+    pieces = [r for r in year_result.tables["period_rows"] if r["scope"] == "route"]
+    shipped: dict[tuple[int, str], list[int]] = {}
+    for s in year_result.shipments:
+        shipped.setdefault((s["replication"], s["route"]), []).append(s["teu"])
+    for route in year_result.routes:
+        key = (route["replication"], route["route"])
+        mine = [r for r in pieces if (r["replication"], r["name"]) == key]
+        assert len(mine) == 4
+        assert sum(r["consignments_released"] for r in mine) == len(shipped[key])
+        assert sum(r["consignments_released"] for r in mine) == route["consignments_released"]
+        assert sum(r["teu_released"] for r in mine) == sum(shipped[key])
+        assert sum(r["consignments_delivered"] for r in mine) == \
+            route["consignments_delivered"]
+    # Across replications: the quarters' means add up to the year's mean.
+    means = {r["name"]: r["mean"] for r in year_result.summary
+             if r["scope"] == "route" and r["kpi"] == "consignments_released"}
+    for name, mean in means.items():
+        quarters = [r["consignments_released"] for r in year_result.periods
+                    if r["scope"] == "route" and r["name"] == name]
+        assert math.fsum(quarters) == pytest.approx(mean, abs=1e-3)
+
+
+def test_the_periods_of_nodes_and_stages_add_up_to_nodes_csv(year_result):
+    """Services and visits add up to the window's; queue and utilisation, weighted by
+    the periods' days (and servers), average to the window's (to rounding)."""
+    pieces = year_result.tables["period_rows"]
+    for stage in year_result.stages:
+        name = f"{stage['node']}.{stage['stage']}"
+        mine = [r for r in pieces if r["scope"] == "stage" and r["name"] == name
+                and r["replication"] == stage["replication"]]
+        assert [r["period"] for r in mine] == QUARTERS
+        days = sum(r["days"] for r in mine)
+        assert sum(r["services"] for r in mine) == stage["services"]
+        assert math.fsum(r["mean_queue"] * r["days"] for r in mine) / days == \
+            pytest.approx(stage["mean_queue"], abs=2e-4)
+        busy = math.fsum(r["utilisation"] * r["servers"] * r["days"] for r in mine)
+        assert busy / (stage["servers"] * days) == pytest.approx(stage["utilisation"],
+                                                                 abs=2e-4)
+        assert all(0.0 <= r["utilisation"] <= 1.0 for r in mine)
+    for node in year_result.nodes:
+        mine = [r for r in pieces if r["scope"] == "node" and r["name"] == node["node"]
+                and r["replication"] == node["replication"]]
+        visits = node["vessel_calls"] if node["kind"] == "port" else node["throughput_trains"]
+        assert sum(r["visits"] for r in mine) == visits
+        stages = [r for r in pieces if r["scope"] == "stage"
+                  and r["name"].startswith(f"{node['node']}.")
+                  and r["replication"] == node["replication"]]
+        for row in mine:
+            same = [s["utilisation"] for s in stages if s["period"] == row["period"]]
+            assert row["utilisation"] == max(same, default=0.0)
+
+
+def test_the_interval_is_the_students_t_interval_across_replications(year_result):
+    """By hand, from each replication's figure of one route and quarter."""
+    pieces = [r for r in year_result.tables["period_rows"]
+              if r["scope"] == "route" and r["name"] == "northern_main"
+              and r["period"] == "2024-Q3"]
+    row = next(r for r in year_result.periods
+               if r["scope"] == "route" and r["name"] == "northern_main"
+               and r["period"] == "2024-Q3")
+    for kpi in ("median_transit_days", "p90_transit_days", "consignments_released"):
+        values = [r[kpi] for r in sorted(pieces, key=lambda r: r["replication"])]
+        assert len(values) == 3
+        half = scipy_stats.t.ppf(0.975, 2) * statistics.stdev(values) / math.sqrt(3)
+        assert row[kpi] == pytest.approx(statistics.fmean(values), abs=1e-4)
+        assert row[f"{kpi}_halfwidth"] == pytest.approx(half, abs=1e-4)
+        assert row[f"{kpi}_halfwidth"] > 0
+
+
+def test_a_folder_read_back_has_the_same_periods(year_folder, year_result):
+    again = cs.load_results(year_folder)
+    assert again.period == "quarter"
+    assert again.manifest()["period"] == "quarter"
+    assert len(again.periods) == len(year_result.periods)
+    row, back = year_result.periods[0], again.periods[0]
+    assert back["median_transit_days"] == row["median_transit_days"]
+    assert back["period"] == "2024-Q1"
+
+
+def test_the_default_period_is_the_calendar_year(mini_result):
+    """120 days of 2024: one period, 2024, per route."""
+    rows = [r for r in mini_result.periods if r["scope"] == "route"]
+    assert [r["period"] for r in rows] == ["2024", "2024"]
+    assert mini_result.period == "year"
+
+
+def test_the_command_line_writes_the_periods_asked_for(tmp_path):
+    out = tmp_path / "months"
+    assert main(["run", str(MINI), "--period", "month", "-n", "2", "-w", "1", "-q",
+                 "--out", str(out)]) == 0
+    rows = read_csv(out / "periods.csv")
+    months = [r["period"] for r in rows if r["scope"] == "route"
+              and r["name"] == "northern_main"]
+    assert months == ["2024-01", "2024-02", "2024-03", "2024-04"]  # 11 Jan to 30 Apr
+
+
+def test_a_bad_period_on_the_command_line_is_one_line_with_exit_code_2(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write_scenario(tmp_path, None, name="ok.yaml")
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--period", "week", "--out", str(out), "-n", "1"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    line = assert_one_line_error(captured.err, path, None, [])
+    assert line == (f"corridorsim: error: {path}: --period: expected one of month, "
+                    "quarter, year, got 'week'")
+    assert_nothing_written(tmp_path, {path.name})
+
+
+def test_a_bad_period_in_the_api_is_refused_before_anything_runs(mini_scenario):
+    with pytest.raises(cs.RunError, match=r"^period: expected one of month, quarter, "
+                                          r"year, got 'years'$"):
+        cs.run(mini_scenario, replications=1, period="years")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (1.5, "expected a number of at most 1, got 1.5"),
+    (-0.6, "expected a number of at least -0.5, got -0.6"),
+    ("fast", "expected a number, got 'fast'"),
+])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_bad_growth_rate_is_one_line_with_exit_code_2(command, value, expected, tmp_path,
+                                                        capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write_scenario(tmp_path, setting("flows.china_europe.growth_per_year", value))
+    argv = [command, str(path)] + (["--out", str(tmp_path / "out"), "-n", "1"]
+                                   if command == "run" else [])
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, path, "flows.china_europe.growth_per_year",
+                          [expected])
+    assert_nothing_written(tmp_path, {path.name})
+
+
+def test_growth_shows_in_the_consignments_released_per_year(tmp_path):
+    """November 2024 to February 2025 at 50 % growth: the daily releases of January and
+    February are 1.5 times those of November and December (within 4 Poisson standard
+    errors of the ratio, over 3 replications of a flow of 30 trains a week)."""
+    scenario = cs.load_scenario(MINI).with_overrides({
+        "start_date": "2024-11-01", "warmup": 0.0, "horizon": 120 * 24.0,
+        "flows.china_europe.growth_per_year": 0.5, "closures": None})
+    result = cs.run(scenario, replications=3, seed=5, period="year")
+    rows: dict[str, Any] = {r["period"]: r for r in result.periods
+                            if r["scope"] == "corridor" and r["name"] == "northern"}
+    rows_middle = {r["period"]: r for r in result.periods
+                   if r["scope"] == "corridor" and r["name"] == "middle"}
+    per_day = {p: (rows[p]["consignments_released"] + rows_middle[p]["consignments_released"])
+               / rows[p]["days"] for p in ("2024", "2025")}
+    assert rows["2024"]["days"] == 61.0 and rows["2025"]["days"] == 59.0
+    expected = {"2024": 30 / 7 * 61 * 3, "2025": 30 / 7 * 1.5 * 59 * 3}  # over 3 reps
+    se = 1.5 * math.sqrt(1 / expected["2024"] + 1 / expected["2025"])
+    assert per_day["2025"] / per_day["2024"] == pytest.approx(1.5, abs=4 * se)
