@@ -222,3 +222,15 @@ def test_growth_shows_in_the_consignments_released_per_year(tmp_path):
     expected = {"2024": 30 / 7 * 61 * 3, "2025": 30 / 7 * 1.5 * 59 * 3}  # over 3 reps
     se = 1.5 * math.sqrt(1 / expected["2024"] + 1 / expected["2025"])
     assert per_day["2025"] / per_day["2024"] == pytest.approx(1.5, abs=4 * se)
+
+
+def test_results_readme_documents_every_column_of_periods_csv():
+    text = (Path(__file__).parents[2] / "results" / "README.md").read_text(encoding="utf-8")
+    section = text.split("## periods.csv", 1)[1].split("\n## ", 1)[0]
+    for column in PERIOD_COLUMNS:
+        if column.endswith("_halfwidth"):
+            assert column.removesuffix("_halfwidth") in PERIOD_COLUMNS
+            continue
+        assert f"`{column}`" in section, column
+    assert "`*_halfwidth`" in section
+    assert "`period`" in text.split("## manifest.json", 1)[1]
