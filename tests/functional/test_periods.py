@@ -85,7 +85,7 @@ def test_the_periods_add_up_to_the_runs_consignments_and_teu(year_result):
     means = {r["name"]: r["mean"] for r in year_result.summary
              if r["scope"] == "route" and r["kpi"] == "consignments_released"}
     for name, mean in means.items():
-        quarters = [r["consignments_released"] for r in year_result.periods
+        quarters = [r["consignments_released_mean"] for r in year_result.periods
                     if r["scope"] == "route" and r["name"] == name]
         assert math.fsum(quarters) == pytest.approx(mean, abs=1e-3)
 
@@ -132,7 +132,7 @@ def test_the_interval_is_the_students_t_interval_across_replications(year_result
         values = [r[kpi] for r in sorted(pieces, key=lambda r: r["replication"])]
         assert len(values) == 3
         half = scipy_stats.t.ppf(0.975, 2) * statistics.stdev(values) / math.sqrt(3)
-        assert row[kpi] == pytest.approx(statistics.fmean(values), abs=1e-4)
+        assert row[f"{kpi}_mean"] == pytest.approx(statistics.fmean(values), abs=1e-4)
         assert row[f"{kpi}_halfwidth"] == pytest.approx(half, abs=1e-4)
         assert row[f"{kpi}_halfwidth"] > 0
 
@@ -143,14 +143,14 @@ def test_a_folder_read_back_has_the_same_periods(year_folder, year_result):
     assert again.manifest()["period"] == "quarter"
     assert len(again.periods) == len(year_result.periods)
     row, back = year_result.periods[0], again.periods[0]
-    assert back["median_transit_days"] == row["median_transit_days"]
-    assert back["period"] == "2024-Q1"
+    assert back == row
+    assert back["period"] == "2024-Q1" and back["year"] == 2024
 
 
 def test_the_default_period_is_the_calendar_year(mini_result):
     """120 days of 2024: one period, 2024, per route."""
     rows = [r for r in mini_result.periods if r["scope"] == "route"]
-    assert [r["period"] for r in rows] == ["2024", "2024"]
+    assert [r["period"] for r in rows] == ["2024-A1", "2024-A1"]
     assert mini_result.period == "year"
 
 
@@ -212,25 +212,25 @@ def test_growth_shows_in_the_consignments_released_per_year(tmp_path):
         "start_date": "2024-11-01", "warmup": 0.0, "horizon": 120 * 24.0,
         "flows.china_europe.growth_per_year": 0.5, "closures": None})
     result = cs.run(scenario, replications=3, seed=5, period="year")
-    rows: dict[str, Any] = {r["period"]: r for r in result.periods
+    rows: dict[int, Any] = {r["year"]: r for r in result.periods
                             if r["scope"] == "corridor" and r["name"] == "northern"}
-    rows_middle = {r["period"]: r for r in result.periods
+    rows_middle = {r["year"]: r for r in result.periods
                    if r["scope"] == "corridor" and r["name"] == "middle"}
-    per_day = {p: (rows[p]["consignments_released"] + rows_middle[p]["consignments_released"])
-               / rows[p]["days"] for p in ("2024", "2025")}
-    assert rows["2024"]["days"] == 61.0 and rows["2025"]["days"] == 59.0
-    expected = {"2024": 30 / 7 * 61 * 3, "2025": 30 / 7 * 1.5 * 59 * 3}  # over 3 reps
-    se = 1.5 * math.sqrt(1 / expected["2024"] + 1 / expected["2025"])
-    assert per_day["2025"] / per_day["2024"] == pytest.approx(1.5, abs=4 * se)
+    per_day = {y: (rows[y]["consignments_released_mean"]
+                   + rows_middle[y]["consignments_released_mean"]) / rows[y]["days"]
+               for y in (2024, 2025)}
+    assert [rows[y]["period"] for y in (2024, 2025)] == ["2024-A1", "2025-A1"]
+    assert rows[2024]["days"] == 61.0 and rows[2025]["days"] == 59.0
+    expected = {2024: 30 / 7 * 61 * 3, 2025: 30 / 7 * 1.5 * 59 * 3}  # over 3 reps
+    se = 1.5 * math.sqrt(1 / expected[2024] + 1 / expected[2025])
+    assert per_day[2025] / per_day[2024] == pytest.approx(1.5, abs=4 * se)
 
 
 def test_results_readme_documents_every_column_of_periods_csv():
     text = (Path(__file__).parents[2] / "results" / "README.md").read_text(encoding="utf-8")
     section = text.split("## periods.csv", 1)[1].split("\n## ", 1)[0]
     for column in PERIOD_COLUMNS:
-        if column.endswith("_halfwidth"):
-            assert column.removesuffix("_halfwidth") in PERIOD_COLUMNS
-            continue
-        assert f"`{column}`" in section, column
-    assert "`*_halfwidth`" in section
+        kpi = column.removesuffix("_mean").removesuffix("_halfwidth")
+        assert f"`{kpi}`" in section, column
+    assert "`<kpi>_mean`" in section and "`<kpi>_halfwidth`" in section
     assert "`period`" in text.split("## manifest.json", 1)[1]

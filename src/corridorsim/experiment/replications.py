@@ -22,7 +22,12 @@ from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
 from corridorsim.report.manifest import resolved_scenario_text, run_manifest, scenario_hash
 from corridorsim.report.notebook import data_frames, result_html
-from corridorsim.report.periods import DEFAULT_PERIOD, check_period, period_summary
+from corridorsim.report.periods import (
+    DEFAULT_PERIOD,
+    PERIODS,
+    check_period,
+    period_summary,
+)
 from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.results_reader import ResultsFolder, read_results_folder
 from corridorsim.report.scenario_comparison import check_pairable, compare_tables
@@ -248,7 +253,16 @@ def load_results(directory: str | Path) -> RunResult:
                      wall_seconds=float(m.get("wall_seconds") or 0.0), tables=folder.tables,
                      precision=m.get("precision"), warmup_choice=m.get("warmup_choice"),
                      stops_kept="stops" in folder.tables, folder=folder,
-                     period=check_period(m.get("period", DEFAULT_PERIOD)))
+                     period=_recorded_period(folder))
+
+
+def _recorded_period(folder: ResultsFolder) -> str:
+    """The periods of the folder's ``periods.csv``, as its manifest records them."""
+    period = folder.manifest.get("period", DEFAULT_PERIOD)
+    if period not in PERIODS:
+        raise RunError(f"{folder.path}: its manifest.json gives period {period!r}; expected "
+                       f"one of {', '.join(PERIODS)}")
+    return str(period)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:

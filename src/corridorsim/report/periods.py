@@ -45,19 +45,23 @@ PERIOD_NODE_KPIS = ("servers", "utilisation", "mean_queue", "services", "visits"
 
 
 def _estimated(kpis: Sequence[str]) -> tuple[str, ...]:
+    """Each KPI's mean across replications and half-width (``median_transit_days_mean``,
+    ``median_transit_days_halfwidth``), then a percentile's flag: named apart from the
+    per-replication columns of ``routes.csv`` and ``nodes.csv`` (whole counts there, means
+    here)."""
     columns: list[str] = []
     for kpi in kpis:
-        columns += [kpi, f"{kpi}_halfwidth"]
+        columns += [f"{kpi}_mean", f"{kpi}_halfwidth"]
         if kpi in AT_LEAST:
             columns.append(AT_LEAST[kpi])
     return tuple(columns)
 
 
-PERIOD_COLUMNS = ("scope", "name", "corridor", "kind", "period", "starts_at", "ends_at",
-                  "days", "replications", *_estimated(PERIOD_TRANSIT_KPIS),
+PERIOD_COLUMNS = ("scope", "name", "corridor", "kind", "period", "year", "starts_at",
+                  "ends_at", "days", "replications", *_estimated(PERIOD_TRANSIT_KPIS),
                   *_estimated(PERIOD_NODE_KPIS))
 """Columns of ``periods.csv``: a row per corridor, route, node and stage, and period."""
-KEY_COLUMNS = PERIOD_COLUMNS[:8]
+KEY_COLUMNS = PERIOD_COLUMNS[:9]
 """What every replication's row of one period says alike."""
 
 
@@ -74,7 +78,9 @@ class Span:
     window (warm-up to horizon)."""
 
     label: str
-    """``2024``, ``2024-Q1`` or ``2024-01``."""
+    """``2024-A1`` (a year), ``2024-Q1`` or ``2024-01``: SDMX's reporting periods, never
+    a bare number (a CSV reader would take ``2024`` for one, and the column is text)."""
+    year: int
     start: float
     end: float
 
@@ -90,13 +96,13 @@ def period_spans(calendar: Calendar, warmup: float, horizon: float,
         if start >= end:
             continue
         year, month = calendar.years[i], calendar.months[i]
-        label = (str(year) if period == "year" else
+        label = (f"{year}-A1" if period == "year" else
                  f"{year}-Q{(month - 1) // 3 + 1}" if period == "quarter" else
                  f"{year}-{month:02d}")
         if spans and spans[-1].label == label:
-            spans[-1] = Span(label, spans[-1].start, end)
+            spans[-1] = Span(label, year, spans[-1].start, end)
         else:
-            spans.append(Span(label, start, end))
+            spans.append(Span(label, year, start, end))
     return spans
 
 
@@ -112,7 +118,7 @@ def replication_period_rows(replication: int, spans: Sequence[Span], calendar: C
     """One replication's rows of each period: corridors, routes (by name), then nodes
     and their stages in ``nodes.csv``'s order."""
     starts = [s.start for s in spans]
-    keys = [{"period": s.label, "starts_at": calendar.timestamp(s.start),
+    keys = [{"period": s.label, "year": s.year, "starts_at": calendar.timestamp(s.start),
              "ends_at": calendar.timestamp(s.end),
              "days": rounded((s.end - s.start) / 24.0)} for s in spans]
     of_shipment = np.searchsorted(np.asarray(starts), released_hours, side="right") - 1
@@ -197,7 +203,7 @@ def period_summary(rows: Sequence[Mapping[str, Any]], replications: int
             for row in members:
                 values[row["replication"]] = row.get(kpi)
             e = estimate(values)
-            entry[kpi] = rounded(e.mean)
+            entry[f"{kpi}_mean"] = rounded(e.mean)
             entry[f"{kpi}_halfwidth"] = rounded(e.half_width)
         for flag in AT_LEAST.values():
             said = {row.get(flag) for row in members} - {None}
