@@ -234,3 +234,15 @@ def test_results_readme_documents_every_column_of_periods_csv():
         assert f"`{kpi}`" in section, column
     assert "`<kpi>_mean`" in section and "`<kpi>_halfwidth`" in section
     assert "`period`" in text.split("## manifest.json", 1)[1]
+
+
+def test_the_report_shows_transit_by_period_only_for_several_periods(year_folder, tmp_path):
+    pytest.importorskip("matplotlib", reason="the plots extra is not installed")
+    page = cs.write_report(year_folder)
+    figure = year_folder / "report" / "transit_by_period.csv"
+    assert figure.is_file() and 'id="transit_by_period"' in page.read_text(encoding="utf-8")
+    rows = read_csv(figure)
+    assert [r["period"] for r in rows if r["corridor"] == "northern"] == QUARTERS
+    one_year = cs.run(cs.load_scenario(MINI), replications=2, seed=5).write(tmp_path / "one")
+    cs.write_report(one_year)
+    assert not (one_year / "report" / "transit_by_period.csv").exists()
