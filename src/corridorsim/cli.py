@@ -109,6 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from corridorsim.report.headline import headline
 
     print(_summary_table(result.summary))
+    if len({r["period"] for r in result.periods}) > 1:
+        print("\n" + _period_table(result.periods, args.period))
     answer = headline(result.summary, result.tables["comparison"], result.tables["corridors"])
     print("\n" + textwrap.fill(answer, width=88) + "\n")
     _print_run_details(args, result)
@@ -513,6 +515,33 @@ def _summary_table(summary: list[dict[str, Any]]) -> str:
                       cell(route, "mean_co2_kg_per_teu", ",.0f"),
                       cell(route, "backlog_consignments", ".1f")])
     return _aligned(table, left=1) + "\n(means over replications; ± is the 95% CI half-width)"
+
+
+def _period_table(periods: list[dict[str, Any]], period: str) -> str:
+    """Per period of release (a run of several): each corridor's consignments, median
+    and p90 transit days with their 95% half-widths (periods.csv)."""
+    rows = [r for r in periods if r["scope"] == "corridor"
+            and r["name"] in ("northern", "middle")]
+    corridors = [c for c in ("northern", "middle") if any(r["name"] == c for r in rows)]
+    cells = {(r["name"], r["period"]): r for r in rows}
+
+    def cell(row: dict[str, Any] | None, kpi: str) -> str:
+        if row is None or row[f"{kpi}_mean"] is None:
+            return ""
+        half = row[f"{kpi}_halfwidth"]
+        return f"{row[f'{kpi}_mean']:.1f}" + (f" ± {half:.1f}" if half is not None else "")
+
+    table = [[period, *(f"{c} {what}" for c in corridors
+                        for what in ("released", "median", "p90"))]]
+    for name in dict.fromkeys(r["period"] for r in rows):
+        line = [name]
+        for c in corridors:
+            row = cells.get((c, name))
+            line += [cell(row, "consignments_released").split(" ")[0],
+                     cell(row, "median_transit_days"), cell(row, "p90_transit_days")]
+        table.append(line)
+    return (_aligned(table, left=1) + "\n(released per replication; median and p90 transit "
+            "days of those; ± is the 95% CI half-width)")
 
 
 def build_parser() -> argparse.ArgumentParser:

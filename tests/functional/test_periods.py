@@ -154,14 +154,31 @@ def test_the_default_period_is_the_calendar_year(mini_result):
     assert mini_result.period == "year"
 
 
-def test_the_command_line_writes_the_periods_asked_for(tmp_path):
+def test_the_command_line_writes_and_prints_the_periods_asked_for(tmp_path, capsys):
     out = tmp_path / "months"
-    assert main(["run", str(MINI), "--period", "month", "-n", "2", "-w", "1", "-q",
+    assert main(["run", str(MINI), "--period", "month", "-n", "2", "-w", "1",
                  "--out", str(out)]) == 0
     rows = read_csv(out / "periods.csv")
     months = [r["period"] for r in rows if r["scope"] == "route"
               and r["name"] == "northern_main"]
     assert months == ["2024-01", "2024-02", "2024-03", "2024-04"]  # 11 Jan to 30 Apr
+    printed = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(printed) if line.startswith("month "))
+    assert printed[header].split() == ["month", "northern", "released", "northern", "median",
+                                       "northern", "p90", "middle", "released", "middle",
+                                       "median", "middle", "p90"]
+    assert [line.split()[0] for line in printed[header + 2:header + 6]] == months
+    jan = next(r for r in rows if r["scope"] == "corridor" and r["name"] == "northern"
+               and r["period"] == "2024-01")
+    assert printed[header + 2].split()[1:5] == [
+        f"{float(jan['consignments_released_mean']):.1f}",
+        f"{float(jan['median_transit_days_mean']):.1f}", "±",
+        f"{float(jan['median_transit_days_halfwidth']):.1f}"]
+
+
+def test_a_run_of_one_period_prints_no_period_table(tmp_path, capsys):
+    assert main(["run", str(MINI), "-n", "1", "-w", "1", "--out", str(tmp_path / "o")]) == 0
+    assert "released per replication" not in capsys.readouterr().out
 
 
 def test_a_bad_period_on_the_command_line_is_one_line_with_exit_code_2(
