@@ -22,12 +22,7 @@ from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
 from corridorsim.report.manifest import resolved_scenario_text, run_manifest, scenario_hash
 from corridorsim.report.notebook import data_frames, result_html
-from corridorsim.report.periods import (
-    DEFAULT_PERIOD,
-    PERIODS,
-    check_period,
-    period_summary,
-)
+from corridorsim.report.periods import DEFAULT_PERIOD, PERIODS, PeriodSums, check_period
 from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.results_reader import ResultsFolder, read_results_folder
 from corridorsim.report.scenario_comparison import check_pairable, compare_tables
@@ -284,7 +279,9 @@ def replicate(scenario: Scenario, replication: int, seed: int, stops: bool = Fal
     # The stream names are the same in every replication: the manifest takes replication
     # 0's, and the others need not travel.
     streams = outcome.streams if replication == 0 else ()
-    return dataclasses.replace(outcome, shipments=(), streams=streams), tables
+    # The monthly books are in the period rows now; kept, they would grow with the
+    # replications (as the shipment records would).
+    return dataclasses.replace(outcome, shipments=(), streams=streams, months=None), tables
 
 
 class ReplicationObserver(Protocol):
@@ -347,12 +344,14 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
                       mapper: Mapper | None, sink: ShipmentSink | None = None,
                       stops: bool = False, daily: DailyLevelSums | None = None,
                       observer: ReplicationObserver | None = None,
-                      phase: str = "replications", period: str = DEFAULT_PERIOD
+                      phase: str = "replications", period: str = DEFAULT_PERIOD,
+                      periods: PeriodSums | None = None
                       ) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
     """Outcomes and table rows of the given replication indices, sorted by index. With a
     ``sink``, each replication's shipment rows go to it in index order as they arrive and
     are not kept, so memory does not grow with the replication count; the day-by-day
-    levels are added to ``daily`` in index order likewise."""
+    levels are added to ``daily`` and the rows of each calendar ``period`` to
+    ``periods`` in index order likewise."""
     done: list[tuple[ReplicationOutcome, Tables]] = []
     waiting: dict[int, tuple[ReplicationOutcome, Tables]] = {}
     following = indices.start
@@ -368,6 +367,9 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
             if daily is not None:
                 daily.add(tables["daily"])
                 tables = {**tables, "daily": []}
+            if periods is not None:
+                periods.add(tables["period_rows"])
+                tables = {**tables, "period_rows": []}
             done.append((outcome, tables))
             following += 1
     return tuple(done)
@@ -436,8 +438,9 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
     daily = DailyLevelSums()
+    periods = PeriodSums()
     done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink,
-                             stops, daily, observer, period=period)
+                             stops, daily, observer, period=period, periods=periods)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
         precision = relative_precision(
@@ -449,14 +452,14 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         more = min(max(workers, 2), max_replications - len(done))
         done += _run_replications(scenario, range(len(done), len(done) + more),
                                   base_seed, workers, mapper, shipments_sink, stops,
-                                  daily, observer, "more replications", period)
+                                  daily, observer, "more replications", period, periods)
     result = RunResult(scenario=scenario, seed=base_seed,
                        _outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
                        precision=precision, warmup_choice=warmup_choice,
                        shipments_streamed=shipments_sink is not None, stops_kept=stops,
                        period=period)
-    result.tables["periods"] = period_summary(result.tables["period_rows"], len(done))
+    result.tables["periods"] = periods.rows()
     result.tables["timeseries"] = daily.rows(
         Calendar(scenario.start_date, scenario.horizon + scenario.drain),
         scenario.warmup_hours, scenario.horizon)

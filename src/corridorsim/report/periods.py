@@ -14,6 +14,8 @@ period, a mean wait is the hours waited over the services started in it.
 from __future__ import annotations
 
 import bisect
+import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +27,7 @@ from corridorsim.errors import RunError
 from corridorsim.records import MONTHLY_QUANTITIES, MonthlyTotals
 from corridorsim.report.rounding import rounded
 from corridorsim.sim.calendar import Calendar
-from corridorsim.stats import estimate
+from corridorsim.stats import t_quantile
 
 PERIODS = ("month", "quarter", "year")
 """The lengths of period ``periods.csv`` can cut a run into."""
@@ -185,28 +187,81 @@ def _place_rows(replication: int, spans: Sequence[Span], keys: list[dict[str, An
     return out
 
 
-def period_summary(rows: Sequence[Mapping[str, Any]], replications: int
-                   ) -> list[dict[str, Any]]:
-    """Rows of ``periods.csv`` from every replication's rows: per corridor, route, node
-    and stage, and period (in the replications' order), each KPI's mean across the
-    replications in which it is defined with its 95% half-width (``summary.csv``'s
-    Student t), and each percentile flagged a lower bound when it was in any of them."""
-    groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault((row["scope"], row["name"], row["period"]), []).append(row)
-    out = []
-    for members in groups.values():
-        entry: dict[str, Any] = {c: members[0][c] for c in KEY_COLUMNS}
-        entry["replications"] = replications
-        for kpi in (*PERIOD_TRANSIT_KPIS, *PERIOD_NODE_KPIS):
-            values: list[Any] = [None] * replications
-            for row in members:
-                values[row["replication"]] = row.get(kpi)
-            e = estimate(values)
-            entry[f"{kpi}_mean"] = rounded(e.mean)
-            entry[f"{kpi}_halfwidth"] = rounded(e.half_width)
-        for flag in AT_LEAST.values():
-            said = {row.get(flag) for row in members} - {None}
-            entry[flag] = "yes" if "yes" in said else ("no" if said else None)
-        out.append(entry)
-    return out
+class PeriodSums:
+    """The running figures of each period row over the replications added so far, in
+    replication order, so that memory does not grow with the replication count: per KPI
+    how many replications define it, their mean and sum of squared deviations
+    (Welford's update, as stable as the two-pass sums of ``stats.estimate``), and the
+    percentiles' flags seen."""
+
+    __slots__ = ("keys", "index", "n", "means", "squares", "flags", "replications")
+
+    KPIS = (*PERIOD_TRANSIT_KPIS, *PERIOD_NODE_KPIS)
+
+    def __init__(self) -> None:
+        self.keys: list[dict[str, Any]] = []
+        """Each row's key columns, in the order first seen."""
+        self.index: dict[tuple[Any, ...], int] = {}
+        self.n: list[list[int]] = []
+        self.means: list[list[float]] = []
+        self.squares: list[list[float]] = []
+        self.flags: list[list[set[str]]] = []
+        self.replications = 0
+
+    def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One replication's ``replication_period_rows``."""
+        width = len(self.KPIS)
+        for row in rows:
+            key = (row["scope"], row["name"], row["period"])
+            i = self.index.get(key)
+            if i is None:
+                i = self.index[key] = len(self.keys)
+                self.keys.append({c: row[c] for c in KEY_COLUMNS})
+                self.n.append([0] * width)
+                self.means.append([0.0] * width)
+                self.squares.append([0.0] * width)
+                self.flags.append([set() for _ in AT_LEAST])
+            n, means, squares = self.n[i], self.means[i], self.squares[i]
+            for k, kpi in enumerate(self.KPIS):
+                x = row.get(kpi)
+                if x is None:
+                    continue
+                n[k] += 1
+                delta = x - means[k]
+                means[k] += delta / n[k]
+                squares[k] += delta * (x - means[k])
+            for seen, flag in zip(self.flags[i], AT_LEAST.values(), strict=True):
+                if row.get(flag) is not None:
+                    seen.add(row[flag])
+        self.replications += 1
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Rows of ``periods.csv``: each KPI's mean across the replications in which it is
+        defined with its 95% Student-t half-width, as ``summary.csv`` computes them, and
+        each percentile flagged a lower bound when it was one in any replication."""
+        out = []
+        for i, key in enumerate(self.keys):
+            entry: dict[str, Any] = {**key, "replications": self.replications}
+            for k, kpi in enumerate(self.KPIS):
+                n = self.n[i][k]
+                mean = self.means[i][k] if n else None
+                half = None
+                if n > 1:
+                    std = math.sqrt(max(self.squares[i][k], 0.0) / (n - 1))
+                    half = t_quantile(n - 1) * std / math.sqrt(n)
+                entry[f"{kpi}_mean"] = rounded(mean)
+                entry[f"{kpi}_halfwidth"] = rounded(half)
+            for seen, flag in zip(self.flags[i], AT_LEAST.values(), strict=True):
+                entry[flag] = "yes" if "yes" in seen else ("no" if seen else None)
+            out.append(entry)
+        return out
+
+
+def period_summary(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of ``periods.csv`` from every replication's rows at once (``PeriodSums``, the
+    rows taken in replication order)."""
+    sums = PeriodSums()
+    for _, group in itertools.groupby(sorted(rows, key=lambda r: r["replication"]),
+                                      key=lambda r: r["replication"]):
+        sums.add(list(group))
+    return sums.rows()
