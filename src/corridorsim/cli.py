@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start
     from corridorsim.scenario.schema import Scenario
 
 EXIT_USAGE = 2
+PERIODS = ("month", "quarter", "year")
+"""``run --period``: ``report.periods.PERIODS``, here so that ``--help`` loads no numpy."""
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_TERMINATED = 143   # 128 + SIGTERM
 
@@ -88,6 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                             source=args.scenario)
     if args.out is not None and not args.out.strip():
         raise ScenarioError("--out: expected a folder name", source=args.scenario)
+    if args.period not in PERIODS:
+        raise ScenarioError(f"--period: expected one of {', '.join(PERIODS)}, got "
+                            f"{args.period!r}", source=args.scenario)
     scenario = _load(args.scenario, args.set)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
     _check_report_possible(args)
@@ -96,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             out, scenario, replications=args.replications, seed=args.seed,
             workers=_workers(args.workers), target_halfwidth=args.target_halfwidth,
             max_replications=args.max_replications, stops=args.stops,
-            file_format=args.format, progress=progress or False)
+            file_format=args.format, progress=progress or False, period=args.period)
     _write_report(args, written)
     if args.quiet:
         print(_display(written))  # the page is <folder>/report/index.html
@@ -104,6 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from corridorsim.report.headline import headline
 
     print(_summary_table(result.summary))
+    if len({r["period"] for r in result.periods}) > 1:
+        print("\n" + _period_table(result.periods, args.period))
     answer = headline(result.summary, result.tables["comparison"], result.tables["corridors"])
     print("\n" + textwrap.fill(answer, width=88) + "\n")
     _print_run_details(args, result)
@@ -510,6 +517,33 @@ def _summary_table(summary: list[dict[str, Any]]) -> str:
     return _aligned(table, left=1) + "\n(means over replications; ± is the 95% CI half-width)"
 
 
+def _period_table(periods: list[dict[str, Any]], period: str) -> str:
+    """Per period of release (a run of several): each corridor's consignments, median
+    and p90 transit days with their 95% half-widths (periods.csv)."""
+    rows = [r for r in periods if r["scope"] == "corridor"
+            and r["name"] in ("northern", "middle")]
+    corridors = [c for c in ("northern", "middle") if any(r["name"] == c for r in rows)]
+    cells = {(r["name"], r["period"]): r for r in rows}
+
+    def cell(row: dict[str, Any] | None, kpi: str) -> str:
+        if row is None or row[f"{kpi}_mean"] is None:
+            return ""
+        half = row[f"{kpi}_halfwidth"]
+        return f"{row[f'{kpi}_mean']:.1f}" + (f" ± {half:.1f}" if half is not None else "")
+
+    table = [[period, *(f"{c} {what}" for c in corridors
+                        for what in ("released", "median", "p90"))]]
+    for name in dict.fromkeys(r["period"] for r in rows):
+        line = [name]
+        for c in corridors:
+            row = cells.get((c, name))
+            line += [cell(row, "consignments_released").split(" ")[0],
+                     cell(row, "median_transit_days"), cell(row, "p90_transit_days")]
+        table.append(line)
+    return (_aligned(table, left=1) + "\n(released per replication; median and p90 transit "
+            "days of those; ± is the 95% CI half-width)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``corridorsim`` argument parser: one subparser per subcommand."""
     parser = argparse.ArgumentParser(
@@ -579,6 +613,10 @@ def _add_run_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--stops", action="store_true",
                    help="also write stops.csv: every node each consignment stopped at, "
                    "with arrival, departure and its hours there by activity")
+    p.add_argument("--period", default="year", metavar="|".join(PERIODS),
+                   help="calendar periods of periods.csv (default year): per route and "
+                        "period the transit of the consignments released in it, per node "
+                        "and stage its utilisation and waits")
     p.add_argument("--target-halfwidth", type=float, metavar="FRACTION",
                    help="add replications until every route's 95%% CI half-width of the "
                         "mean transit time is within this fraction of the mean (e.g. 0.05)")

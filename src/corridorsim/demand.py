@@ -1,6 +1,6 @@
 """Demand flows: consignments released at their origin, by Poisson process or timetable,
-with monthly seasonality, on a route drawn by fixed shares or chosen by shippers
-(``route_choice.py``)."""
+with monthly seasonality and yearly growth, on a route drawn by fixed shares or chosen
+by shippers (``route_choice.py``)."""
 
 from __future__ import annotations
 
@@ -72,9 +72,14 @@ class FlowReleases:
         return changes[0][0] if changes else float("inf")
 
     def rate_at(self, t: float) -> float:
-        """Consignments per hour at time ``t``."""
+        """Consignments per hour at time ``t``: constant within a calendar month, so that
+        the release loop below draws an exact Poisson process month by month."""
         season = self.flow.seasonality
-        return self.base_rate * (season[self.calendar.month_at(t) - 1] if season else 1.0)
+        rate = self.base_rate * (season[self.calendar.month_at(t) - 1] if season else 1.0)
+        growth = self.flow.growth_per_year
+        if growth:  # a step each 1 January (a month boundary): the rate stays constant
+            rate *= (1.0 + growth) ** self.calendar.years_since_start(t)
+        return rate
 
     def size(self) -> int:
         """The size of the next consignment in TEU."""

@@ -36,6 +36,8 @@ from corridorsim.records import (
     N_ACTIVITIES,
     Activity,
     DailyLevels,
+    MonthlyLedger,
+    MonthReader,
     ObservationWindow,
     Places,
     ReplicationOutcome,
@@ -127,6 +129,7 @@ class CorridorModel:
         if timeline:  # first, so that a change at hour 0 is in force before anything moves
             self._next_change(list(timeline))
         self.env.process(self._close_days())
+        self.months = self._monthly_ledger()
         self._start_closures()
         for service in self.services.values():
             service.start()
@@ -302,6 +305,31 @@ class CorridorModel:
         return {self.scenario.closures[name].at: ClosureState(self.env)
                 for name in self.scenario.watched_closures}
 
+    def _monthly_ledger(self) -> MonthlyLedger:
+        """The books of every node and stage, closed at each first of a month in the
+        observation window (before anything else that happens then) and at its end."""
+        starts = [self.warmup] + [b for b in self.calendar.boundaries
+                                  if self.warmup < b < self.horizon]
+        places: list[tuple[str, str, str | None, MonthReader]] = []
+        for name, node in self.nodes.items():
+            places.append((name, node.kind, None, node.close_month))
+            places += [(name, node.kind, sp.name.removeprefix(f"{name}."), sp.close_month)
+                       for sp in node.service_points]
+        ledger = MonthlyLedger(places, starts, self.horizon)
+        for node in self.nodes.values():
+            for sp in node.service_points:
+                sp.month_end = ledger.next_close
+        env = self.env
+
+        def close(_event: Any) -> None:
+            ledger.close_month(env.now)
+            if ledger.next_close < self.horizon:
+                ScheduledCall(env, ledger.next_close - env.now, close, URGENT)
+
+        if ledger.next_close < self.horizon:
+            ScheduledCall(env, ledger.next_close, close, URGENT)
+        return ledger
+
     def _start_closures(self) -> None:
         watched = self.scenario.watched_closures
         for name, closure in self.scenario.closures.items():
@@ -382,6 +410,7 @@ class CorridorModel:
         released in the window are followed until delivered or the drain ends.
         """
         self.env.run(until=self.horizon)
+        self.months.close_month(self.horizon)
         nodes = tuple(node.record(self.replication, self.horizon)
                       for node in self.nodes.values())
         stages = tuple(stage for node in self.nodes.values()
@@ -398,7 +427,7 @@ class CorridorModel:
             delivered_teu=self.journeys.delivered_teu + self.outside_delivered_teu,
             in_system_teu=sum(c.teu_outstanding for c in self.consignments),
             streams=self.streams.names, sailings=sailings, stages=stages,
-            daily=self.daily.records())
+            daily=self.daily.records(), months=self.months.record())
 
     def _shipment_records(self) -> Iterator[ShipmentRecord]:
         """China-Europe consignments released between the warm-up and the horizon."""

@@ -7,6 +7,7 @@ Records are flat and immutable; tables are built from them only in ``report/``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -239,6 +240,9 @@ class ReplicationOutcome:
     """Per node, each service stage."""
     daily: tuple[DailyLevelRecord, ...] = ()
     """Per node and stage: queue (and yard) levels day by day (``timeseries.csv``)."""
+    months: MonthlyTotals | None = None
+    """Per node and stage: services, waits, busy and available server-hours and queue
+    area month by month over the observation window (``periods.csv``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +296,12 @@ class LevelMonitor:
         peak = self.day_peak
         self.day_peak = self.level
         return self.run_area + self.level * (now - self.last), peak
+
+    def area_to(self, t: float) -> float:
+        """The area from ``start`` to ``t`` (a time not before the last change)."""
+        if t <= self.start:
+            return 0.0
+        return self.area + self.level * (t - max(self.last, self.start))
 
     def mean(self, end: float) -> float:
         """Time average from ``start`` to ``end``."""
@@ -363,3 +373,76 @@ class DailyLevels:
                                       tuple(self.peaks[i]))
                      for (node, kind, stage, quantity, _), i
                      in zip(self.watched, self.of, strict=True))
+
+
+MONTHLY_QUANTITIES = ("services", "wait_hours", "busy_hours", "server_hours", "queue_hours")
+"""What ``MonthlyTotals`` sums: services started (a node: the visits its mean wait
+averages), the hours they waited, busy and available server-hours (a node: none), and
+the area under the queue (trains, or vessels at berths, times hours)."""
+
+MonthReader = Callable[[float, float], tuple[float, ...]]
+"""A node's or stage's running totals from the start of the observation window to ``t``
+(``MONTHLY_QUANTITIES``), told the next closing time (``inf`` after the last)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyTotals:
+    """Each node and stage of one replication, month by month over the observation window:
+    sums, so that months add up to quarters and years exactly, and utilisation stays busy
+    over available server-hours when the number of servers changes within a period.
+
+    ``starts`` are the months' starts: the end of warm-up, then each first of a month
+    before the horizon (the first and last months may be partial)."""
+
+    starts: tuple[float, ...]
+    end: float
+    """The horizon: the end of the last month."""
+    places: tuple[tuple[str, str, str | None], ...]
+    """(node, kind, stage or None for the node as a whole), in the model's order."""
+    totals: tuple[tuple[tuple[float, ...], ...], ...]
+    """Per place, per quantity, one sum per month."""
+
+
+class MonthlyLedger:
+    """Closes the books of every node and stage at each first of a month in the
+    observation window and at its end, for ``periods.csv``: one call per month for all,
+    so that the cost does not grow with events (the services that straddle a closing
+    are the service points' own small bookkeeping, ``ServicePoint.close_month``)."""
+
+    __slots__ = ("readers", "places", "starts", "end", "closed", "last", "totals")
+
+    def __init__(self, places: list[tuple[str, str, str | None, MonthReader]],
+                 starts: list[float], end: float):
+        self.places = tuple((node, kind, stage) for node, kind, stage, _ in places)
+        self.readers = [reader for *_, reader in places]
+        self.starts = tuple(starts)
+        self.end = end
+        self.closed = 0
+        """Months closed so far."""
+        width = len(MONTHLY_QUANTITIES)
+        self.last = [(0.0,) * width for _ in places]
+        self.totals: list[list[list[float]]] = [[[] for _ in range(width)] for _ in places]
+
+    @property
+    def next_close(self) -> float:
+        """When the month open now ends (``inf`` once the last has closed)."""
+        k = self.closed + 1
+        if k < len(self.starts):
+            return self.starts[k]
+        return self.end if k == len(self.starts) else float("inf")
+
+    def close_month(self, now: float) -> None:
+        """The month open now ends at ``now``: each place's sums over it."""
+        self.closed += 1
+        following = self.next_close
+        for i, read in enumerate(self.readers):
+            running = read(now, following)
+            for q, (value, before) in enumerate(zip(running, self.last[i], strict=True)):
+                self.totals[i][q].append(value - before)
+            self.last[i] = running
+
+    def record(self) -> MonthlyTotals:
+        """The months closed, as a record."""
+        return MonthlyTotals(
+            starts=self.starts[:self.closed], end=self.end, places=self.places,
+            totals=tuple(tuple(tuple(values) for values in place) for place in self.totals))

@@ -15,6 +15,7 @@ import pytest
 
 import corridorsim as cs
 from corridorsim.cli import main
+from corridorsim.report.periods import PERIOD_COLUMNS
 from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
 from corridorsim.report.scenario_comparison import SCENARIO_COMPARISON_COLUMNS
 from corridorsim.report.shares import SHARE_COLUMNS
@@ -60,8 +61,8 @@ def test_console_script_is_installed_and_validates_the_reference_scenario():
 def test_run_writes_every_file_with_the_documented_columns(baseline_run):
     assert sorted(p.name for p in baseline_run.iterdir()) == [
         "comparison.csv", "corridors.csv", "countries.csv", "manifest.json", "nodes.csv",
-        "routes.csv", "scenario.yaml", "segments.csv", "services.csv", "shares.csv",
-        "shipments.csv", "summary.csv", "timeseries.csv"]
+        "periods.csv", "routes.csv", "scenario.yaml", "segments.csv", "services.csv",
+        "shares.csv", "shipments.csv", "summary.csv", "timeseries.csv"]
     places = cs.load_scenario(BASELINE).places
     assert "KZ" in places and places[-1] == "sea"
     for name, columns in (("shipments.csv", shipment_columns(places)),
@@ -72,6 +73,7 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
                           ("segments.csv", SEGMENT_COLUMNS),
                           ("shares.csv", SHARE_COLUMNS),
                           ("timeseries.csv", TIMESERIES_COLUMNS),
+                          ("periods.csv", PERIOD_COLUMNS),
                           ("nodes.csv", NODE_COLUMNS), ("summary.csv", SUMMARY_COLUMNS),
                           ("comparison.csv", COMPARISON_COLUMNS)):
         header = (baseline_run / name).read_text(encoding="utf-8").splitlines()[0]

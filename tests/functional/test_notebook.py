@@ -19,7 +19,8 @@ pd = pytest.importorskip("pandas", reason="the pandas extra is not installed")
 def test_to_pandas_gives_every_table_typed(mini_result):
     frames = mini_result.to_pandas()
     assert set(frames) == {"shipments", "nodes", "routes", "corridors", "services",
-                           "countries", "segments", "shares", "timeseries", "summary", "comparison"}
+                           "countries", "segments", "shares", "timeseries", "periods",
+                           "summary", "comparison"}
     ships = frames["shipments"]
     assert len(ships) == len(mini_result.shipments)
     assert str(ships["released_at"].dtype).startswith("datetime64")

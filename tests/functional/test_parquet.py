@@ -111,7 +111,7 @@ def test_cli_run_and_calibrate_write_parquet(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(MINI), "-n", "1", "-w", "1", "--format", "parquet",
                  "--out", str(out)]) == 0
-    assert sorted(p.suffix for p in out.iterdir()) == [".json", *[".parquet"] * 11, ".yaml"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", *[".parquet"] * 12, ".yaml"]
     targets = tmp_path / "targets.yaml"
     targets.write_text("targets:\n  - {id: med, what: median, band: [1, 200], source: test,\n"
                        "     metric: {statistic: median, corridor: northern}}\n")

@@ -22,6 +22,7 @@ from corridorsim.model import few_garbage_collections, run_replication
 from corridorsim.records import ReplicationOutcome
 from corridorsim.report.manifest import resolved_scenario_text, run_manifest, scenario_hash
 from corridorsim.report.notebook import data_frames, result_html
+from corridorsim.report.periods import DEFAULT_PERIOD, PERIODS, PeriodSums, check_period
 from corridorsim.report.results_folder import StagedFolder
 from corridorsim.report.results_reader import ResultsFolder, read_results_folder
 from corridorsim.report.scenario_comparison import check_pairable, compare_tables
@@ -77,6 +78,8 @@ class RunResult:
     """Each consignment's stops were kept (``stops.csv``)."""
     folder: ResultsFolder | None = field(default=None, repr=False)
     """The results folder this result was read from (``load_results``), else None."""
+    period: str = DEFAULT_PERIOD
+    """The calendar periods of ``periods``: ``year``, ``quarter`` or ``month``."""
 
     def __repr__(self) -> str:
         shipments = "" if self.shipments_streamed else f"shipments={len(self.shipments)}, "
@@ -162,6 +165,12 @@ class RunResult:
         return self.tables["stops"]
 
     @property
+    def periods(self) -> list[dict[str, Any]]:
+        """Rows of ``periods.csv``: per corridor, route, node and stage, and calendar
+        period (``period``), the KPIs of the period with their 95% half-widths."""
+        return self.tables["periods"]
+
+    @property
     def routes(self) -> list[dict[str, Any]]:
         """Rows of ``routes.csv``: one per China-Europe route per replication."""
         return self.tables["routes"]
@@ -177,8 +186,8 @@ class RunResult:
         from a folder, that folder's manifest)."""
         if self.folder is not None:
             return dict(self.folder.manifest)
-        return run_manifest(self.scenario, self.seed, self.outcomes, self.wall_seconds,
-                            self.precision, self.warmup_choice)
+        return {**run_manifest(self.scenario, self.seed, self.outcomes, self.wall_seconds,
+                               self.precision, self.warmup_choice), "period": self.period}
 
     def _written_tables(self) -> dict[str, tuple[str, ...]]:
         """The tables a results folder of this result holds, with their columns."""
@@ -238,7 +247,17 @@ def load_results(directory: str | Path) -> RunResult:
     return RunResult(scenario=scenario, seed=int(m["seed"]), _outcomes=None,
                      wall_seconds=float(m.get("wall_seconds") or 0.0), tables=folder.tables,
                      precision=m.get("precision"), warmup_choice=m.get("warmup_choice"),
-                     stops_kept="stops" in folder.tables, folder=folder)
+                     stops_kept="stops" in folder.tables, folder=folder,
+                     period=_recorded_period(folder))
+
+
+def _recorded_period(folder: ResultsFolder) -> str:
+    """The periods of the folder's ``periods.csv``, as its manifest records them."""
+    period = folder.manifest.get("period", DEFAULT_PERIOD)
+    if period not in PERIODS:
+        raise RunError(f"{folder.path}: its manifest.json gives period {period!r}; expected "
+                       f"one of {', '.join(PERIODS)}")
+    return str(period)
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -247,19 +266,22 @@ def _whole(name: str, value: object, minimum: int) -> int:
     return value
 
 
-def replicate(scenario: Scenario, replication: int, seed: int, stops: bool = False
-              ) -> tuple[ReplicationOutcome, Tables]:
-    """One replication and its table rows, both built where it runs (a worker process),
-    so that only the merge is left to the parent. The per-consignment records travel
+def replicate(scenario: Scenario, replication: int, seed: int, stops: bool = False,
+              period: str = DEFAULT_PERIOD) -> tuple[ReplicationOutcome, Tables]:
+    """One replication and its table rows (its rows of each calendar ``period``
+    included), both built where it runs (a worker process), so that only the merge is
+    left to the parent. The per-consignment records travel
     back as table rows only: the outcome returned keeps its bookkeeping (backlog, TEU
     balance, node records) without its shipment records, which halves what is pickled."""
     with few_garbage_collections():
         outcome = run_replication(scenario, replication, seed, stops)
-        tables = replication_tables(scenario, outcome)
+        tables = replication_tables(scenario, outcome, period)
     # The stream names are the same in every replication: the manifest takes replication
     # 0's, and the others need not travel.
     streams = outcome.streams if replication == 0 else ()
-    return dataclasses.replace(outcome, shipments=(), streams=streams), tables
+    # The monthly books are in the period rows now; kept, they would grow with the
+    # replications (as the shipment records would).
+    return dataclasses.replace(outcome, shipments=(), streams=streams, months=None), tables
 
 
 class ReplicationObserver(Protocol):
@@ -322,16 +344,18 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
                       mapper: Mapper | None, sink: ShipmentSink | None = None,
                       stops: bool = False, daily: DailyLevelSums | None = None,
                       observer: ReplicationObserver | None = None,
-                      phase: str = "replications"
+                      phase: str = "replications", period: str = DEFAULT_PERIOD,
+                      periods: PeriodSums | None = None
                       ) -> tuple[tuple[ReplicationOutcome, Tables], ...]:
     """Outcomes and table rows of the given replication indices, sorted by index. With a
     ``sink``, each replication's shipment rows go to it in index order as they arrive and
     are not kept, so memory does not grow with the replication count; the day-by-day
-    levels are added to ``daily`` in index order likewise."""
+    levels are added to ``daily`` and the rows of each calendar ``period`` to
+    ``periods`` in index order likewise."""
     done: list[tuple[ReplicationOutcome, Tables]] = []
     waiting: dict[int, tuple[ReplicationOutcome, Tables]] = {}
     following = indices.start
-    task = functools.partial(replicate, stops=True) if stops else replicate
+    task = functools.partial(replicate, stops=stops, period=period)
     for outcome, tables in _run_tasks(task, scenario, indices, seed, workers, mapper,
                                       observer, phase):
         waiting[outcome.replication] = (outcome, tables)
@@ -343,6 +367,9 @@ def _run_replications(scenario: Scenario, indices: range, seed: int, workers: in
             if daily is not None:
                 daily.add(tables["daily"])
                 tables = {**tables, "daily": []}
+            if periods is not None:
+                periods.add(tables["period_rows"])
+                tables = {**tables, "period_rows": []}
             done.append((outcome, tables))
             following += 1
     return tuple(done)
@@ -352,7 +379,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         mapper: Mapper | None = None, workers: int = 1,
         target_halfwidth: float | None = None, max_replications: int = 100,
         shipments_sink: ShipmentSink | None = None, stops: bool = False,
-        progress: bool | ReplicationObserver = False) -> RunResult:
+        progress: bool | ReplicationObserver = False,
+        period: str = DEFAULT_PERIOD) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults from the scenario).
 
     ``workers`` > 1 runs replications on a local process pool; ``mapper`` is any
@@ -377,12 +405,18 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     ``progress=True`` shows replications done, their rate and the time left on stderr
     (a bar on a terminal, a line at each tenth otherwise); a ``ReplicationObserver`` is
     told instead. Silent by default.
+
+    ``period`` (``year``, ``quarter`` or ``month``) cuts the run into calendar periods
+    for ``RunResult.periods`` (``periods.csv``): the transit KPIs of the consignments
+    released in each, and each node's and stage's utilisation and waits in it.
     """
+    check_period(period)
     if progress is True:
         bar = ReplicationProgress()
         try:
             return run(scenario, replications, seed, mapper, workers, target_halfwidth,
-                       max_replications, shipments_sink, stops, progress=bar)
+                       max_replications, shipments_sink, stops, progress=bar,
+                       period=period)
         finally:
             bar.close()
     observer = None if isinstance(progress, bool) else progress
@@ -404,8 +438,9 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         _whole("max_replications", max_replications, 2)
         n = min(max(n, 2), max_replications)
     daily = DailyLevelSums()
+    periods = PeriodSums()
     done = _run_replications(scenario, range(n), base_seed, workers, mapper, shipments_sink,
-                             stops, daily, observer)
+                             stops, daily, observer, period=period, periods=periods)
     precision: dict[str, Any] | None = None
     while target_halfwidth is not None:
         precision = relative_precision(
@@ -417,12 +452,14 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         more = min(max(workers, 2), max_replications - len(done))
         done += _run_replications(scenario, range(len(done), len(done) + more),
                                   base_seed, workers, mapper, shipments_sink, stops,
-                                  daily, observer, "more replications")
+                                  daily, observer, "more replications", period, periods)
     result = RunResult(scenario=scenario, seed=base_seed,
                        _outcomes=tuple(o for o, _ in done), wall_seconds=0.0,
                        tables=merge_tables(tables for _, tables in done),
                        precision=precision, warmup_choice=warmup_choice,
-                       shipments_streamed=shipments_sink is not None, stops_kept=stops)
+                       shipments_streamed=shipments_sink is not None, stops_kept=stops,
+                       period=period)
+    result.tables["periods"] = periods.rows()
     result.tables["timeseries"] = daily.rows(
         Calendar(scenario.start_date, scenario.horizon + scenario.drain),
         scenario.warmup_hours, scenario.horizon)

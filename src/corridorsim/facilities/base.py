@@ -167,13 +167,21 @@ class ServicePoint:
     known when it starts (its steps are drawn), so it is added to ``busy_hours`` then,
     cut to the observation window; a vessel's hold is not, so it is tracked by a
     time-weighted monitor (``busy``) from ``acquire`` to ``release``.
+
+    Month by month (``periods.csv``, ``close_month``): the window's counters are read at
+    each first of a month, and a train service that runs past the next reading (its
+    busy hours were counted when it started) notes its end in ``straddling``, so that the
+    hours beyond a reading are given to the months they fall in. Available server-hours
+    are the area of ``capacity``: whatever changes ``servers`` during a run changes
+    ``capacity`` by as much at the same moment, and utilisation over any period stays
+    busy over available server-hours.
     """
 
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
                  "queue_activity", "closure_slot", "free", "queue", "next_start", "busy",
                  "busy_hours", "warmup", "until", "ended", "handing_over", "waiting",
                  "node_waiting", "started", "waited_hours", "service_hours", "held",
-                 "server_hours", "servers_since")
+                 "server_hours", "servers_since", "month_end", "straddling", "capacity")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
@@ -224,6 +232,14 @@ class ServicePoint:
         """Server-hours available in the window up to ``servers_since``, once the server
         count has changed (dated changes); None while it never has."""
         self.servers_since = 0.0
+        # --- month by month (periods.csv): see close_month
+        self.month_end = float("inf")
+        """The next reading of the monthly books (``inf``: none)."""
+        self.straddling: list[float] = []
+        """Ends (cut to the window) of train services that run past ``month_end``."""
+        self.capacity = LevelMonitor(stats.warmup)
+        """Servers in place over time: its area is the available server-hours."""
+        self.capacity.change(0.0, servers)
 
     def waiting_line(self) -> deque[Callable[[], Any]] | ClassedQueue:
         """The line at this service point: first come first served."""
@@ -321,9 +337,13 @@ class ServicePoint:
             self.service_hours += hours
             end = now + hours
             self.busy_hours += (end if end < until else until) - now
+            if end > self.month_end:
+                self.straddling.append(end if end < until else until)
         elif now < self.warmup and now + hours > self.warmup:
             end = now + hours
             self.busy_hours += (end if end < until else until) - self.warmup
+            if end > self.month_end:
+                self.straddling.append(end if end < until else until)
         if len(steps) != 1:
             self._next_step(train, steps, 0, then)
         elif hours > 0:
@@ -416,6 +436,7 @@ class ServicePoint:
         self.server_hours = self.available_server_hours(now)
         self.servers_since = now
         self.free += servers - self.servers
+        self.capacity.change(now, servers - self.servers)
         self.servers = servers
         starting = min(self.free, len(self.queue))
         if starting > 0:
@@ -509,6 +530,24 @@ class ServicePoint:
             busy = self.busy.mean(end) * (end - self.warmup) + self.busy_hours
             return busy / available if available > 0 else 0.0
         return (self.busy.mean(end) + self.busy_hours / (end - self.warmup)) / self.servers
+
+    def close_month(self, now: float, following: float) -> tuple[float, ...]:
+        """The running totals from the start of the window to ``now`` (a first of a month,
+        or the window's end), for ``MonthlyLedger``: services started, hours they waited,
+        busy and available server-hours, queue area. Train services still running at
+        ``now`` keep their hours after it for the months they fall in; ``following`` is
+        the next reading."""
+        ahead = 0.0
+        running = []
+        for end in self.straddling:
+            if end > now:
+                ahead += end - now
+                running.append(end)
+        self.straddling = running
+        self.month_end = following
+        return (self.started, self.waited_hours,
+                self.busy_hours - ahead + self.busy.area_to(now), self.capacity.area_to(now),
+                self.waiting.area_to(now))
 
     def record(self, replication: int, node: str, kind: str, end: float) -> StageRecord:
         """This service point's statistics over the observation window (a stage row of
@@ -647,6 +686,17 @@ class NodeFacility:
             mean_wait_hours=st.wait_hours / st.trains if st.trains else 0.0,
             throughput_teu=st.teu, throughput_trains=st.trains, vessel_calls=st.vessel_calls,
             hours_closed=self.closure.closed_hours(end), mean_yard_teu=None, max_yard_teu=None)
+
+    def visit_waits(self) -> tuple[int, float]:
+        """The visits whose waits the node's mean wait averages, and those waits, so far
+        (trains; a port overrides: vessel calls)."""
+        return self.stats.trains, self.stats.wait_hours
+
+    def close_month(self, now: float, _following: float) -> tuple[float, ...]:
+        """The node's running totals to ``now``, as ``ServicePoint.close_month`` gives a
+        stage's: visits, their waits, no server-hours of its own, its queue's area."""
+        visits, waits = self.visit_waits()
+        return (visits, waits, 0.0, 0.0, self.stats.waiting.area_to(now))
 
     def levels(self) -> list[tuple[str | None, str, LevelMonitor]]:
         """The levels a daily series follows: (stage or None for the node, quantity,

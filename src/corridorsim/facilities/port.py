@@ -291,6 +291,10 @@ class PortFacility(NodeFacility):
             self.landed_teu += landed
             self.loaded_teu += loaded
 
+    def visit_waits(self) -> tuple[int, float]:
+        """Vessel calls and their berth waits (a port's waits are the vessels')."""
+        return self.stats.vessel_calls, self.stats.wait_hours
+
     def levels(self) -> list[tuple[str | None, str, LevelMonitor]]:
         """The node's and stages' queues, and the yard's TEU."""
         return [*super().levels(), (None, "yard_teu", self.yard.monitor)]

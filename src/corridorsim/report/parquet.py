@@ -27,12 +27,12 @@ TEXT_COLUMNS = frozenset({
     "median_at_least", "p90_at_least", "p95_at_least", "service", "from_port", "to_port",
     "scope", "name", "country", "country_name", "segment", "from_node", "to_node",
     "arrived_at", "departed_at", "kpi", "significant", "target", "what", "source", "passed",
-    "date", "period", "option", "month", "converged"})
+    "date", "period", "option", "month", "converged", "starts_at", "ends_at"})
 WHOLE_COLUMNS = frozenset({
     "replication", "consignment_id", "teu", "max_queue", "throughput_trains", "vessel_calls",
     "servers", "services", "consignments_released", "consignments_delivered",
     "teu_delivered", "backlog_consignments", "backlog_teu", "sailings", "teu_carried",
-    "consignments", "stop", "replications", "day", "teu_released", "iterations"})
+    "consignments", "stop", "replications", "day", "teu_released", "iterations", "year"})
 FLOAT_COLUMNS = frozenset({
     "transit_days", "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
     "utilisation", "throughput_teu", "max_yard_teu", "landed_teu", "loaded_teu",
@@ -40,10 +40,12 @@ FLOAT_COLUMNS = frozenset({
     "p95_transit_days", "share_within_promise", "median_days", "p90_days", "dwell_hours",
     "mean", "std", "ci_low", "ci_high", "half_width", "middle_mean", "northern_mean",
     "difference", "band_low", "band_high", "model_mean", "share", "constant_usd_per_teu",
-    "goal"})
+    "goal", "days"})
 FLOAT_PREFIXES = ("days_", "mean_", "hours_")
 """Durations and means by activity or place (``days_in_KZ``, ``mean_days_customs``,
 ``hours_sailing``, ``hours_closed``): floats."""
+FLOAT_SUFFIXES = ("_mean", "_halfwidth")
+"""Means across replications and their half-widths (``periods.csv``): floats."""
 
 ARROW_TYPES = {"int": "int64", "float": "float64", "text": "string"}
 
@@ -56,7 +58,8 @@ def column_type(column: str) -> str:
         return "text"
     if column in WHOLE_COLUMNS:
         return "int"
-    if column in FLOAT_COLUMNS or column.startswith(FLOAT_PREFIXES):
+    if (column in FLOAT_COLUMNS or column.startswith(FLOAT_PREFIXES)
+            or column.endswith(FLOAT_SUFFIXES)):
         return "float"
     raise ValueError(f"column {column!r} has no declared Parquet type; add it to "
                      "TEXT_COLUMNS, WHOLE_COLUMNS or FLOAT_COLUMNS in corridorsim.report.parquet")

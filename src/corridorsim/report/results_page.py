@@ -20,6 +20,7 @@ import yaml
 
 from corridorsim.report import figures as fg
 from corridorsim.report.headline import headline
+from corridorsim.report.period_figures import draw_period_transit, period_transit_data
 from corridorsim.report.results_folder import REPORT, StagedFolder
 from corridorsim.report.results_reader import ResultsFolder, read_results_folder
 from corridorsim.report.writer import csv_text
@@ -28,7 +29,7 @@ from corridorsim.version import package_version
 PAGE = "index.html"
 REPORTED_TABLES = frozenset({"shipments", "routes", "corridors", "summary", "comparison",
                              "timeseries", "shares", "calibration", "scenario_comparison",
-                             "sweep", "frontier", "sensitivity"})
+                             "sweep", "frontier", "sensitivity", "periods"})
 """The tables the figures and the page are drawn from (a folder's others are not read)."""
 REPORTED_COLUMNS = {"shipments": ("replication", "flow", "route", "corridor", "teu",
                                   "released_at", "transit_days")}
@@ -67,8 +68,8 @@ def _columns(data: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
 
 def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     """A run's figures: transit-time distributions, where the days go (activity,
-    country, segment), seasonality, route and mode shares, congestion, queue and yard
-    levels, cost and CO2."""
+    country, segment), seasonality, transit by calendar period (a run of several),
+    route and mode shares, congestion, queue and yard levels, cost and CO2."""
     t = folder.tables
     m = folder.manifest
     n = int(m.get("replications") or 0)
@@ -126,6 +127,15 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"{fg.MONTH_MIN} deliveries per replication (a month cut by the warm-up) are "
         f"left out of the line (their row in the CSV says plotted = no).",
         monthly, lambda: fg.draw_monthly_transit(monthly)))
+    by_period = period_transit_data(t.get("periods", []))
+    out.append(_figure(
+        "transit_by_period", "Transit time by period",
+        f"Median and 90th-percentile transit days of the consignments released in each "
+        f"{m.get('period', 'year')} (periods.csv), per corridor (its routes pooled), mean "
+        f"over {reps}; bars: 95 % intervals. A period's consignments may arrive after it; "
+        f"a percentile of those still travelling at the end is a lower bound "
+        f"(p90_at_least = yes in the CSV).",
+        by_period, lambda: draw_period_transit(by_period)))
     out.append(_shares_figure(folder, scenario, reps))
 
     congestion = fg.congestion_data(summary)

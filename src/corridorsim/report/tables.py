@@ -21,6 +21,7 @@ from corridorsim.records import (
     SailingRecord,
     StageRecord,
 )
+from corridorsim.report.periods import DEFAULT_PERIOD, period_spans, replication_period_rows
 from corridorsim.report.places import country_rows, segment_rows, stop_rows
 from corridorsim.report.rounding import rounded, rounded_array
 from corridorsim.report.shares import share_rows
@@ -90,10 +91,11 @@ def corridor_columns(places: Sequence[str]) -> tuple[str, ...]:
 
 
 TABLES = ("shipments", "routes", "nodes", "groups", "corridors", "services", "countries",
-          "segments", "shares", "stops", "route_means", "daily")
+          "segments", "shares", "stops", "route_means", "daily", "period_rows")
 """Per-replication tables; ``route_means`` (each route's mean transit days, for the
-precision rule of ``--target-halfwidth``) and ``daily`` (the day-by-day levels that
-``timeseries.csv`` adds up across replications) are not written to a file."""
+precision rule of ``--target-halfwidth``), ``daily`` (the day-by-day levels that
+``timeseries.csv`` adds up across replications) and ``period_rows`` (what
+``periods.csv`` estimates across replications) are not written to a file."""
 
 
 def merge_tables(pieces: Iterable[Tables]) -> Tables:
@@ -114,8 +116,10 @@ def _column(values: np.ndarray, present: np.ndarray) -> list[Any]:
     return out
 
 
-def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Tables:
-    """Rows of shipments, routes, nodes and groups of one replication.
+def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
+                       period: str = DEFAULT_PERIOD) -> Tables:
+    """Rows of shipments, routes, nodes and groups of one replication, and its rows of
+    each calendar ``period`` (year, quarter or month).
 
     Built where the replication ran (a worker process), so that table building runs in
     parallel with the simulation instead of after it in the parent. Columns are
@@ -199,7 +203,12 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome) -> Table
             "segments": segment_rows(scenario, outcome.replication, records, per_route),
             "shares": share_rows(scenario, outcome.replication, records, calendar),
             "stops": stop_rows(scenario, outcome.replication, records, calendar),
-            "route_means": route_means(shipments), "daily": daily_rows(outcome.daily)}
+            "route_means": route_means(shipments), "daily": daily_rows(outcome.daily),
+            "period_rows": replication_period_rows(
+                outcome.replication,
+                period_spans(calendar, scenario.warmup_hours, scenario.horizon, period),
+                calendar, released, per_route,
+                lambda rows: transit_kpis(shipment_table, rows, promise, end), outcome.months)}
 
 
 def _service_row(s: SailingRecord) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from corridorsim.errors import RunError
 from corridorsim.report.parquet import ParquetTableWriter, pyarrow_version, write_parquet
+from corridorsim.report.periods import PERIOD_COLUMNS
 from corridorsim.report.places import COUNTRY_COLUMNS, SEGMENT_COLUMNS, STOP_COLUMNS
 from corridorsim.report.results_folder import StagedFolder, write_folder_atomically
 from corridorsim.report.shares import SHARE_COLUMNS
@@ -54,7 +55,7 @@ def table_files(places: Sequence[str] = (), stops: bool = False, file_format: st
                "routes": route_columns(places), "corridors": corridor_columns(places),
                "services": SERVICE_COLUMNS, "countries": COUNTRY_COLUMNS,
                "segments": SEGMENT_COLUMNS, "shares": SHARE_COLUMNS,
-               "timeseries": TIMESERIES_COLUMNS,
+               "timeseries": TIMESERIES_COLUMNS, "periods": PERIOD_COLUMNS,
                "summary": SUMMARY_COLUMNS,
                "comparison": COMPARISON_COLUMNS}
     if stops:

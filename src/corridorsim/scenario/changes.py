@@ -85,7 +85,7 @@ CHANGEABLE = (
     "vessel_services.*.vessels", "vessel_services.*.capacity_teu",
     "vessel_services.*.fleet", "vessel_services.*.sailing_time", "vessel_services.*.departure",
     "flows.*.trains_per_week", "flows.*.teu_per_week", "flows.*.seasonality",
-    "flows.*.routes",
+    "flows.*.routes", "flows.*.growth_per_year",
 )
 """Key paths that may change during a run (``*`` is any one name or index; a key
 matches a pattern it begins with, so ``legs.*.delay`` covers the delay's parameters).
@@ -147,7 +147,7 @@ CHANGEABLE_SUMMARY = (
     "speed_kmh, yard_capacity_teu, handling_teu_per_hour, customs (digitization, "
     "pre_arrival, paper, digital, customs_regimes), fees and tariffs, vessel services' "
     "vessels, capacity_teu, fleet, sailing_time and departure, and flows' "
-    "trains_per_week, teu_per_week, seasonality and routes")
+    "trains_per_week, teu_per_week, seasonality, routes and growth_per_year")
 """``CHANGEABLE`` in words, for the error that refuses a key."""
 
 

@@ -326,12 +326,13 @@ class Scenario(Model):
     def estimated_events(self) -> dict[str, float]:
         """A cheap upper estimate of the simulation events of one replication, by source:
         consignments (about 4 per node on the longest of the flow's routes, at the peak
-        month's rate), vessel voyages (about 8 per voyage, at the mean sailing time) and
-        closure events (3 each)."""
+        month's rate grown to the last year's), vessel voyages (about 8 per voyage, at the
+        mean sailing time) and closure events (3 each)."""
         hours = self.horizon + self.drain
         flows = 0.0
         for flow in self.flows.values():
             peak = max(flow.seasonality) if flow.seasonality else 1.0
+            peak *= flow.growth_bound(hours)
             nodes = max(len(self.routes.get(r, ())) for r in flow.route_shares)
             flows += flow.consignments_per_week * peak * hours / 168.0 * 4 * max(nodes, 1)
         voyages = sum(c.vessels * hours

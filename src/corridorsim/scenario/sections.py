@@ -12,6 +12,7 @@ checked by the ``Scenario`` root (``schema.py``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Literal
 
@@ -706,6 +707,11 @@ class Flow(Model):
     volume is the volume of a network that runs as expected."""
     arrivals: Literal["poisson", "scheduled"] = "poisson"
     """Poisson releases, or evenly spaced releases at the current rate."""
+    growth_per_year: Annotated[Number, Field(ge=-0.5, le=1.0)] | None = None
+    """Compound growth of the rate per calendar year (0.08 is 8 % a year): in the k-th
+    calendar year after the start date's year the rate is (1 + growth) ** k times the
+    stated rate, a step each 1 January, so that releases stay an exact Poisson process
+    with a rate constant within each month (-0.5 to 1)."""
     background: bool = False
     """Cargo that loads shared facilities but is not reported as China-Europe cargo."""
     report: bool | None = None
@@ -766,6 +772,14 @@ class Flow(Model):
         """Mean consignment size in TEU."""
         size = self.consignment_teu
         return float(size) if isinstance(size, int) else (size.low + size.high) / 2.0
+
+    def growth_bound(self, hours: float) -> float:
+        """The largest growth factor a run of ``hours`` from any start date can reach: one
+        step per 1 January it may cross, at most one per 365 days begun (1 without growth
+        or with a decline)."""
+        if not self.growth_per_year or self.growth_per_year < 0:
+            return 1.0
+        return float((1.0 + self.growth_per_year) ** math.ceil(hours / (24.0 * 365)))
 
     @property
     def consignments_per_week(self) -> float:

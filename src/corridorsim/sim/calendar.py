@@ -1,4 +1,5 @@
-"""Simulation hours <-> calendar: months for seasonality, time of day for opening hours."""
+"""Simulation hours <-> calendar: months for seasonality and calendar periods (months,
+quarters, years) for yearly growth and ``periods.csv``, time of day for opening hours."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ class Calendar:
         self.start = dt.datetime.combine(start_date, dt.time())
         self.boundaries: list[float] = [0.0]
         self.months: list[int] = [start_date.month]
+        self.years: list[int] = [start_date.year]
+        """The calendar year of each month in ``months``."""
         year, month = start_date.year, start_date.month
         while self.boundaries[-1] <= end:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             self.boundaries.append(self.hours_since_start(dt.datetime(year, month, 1)))
             self.months.append(month)
+            self.years.append(year)
 
     def hours_since_start(self, moment: dt.datetime | dt.date) -> float:
         """Simulation time of a calendar moment (a date is its midnight)."""
@@ -36,6 +40,11 @@ class Calendar:
     def month_at(self, t: float) -> int:
         """Calendar month (1-12) at simulation time ``t``."""
         return self.months[bisect.bisect_right(self.boundaries, t) - 1]
+
+    def years_since_start(self, t: float) -> int:
+        """Calendar years from the start date's year to the year of ``t`` (0 in the first
+        year, however late in it the run starts)."""
+        return self.years[bisect.bisect_right(self.boundaries, t) - 1] - self.years[0]
 
     def month_start(self, t: float) -> float:
         """Simulation time at which the month containing ``t`` began."""
