@@ -25,7 +25,8 @@ from corridorsim.report.tables import ACTIVITY_COLUMNS, place_column
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SCENARIOS = ["baseline-2024", "digital-customs", "port-expansion-2026",
-             "middle-corridor-2030", "northern-disruption", "caspian-winter"]
+             "middle-corridor-2030", "northern-disruption", "caspian-winter",
+             "middle-corridor-2024-2030"]
 REPLICATIONS = 10
 START = "<!-- reference-results:start -->"
 END = "<!-- reference-results:end -->"
@@ -65,8 +66,39 @@ def scenario_table(name: str, workers: int) -> str:
                      f"| {value(scope, row, 'mean_co2_kg_per_teu', 0)} "
                      f"| {value(scope, row, 'backlog_consignments', 1)} |")
     lines += ["", *where_the_days_go(scenario, kpis), *choice_shares(scenario, kpis),
-              *diverted(result)]
+              *diverted(result), *yearly(result)]
     return "\n".join(lines)
+
+
+def yearly(result: cs.RunResult) -> list[str]:
+    """A run of several years: per year of release, each corridor's consignments, median
+    and p90 transit days with 95% half-widths (``periods.csv``)."""
+    rows = [r for r in result.periods if r["scope"] == "corridor"]
+    years = sorted({r["year"] for r in rows})
+    if len(years) < 2:
+        return []
+    by = {(r["name"], r["year"]): r for r in rows}
+
+    def cell(row: dict | None, kpi: str, digits: int) -> str:
+        if row is None or row[f"{kpi}_mean"] is None:
+            return "–"  # noqa: RUF001  (an en dash marks an empty cell in the README)
+        half = row[f"{kpi}_halfwidth"]
+        text = f"{row[f'{kpi}_mean']:,.{digits}f}"
+        return f"{text} ± {half:,.{digits}f}" if half else text
+
+    lines = ["", "By year of release (`periods.csv`; consignments per replication):", "",
+             "| year | Northern consignments | Northern median days | Northern p90 days "
+             "| Middle consignments | Middle median days | Middle p90 days |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for year in years:
+        north, middle = by.get(("northern", year)), by.get(("middle", year))
+        lines.append(f"| {year} | {cell(north, 'consignments_released', 0)} "
+                     f"| {cell(north, 'median_transit_days', 1)} "
+                     f"| {cell(north, 'p90_transit_days', 1)} "
+                     f"| {cell(middle, 'consignments_released', 0)} "
+                     f"| {cell(middle, 'median_transit_days', 1)} "
+                     f"| {cell(middle, 'p90_transit_days', 1)} |")
+    return lines
 
 
 def diverted(result: cs.RunResult) -> list[str]:

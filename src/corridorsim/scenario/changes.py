@@ -105,10 +105,15 @@ def changeable_pattern(path: tuple[str, ...]) -> str | None:
 
 def leaves(document: object, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...],
                                                                               object]]:
-    """Every scalar (or list) of a document with its key path (lists are leaves)."""
+    """Every scalar of a document with its key path; a list of mappings (a node's
+    operations, a fleet's classes) by index, any other list as one value."""
     if isinstance(document, Mapping):
         for key, value in document.items():
             yield from leaves(value, (*prefix, str(key)))
+    elif isinstance(document, list) and document and all(isinstance(v, Mapping)
+                                                         for v in document):
+        for index, value in enumerate(document):
+            yield from leaves(value, (*prefix, str(index)))
     else:
         yield prefix, document
 
@@ -126,12 +131,14 @@ def _exists(document: object, path: list[str]) -> bool:
 
 
 def _holds(document: object, path: tuple[str, ...]) -> bool:
-    """Whether ``document`` has a mapping at ``path``."""
+    """Whether ``document`` has a mapping at ``path`` (list items by index)."""
+    return _exists(document, list(path)) and isinstance(_at(document, path), Mapping)
+
+
+def _at(document: Any, path: tuple[str, ...]) -> Any:
     for key in path:
-        if not isinstance(document, Mapping) or key not in document:
-            return False
-        document = document[key]
-    return isinstance(document, Mapping)
+        document = document[int(key)] if isinstance(document, list) else document[key]
+    return document
 
 
 def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
