@@ -129,7 +129,7 @@ class CorridorModel:
         if timeline:  # first, so that a change at hour 0 is in force before anything moves
             self._next_change(list(timeline))
         self.env.process(self._close_days())
-        self.months = self._monthly_ledger()
+        self.books = self._monthly_ledger()
         self._start_closures()
         for service in self.services.values():
             service.start()
@@ -410,7 +410,7 @@ class CorridorModel:
         released in the window are followed until delivered or the drain ends.
         """
         self.env.run(until=self.horizon)
-        self.months.close_month(self.horizon)
+        self.books.close_month(self.horizon)
         nodes = tuple(node.record(self.replication, self.horizon)
                       for node in self.nodes.values())
         stages = tuple(stage for node in self.nodes.values()
@@ -427,7 +427,7 @@ class CorridorModel:
             delivered_teu=self.journeys.delivered_teu + self.outside_delivered_teu,
             in_system_teu=sum(c.teu_outstanding for c in self.consignments),
             streams=self.streams.names, sailings=sailings, stages=stages,
-            daily=self.daily.records(), months=self.months.record())
+            daily=self.daily.records(), months=self.books.record())
 
     def _shipment_records(self) -> Iterator[ShipmentRecord]:
         """China-Europe consignments released between the warm-up and the horizon."""
