@@ -386,3 +386,22 @@ def test_an_update_before_the_start_sets_the_fleet_the_start_commissions():
     # 4-24, unloading 24-28 at baku).
     assert [v.number for v in operator.fleet] == [0, 1, 2]
     assert sea.log == [(28.0, 0, 40)]
+
+
+def test_a_vessel_retired_while_in_drydock_does_not_come_back():
+    # The vessel of class 'old' waits at baku and goes into drydock at 10 (until 20). At
+    # 15 its class gives way to 'new' (vessel 1, joining at aktau): at 20 the old vessel
+    # takes up the retirement instead of berthing again, so baku saw one call (0-10).
+    window = {"class": "old", "start": "2025-01-01T10:00", "end": "2025-01-01T20:00"}
+    sea = Sea({"caspian": service(fleet=[{"name": "old", "vessels": 1, "capacity_teu": 100}],
+                                  drydock=[window])})
+    operator = sea.services["caspian"]
+    renewed = service(fleet=[{"name": "new", "vessels": 1, "capacity_teu": 60}],
+                      drydock=[window])
+    sea.at(15.0, lambda: operator.update(renewed))
+    sea.run()
+    old, new = operator.fleet
+    assert (old.fleet_class.name, old.process.is_alive) == ("old", False)
+    assert (new.fleet_class.name, new.process.is_alive) == ("new", True)
+    assert sea.ports["baku"].record(0, sea.end).vessel_calls == 1
+    assert not operator.withdrawals
