@@ -251,3 +251,21 @@ def test_a_closures_span_is_placed_within_its_months() -> None:
     assert fg._month_position(dt.datetime(2024, 3, 1)) - fg._month_number("2024-03") == 0.0
     assert fg._month_position(dt.datetime(2024, 2, 15, 12)) - fg._month_number(
         "2024-02") == pytest.approx(0.5)
+
+
+def test_dated_changes_are_numbered_by_date_for_the_time_series():
+    scenario = {"start_date": "2024-01-01", "changes": {
+        "hub": {"at": "2024-03-01", "set": {}},
+        "works": {"at": "2024-02-16T12:00", "until": "2024-03-01", "set": {}}}}
+    changes = fg.dated_changes(scenario)
+    assert [c.name for c in changes] == ["works", "hub"]
+    assert fg.change_key(changes) == [(1, "2024-02-16T12:00: works"),
+                                      (2, "2024-03-01: end of works, hub")]
+    # On days since the start: 46.5 and 60; on an axis of months (each month's cell
+    # centred on its index), 16 Feb 12:00 is 15.5 of February's 29 days in, and 1 March
+    # the boundary between February's cell and March's, 1.5.
+    assert fg.change_marks_by_day(changes, dt.date(2024, 1, 1)) == [(46.5, "1"), (60.0, "2")]
+    months = ["2024-01", "2024-02", "2024-03"]
+    marks = fg.change_marks_by_month(changes, months)
+    assert [label for _, label in marks] == ["1", "2"]
+    assert marks[0][0] == pytest.approx(0.5 + 15.5 / 29) and marks[1][0] == pytest.approx(1.5)

@@ -459,9 +459,91 @@ def _median(values: list[float]) -> float:
     return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2.0
 
 
+@dataclass(frozen=True)
+class DatedChange:
+    """A dated change of the scenario (``changes:``): its name and when it starts and,
+    if it does, ends."""
+
+    name: str
+    at: dt.datetime
+    until: dt.datetime | None
+
+
+def dated_changes(scenario: Mapping[str, Any]) -> list[DatedChange]:
+    """The dated changes of the resolved scenario (``scenario.yaml``), by date."""
+    out = []
+    for name, change in (scenario.get("changes") or {}).items():
+        if not isinstance(change, Mapping):
+            continue
+        at = as_datetime(change.get("at"))
+        if at is not None:
+            out.append(DatedChange(str(name), at, as_datetime(change.get("until"))))
+    return sorted(out, key=lambda c: (c.at, c.name))
+
+
+def change_key(changes: Sequence[DatedChange]) -> list[tuple[int, str]]:
+    """The numbers the figures mark the dates of dated changes with, and what each
+    stands for: one number per date, the changes starting or ending then."""
+    moments: dict[dt.datetime, list[str]] = {}
+    for c in changes:
+        moments.setdefault(c.at, []).append(c.name)
+        if c.until is not None:
+            moments.setdefault(c.until, []).append(f"end of {c.name}")
+    return [(k, f"{_when(moment)}: {', '.join(names)}")
+            for k, (moment, names) in enumerate(sorted(moments.items()), start=1)]
+
+
+def _mark_changes(ax: Any, marks: Sequence[tuple[float, str]]) -> None:
+    """Dotted vertical lines at the dates of dated changes, each numbered at the top
+    (the caption gives the key, ``change_key``)."""
+    lowest, highest = ax.get_xlim()
+    for x, label in marks:
+        if lowest <= x <= highest:
+            ax.axvline(x, color="#777777", linestyle=":", linewidth=0.8)
+            ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), fontsize=6,
+                        color="#555555", ha="center", va="bottom", xytext=(0, 1),
+                        textcoords="offset points")
+
+
+def _month_index_of(moment: dt.datetime, index: Mapping[str, int]) -> float | None:
+    """Where ``moment`` falls on an axis of months (``YYYY-MM`` at 0, 1, ...), or None."""
+    at = index.get(f"{moment.year:04d}-{moment.month:02d}")
+    if at is None:
+        return None
+    first = dt.datetime(moment.year, moment.month, 1)
+    following = dt.datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1)
+    return at - 0.5 + (moment - first) / (following - first)
+
+
+def change_marks_by_month(changes: Sequence[DatedChange], months: Sequence[str]
+                          ) -> list[tuple[float, str]]:
+    """Positions of the changes' dates on an axis of release months, with their numbers
+    (``change_key``)."""
+    index = {m: i for i, m in enumerate(months)}
+    marks = []
+    for k, moment in enumerate(_change_moments(changes), start=1):
+        x = _month_index_of(moment, index)
+        if x is not None:
+            marks.append((x, str(k)))
+    return marks
+
+
+def _change_moments(changes: Sequence[DatedChange]) -> list[dt.datetime]:
+    return sorted({m for c in changes for m in (c.at, c.until) if m is not None})
+
+
+def change_marks_by_day(changes: Sequence[DatedChange], start: dt.date
+                        ) -> list[tuple[float, str]]:
+    """Positions of the changes' dates on an axis of days since ``start``, with their
+    numbers (``change_key``)."""
+    origin = dt.datetime.combine(start, dt.time())
+    return [((moment - origin).total_seconds() / 86400.0, str(k))
+            for k, moment in enumerate(_change_moments(changes), start=1)]
+
+
 @_styled
-def draw_monthly_transit(data: Rows) -> MplFigure:
-    """A line per corridor over release months, its band shaded."""
+def draw_monthly_transit(data: Rows, changes: Sequence[DatedChange] = ()) -> MplFigure:
+    """A line per corridor over release months, its band shaded; dated changes marked."""
     fig, (ax,) = new_figure(8.0, 3.2)
     months = sorted({r["month"] for r in data})
     index = {m: i for i, m in enumerate(months)}
@@ -481,6 +563,7 @@ def draw_monthly_transit(data: Rows) -> MplFigure:
                         color=colour, alpha=0.2, linewidth=0)
     step = max(1, len(months) // 12)
     ax.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")
+    _mark_changes(ax, change_marks_by_month(changes, months))
     ax.set_ylabel("median transit (days)")
     ax.set_xlabel("month the consignment was released")
     ax.legend(fontsize=8, frameon=False)
@@ -889,10 +972,10 @@ def level_series_data(timeseries: Rows, busiest: int = 4) -> list[dict[str, Any]
 
 
 @_styled
-def draw_level_series(data: Rows, warmup_day: int | None, horizon_day: int | None
-                      ) -> MplFigure:
+def draw_level_series(data: Rows, warmup_day: int | None, horizon_day: int | None,
+                      changes: Sequence[tuple[float, str]] = ()) -> MplFigure:
     """Queue (trains waiting) and yard TEU by day, a line per node, bands shaded; the
-    demand window between the dashed lines."""
+    demand window between the dashed lines, dated changes (their day, name) dotted."""
     quantities = [q for q in ("queue", "yard_teu") if any(r["quantity"] == q for r in data)]
     fig, axes = new_figure(8.0, 2.6 * max(len(quantities), 1), max(len(quantities), 1), 1,
                            sharex=True)
@@ -911,6 +994,7 @@ def draw_level_series(data: Rows, warmup_day: int | None, horizon_day: int | Non
         for day in (warmup_day, horizon_day):
             if day:
                 ax.axvline(day, color="#555555", linestyle="--", linewidth=0.8)
+        _mark_changes(ax, changes)
         ax.set_ylabel(labels[quantity])
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     months = {r["day"]: r["date"][:7] for r in data if str(r["date"]).endswith("-01")}

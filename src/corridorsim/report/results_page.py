@@ -118,6 +118,11 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"mean ({reps}); segments need not cover the whole route.",
         by_segment, lambda: fg.draw_segment_days(by_segment)))
 
+    changes = fg.dated_changes(scenario)
+    changes_note = (" Dotted lines: the dates of the scenario's dated changes (changes:), "
+                    "numbered at the top: " + "; ".join(f"{k} {text}" for k, text
+                                                        in fg.change_key(changes)) + "."
+                    if changes else "")
     monthly = fg.monthly_transit_data(t.get("shipments", []))
     out.append(_figure(
         "transit_by_month", "Transit time by release month",
@@ -125,8 +130,9 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"(each corridor's routes pooled), averaged over {reps}; band: 95 % interval. "
         f"Storm seasons and closures show as peaks. Months with fewer than "
         f"{fg.MONTH_MIN} deliveries per replication (a month cut by the warm-up) are "
-        f"left out of the line (their row in the CSV says plotted = no).",
-        monthly, lambda: fg.draw_monthly_transit(monthly)))
+        f"left out of the line (their row in the CSV says plotted = no)."
+        f"{changes_note}",
+        monthly, lambda: fg.draw_monthly_transit(monthly, changes)))
     by_period = period_transit_data(t.get("periods", []))
     out.append(_figure(
         "transit_by_period", "Transit time by period",
@@ -148,6 +154,8 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         congestion, lambda: fg.draw_congestion(congestion)))
 
     levels = fg.level_series_data(t.get("timeseries", []))
+    start = fg.as_datetime(scenario.get("start_date"))
+    day_marks = fg.change_marks_by_day(changes, start.date()) if start is not None else []
     warmup_day = _day(m.get("warmup_hours"))
     horizon_day = _day(m.get("horizon_hours"))
     out.append(_figure(
@@ -155,8 +163,8 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"Daily time-average of trains (and vessels) waiting at the four nodes with the "
         f"longest queues, and TEU in the fullest port yards, mean over {reps}; band: "
         f"95 % interval. The demand window lies between the dashed lines "
-        f"(timeseries.csv).",
-        levels, lambda: fg.draw_level_series(levels, warmup_day, horizon_day)))
+        f"(timeseries.csv).{changes_note}",
+        levels, lambda: fg.draw_level_series(levels, warmup_day, horizon_day, day_marks)))
 
     cost = fg.cost_co2_data(summary, routes)
     out.append(_figure(
