@@ -306,6 +306,11 @@ class Scenario(Model):
                      if c.cause not in ignored and not isinstance(c, OutageClosure))
 
     @property
+    def outages(self) -> tuple[str, ...]:
+        """The closures that take servers of a stage out of service (``kind: outage``)."""
+        return tuple(name for name, c in self.closures.items() if isinstance(c, OutageClosure))
+
+    @property
     def alternatives(self) -> dict[str, OutsideAlternative]:
         """The options outside the network that flows may choose (none without choice)."""
         return dict(self.choice.alternatives) if self.choice is not None else {}

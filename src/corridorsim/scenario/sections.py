@@ -415,9 +415,17 @@ class VesselService(Model):
 
 
 def _names_as_written(value: object) -> object:
-    """A place is a name; a list of names (a regional closure) needs at least one."""
-    if isinstance(value, list) and not value:
-        raise ValueError("expected a node or leg name, or a list of at least one")
+    """A place is a name; a list of names (a regional closure) needs at least one. Checked
+    here so that a wrong value gets one message, not one per member of the union."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list) or not value:
+        shown = ("an empty list" if value == [] else "a mapping" if isinstance(value, dict)
+                 else repr(value)[:40])
+        raise ValueError(f"expected a node or leg name, or a list of at least one, got {shown}")
+    for i, name in enumerate(value):
+        if not isinstance(name, str):
+            raise ValueError(f"expected node or leg names, got {name!r} at position {i}")
     return value
 
 
