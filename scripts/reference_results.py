@@ -25,7 +25,8 @@ from corridorsim.report.tables import ACTIVITY_COLUMNS, place_column
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SCENARIOS = ["baseline-2024", "digital-customs", "port-expansion-2026",
-             "middle-corridor-2030", "northern-disruption", "caspian-winter"]
+             "middle-corridor-2030", "northern-disruption", "caspian-winter",
+             "altynkol-cranes-2022"]
 REPLICATIONS = 10
 START = "<!-- reference-results:start -->"
 END = "<!-- reference-results:end -->"

@@ -174,6 +174,14 @@ class ServicePoint:
     known when it starts (its steps are drawn), so it is added to ``busy_hours`` then,
     cut to the observation window; a vessel's hold is not, so it is tracked by a
     time-weighted monitor (``busy``) from ``acquire`` to ``release``.
+
+    Servers in service are those configured (``set_servers``: dated changes) less those
+    outages took out (``take_out``, ``bring_back``; ``disruptions.OutOfService``), never
+    fewer than 0. Here an outage lets the services on its servers finish; a stage whose
+    outage interrupts them is an ``InterruptibleServicePoint`` (``interruptions.py``),
+    which overrides ``_run_steps``, ``take_out`` and ``_hand_added``, so that this class's
+    hot path (``serve``, ``_run_steps``, ``_served``, ``_finish``, ``_hand_over``) does no
+    work for outages.
     """
 
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",

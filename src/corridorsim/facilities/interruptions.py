@@ -10,9 +10,10 @@ pays nothing for it, its hot path is the one of ``ServicePoint``.
 
 What an interruption does:
 
-- Of the services in progress, the latest started pause, as many as exceed the servers
-  left in service; a server held by a train that has not started yet (a closure, opening
-  hours or a headway holds it) leaves as it frees up, as with a non-interrupting outage.
+- Of the services in progress, the latest started (or resumed) pause, as many as exceed
+  the servers left in service; a server held by a train that has not started yet (a
+  closure, opening hours or a headway holds it) leaves as it frees up, as with a
+  non-interrupting outage.
 - A paused train holds no server. Its hours until it resumes are a closure hold
   (``Activity.CLOSURE_HOLD``): stopped at the place by a breakdown.
 - Servers coming back (a repair, or a dated change adding servers) go first to the
@@ -129,8 +130,8 @@ class InterruptibleServicePoint(ServicePoint):
         self._run_from(service, service.next_step)
 
     def take_out(self, servers: int, interrupts: bool) -> None:
-        """``servers`` fail now; with ``interrupts``, the latest started services beyond
-        the servers left pause (see the module's docstring)."""
+        """``servers`` fail now; with ``interrupts``, the latest started (or resumed)
+        services beyond the servers left pause (see the module's docstring)."""
         if not interrupts:
             super().take_out(servers, interrupts)
             return
