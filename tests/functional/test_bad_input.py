@@ -235,11 +235,6 @@ CASES = [
                   "its stages are exit_customs, entry_customs, gauge_change"],
                  id="outage-unknown-stage"),
     pytest.param(setting("closures.cranes", {
-        "kind": "outage", "at": "east_border", "stage": "gauge_change", "servers": 3,
-        "start": "2024-02-01", "end": "2024-02-03"}), [], "closures.cranes.servers",
-                 ["3 is more than the 2 server(s) of east_border.gauge_change"],
-                 id="outage-more-servers-than-the-stage"),
-    pytest.param(setting("closures.cranes", {
         "kind": "outage", "at": "east-west", "stage": "tracks",
         "start": "2024-02-01", "end": "2024-02-03"}), [], "closures.cranes.at",
                  ["unknown node 'east-west'", "a leg has no stages"], id="outage-on-a-leg"),

@@ -129,6 +129,19 @@ def test_nodes_csv_has_the_outage_columns_only_with_outages(tmp_path):
     assert any(row["server_hours_out"] for row in loaded.stages)
 
 
+def test_an_outage_and_a_dated_change_of_the_same_stage_compose(mini_scenario):
+    """Both tracks out 1-11 Feb while a change cuts the stage to one track from 5 Feb to
+    1 Mar: valid (the outage takes what there is), and the hours lost count at most the
+    tracks configured: 2 x 96 h, then 1 x 144 h."""
+    scenario = mini_scenario.with_overrides({
+        "closures.cranes": gauge_outage(servers=2, start="2024-02-01", end="2024-02-11"),
+        "changes": {"cut": {"at": "2024-02-05", "until": "2024-03-01",
+                            "set": {"borders.east_border.gauge_change.tracks": 1}}}})
+    (row,) = stage_rows(cs.run(scenario, replications=1, seed=SEED), "east_border",
+                        "gauge_change")
+    assert (row["hours_out"], row["server_hours_out"], row["servers"]) == (240.0, 336.0, 2)
+
+
 def test_random_outages_draw_from_their_own_streams(mini_scenario):
     """Random outages add their streams and shift no other draw: the consignments'
     sizes and release times stay those of the run without them."""

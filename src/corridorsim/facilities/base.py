@@ -479,12 +479,9 @@ class ServicePoint:
         self._in_service(max(0, self.configured - self.out_of_service))
 
     def _count_out(self, now: float) -> None:
-        """Add the hours out of service since ``out_since`` that fall in the window."""
-        lost = min(self.out_of_service, self.configured)
-        if lost:
-            hours = max(0.0, min(now, self.until) - max(self.out_since, self.warmup))
-            self.hours_out += hours
-            self.server_hours_out += lost * hours
+        """Add the hours out of service since ``out_since`` that fall in the window (before
+        the servers out of service or configured change)."""
+        self.hours_out, self.server_hours_out = self.outage_hours(now)
         self.out_since = now
 
     def outage_hours(self, end: float) -> tuple[float, float]:

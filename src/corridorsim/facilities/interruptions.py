@@ -28,7 +28,7 @@ What an interruption does:
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from collections.abc import Sequence
 
 import simpy
 
@@ -51,8 +51,7 @@ class ServiceInProgress:
 
     __slots__ = ("train", "steps", "then", "next_step", "activity", "ends", "left", "call")
 
-    def __init__(self, train: Train, steps: tuple[Step, ...] | list[Step],
-                 then: Continuation):
+    def __init__(self, train: Train, steps: Sequence[Step], then: Continuation):
         self.train = train
         self.steps = steps
         self.then = then
@@ -92,8 +91,8 @@ class InterruptibleServicePoint(ServicePoint):
         """Hours of [start, end] in the observation window."""
         return max(0.0, min(end, self.until) - max(start, self.warmup))
 
-    def _run_steps(self, train: Train, steps: Any, now: float, then: Continuation,
-                   waited: float) -> None:
+    def _run_steps(self, train: Train, steps: Sequence[Step], now: float,
+                   then: Continuation, waited: float) -> None:
         """Start a service as ``ServicePoint`` does (the same counts, the same calls on
         the clock), keeping it among the services in progress."""
         hours = 0.0

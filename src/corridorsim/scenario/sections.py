@@ -522,9 +522,9 @@ class OutageClosure(Model):
     ``entry_customs``, ``joint_customs``, ``gauge_change``, an operation's kind
     (``interchange``...), ``tracks`` (terminals), ``berths`` or ``train_tracks`` (ports)."""
     servers: Servers = 1
-    """Servers out of service during each outage (1 to 1,000, at most the stage's own);
-    the stage keeps those of its servers in service that are left, never fewer than 0,
-    also when a dated change sets its count meanwhile."""
+    """Servers out of service during each outage (1 to 1,000); the stage keeps in service
+    those of its configured servers that are left, never fewer than 0 (more than it has
+    takes them all), also when a dated change sets its count meanwhile."""
     time_between_failures: Distribution | None = None
     """Random outages: time from the end of one repair to the next failure (the servers
     fail whether busy or idle). Give it with ``repair_time``, or give ``start`` and
