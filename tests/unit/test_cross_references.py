@@ -253,8 +253,9 @@ def test_a_leg_to_a_misspelt_node_is_reported_before_the_route_through_it():
 
 # --- the error translator: misspelt keys answered with the right kind of file's keys ------
 
-SCENARIO_KEYS = ("'borders', 'changes', 'choice', 'closures', 'costs', 'customs_regimes', 'description', "
-                 "'digitization', 'drain', 'flows', 'horizon', 'legs', 'max_events', 'name', "
+SCENARIO_KEYS = ("'borders', 'changes', 'choice', 'closures', 'costs', 'customs_regimes', "
+                 "'description', 'digitization', 'drain', 'flows', 'horizon', 'legs', "
+                 "'max_events', 'name', "
                  "'ports', 'promised_transit', 'replications', 'routes', 'seed', 'segments', "
                  "'start_date', 'stations', 'terminals', 'vessel_services', 'warmup'")
 
