@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SCENARIOS = ["baseline-2024", "digital-customs", "port-expansion-2026",
              "middle-corridor-2030", "northern-disruption", "caspian-winter",
-             "middle-corridor-2024-2030"]
+             "middle-corridor-2024-2030", "altynkol-cranes-2022"]
 REPLICATIONS = 10
 START = "<!-- reference-results:start -->"
 END = "<!-- reference-results:end -->"

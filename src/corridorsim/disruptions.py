@@ -1,22 +1,32 @@
-"""Closures of nodes and legs: dated windows and seasonal random events (Caspian storms).
+"""Closures of nodes and legs (dated windows and seasonal random events: Caspian storms)
+and outages of a stage's servers (breakdowns).
 
-While a closure is in force nothing starts service at the place it closes;
-queues build and drain afterwards. Overlapping closures nest: the place reopens
-when the last one ends.
+While a closure is in force nothing starts service at the place it closes; queues build
+and drain afterwards. Overlapping closures nest: the place reopens when the last one
+ends. A regional closure closes all its places with each event, so they share every
+closed hour. An outage takes servers of one stage out of service and brings them back
+after the repair; the stage (``OutOfService``) decides what happens to the services on
+them.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, Protocol
 
 import simpy
 
-from corridorsim.scenario.sections import SeasonalClosure, WindowClosure
+from corridorsim.scenario.sections import OutageClosure, SeasonalClosure, WindowClosure
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import Sampler, make_sampler
-from corridorsim.sim.streams import CLOSURE_DURATION, CLOSURE_STARTS, RandomStreams
+from corridorsim.sim.streams import (
+    CLOSURE_DURATION,
+    CLOSURE_STARTS,
+    OUTAGE_FAILURES,
+    OUTAGE_REPAIR,
+    RandomStreams,
+)
 
 
 class ClosureState:
@@ -97,7 +107,27 @@ class WatchedClosure:
         self.watched.reopen()
 
 
-Closable = ClosureState | WatchedClosure
+class RegionalClosure:
+    """Several places closed and reopened together by one closure's events (a storm over
+    the Caspian shuts Aktau, Kuryk and Alat at once)."""
+
+    __slots__ = ("places",)
+
+    def __init__(self, places: Sequence[Closable]):
+        self.places = tuple(places)
+
+    def close(self) -> None:
+        """One more closure starts at every place."""
+        for place in self.places:
+            place.close()
+
+    def reopen(self) -> None:
+        """It ends at every place."""
+        for place in self.places:
+            place.reopen()
+
+
+Closable = ClosureState | WatchedClosure | RegionalClosure
 """What a closure process closes and reopens."""
 
 
@@ -155,3 +185,54 @@ def start_closure(env: simpy.Environment, state: Closable, name: str,
         env.process(seasonal_closures(env, state, closure, calendar,
                                       streams.get(CLOSURE_STARTS.format(closure=name)),
                                       streams.get(CLOSURE_DURATION.format(closure=name))))
+
+
+class OutOfService(Protocol):
+    """A stage whose servers an outage takes out of service (``ServicePoint``)."""
+
+    def take_out(self, servers: int, interrupts: bool) -> None:
+        """``servers`` fail now; with ``interrupts`` the services on them pause."""
+
+    def bring_back(self, servers: int) -> None:
+        """``servers`` are repaired now."""
+
+
+def random_outages(env: simpy.Environment, stage: OutOfService, servers: int,
+                   interrupts: bool, up: Sampler,
+                   repair: Sampler) -> Generator[Any, Any, None]:
+    """Alternate up times and repairs from the start: the servers fail after each up time
+    whether busy or idle (independent breakdowns), and are back after the repair."""
+    while True:
+        yield env.timeout(up())
+        stage.take_out(servers, interrupts)
+        yield env.timeout(repair())
+        stage.bring_back(servers)
+
+
+def window_outage(env: simpy.Environment, stage: OutOfService, servers: int, interrupts: bool,
+                  start: float, end: float) -> Generator[Any, Any, None]:
+    """Take ``servers`` out of service from ``start`` to ``end`` (simulation hours)."""
+    if end <= 0:
+        return
+    if start > env.now:
+        yield env.timeout(start - env.now)
+    stage.take_out(servers, interrupts)
+    yield env.timeout(end - env.now)
+    stage.bring_back(servers)
+
+
+def start_outage(env: simpy.Environment, stage: OutOfService, name: str,
+                 outage: OutageClosure, calendar: Calendar, streams: RandomStreams) -> None:
+    """Start the process that drives the outage called ``name``; random outages draw from
+    their own streams (failures and repairs), so they shift no other draw."""
+    if outage.start is not None and outage.end is not None:
+        start = calendar.hours_since_start(outage.start)
+        end = calendar.hours_since_start(outage.end)
+        env.process(window_outage(env, stage, outage.servers, outage.interrupts,
+                                  max(start, 0.0), end))
+        return
+    assert outage.time_between_failures is not None and outage.repair_time is not None
+    up = make_sampler(outage.time_between_failures,
+                      streams.get(OUTAGE_FAILURES.format(closure=name)))
+    repair = make_sampler(outage.repair_time, streams.get(OUTAGE_REPAIR.format(closure=name)))
+    env.process(random_outages(env, stage, outage.servers, outage.interrupts, up, repair))

@@ -23,9 +23,17 @@ import simpy
 from corridorsim.consignment import Consignment, ConsignmentPart, Train, Visit, VisitLog
 from corridorsim.corridors import corridor_of
 from corridorsim.demand import FlowReleases
-from corridorsim.disruptions import Closable, ClosureState, WatchedClosure, start_closure
-from corridorsim.facilities.base import FacilitySetting, NodeFacility
+from corridorsim.disruptions import (
+    Closable,
+    ClosureState,
+    RegionalClosure,
+    WatchedClosure,
+    start_closure,
+    start_outage,
+)
+from corridorsim.facilities.base import FacilitySetting, NodeFacility, ServicePoint
 from corridorsim.facilities.border import BorderFacility
+from corridorsim.facilities.interruptions import interruptible_kind
 from corridorsim.facilities.operations import StationFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.facilities.terminal import TerminalFacility
@@ -47,7 +55,7 @@ from corridorsim.records import (
 from corridorsim.route_choice import ChoiceOption, DeliveryMemory, FlowChoice
 from corridorsim.scenario.distributions import mean_hours
 from corridorsim.scenario.schema import Scenario
-from corridorsim.scenario.sections import Flow, RailLeg, SeaLeg
+from corridorsim.scenario.sections import Flow, OutageClosure, RailLeg, SeaLeg
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import make_sampler
 from corridorsim.sim.scheduled_call import URGENT, ScheduledCall
@@ -79,9 +87,13 @@ class CorridorModel:
         self.streams = RandomStreams(scenario.seed if seed is None else seed, replication)
         self.window = window = ObservationWindow(self.warmup, self.horizon)
         self.places = Places(scenario.places)
+        prioritised = any(f.priority for f in scenario.flows.values())
         self.setting = FacilitySetting(
             self.env, window, self.streams, scenario.customs_regimes, scenario.digitization,
-            self.places, prioritised=any(f.priority for f in scenario.flows.values()))
+            self.places, prioritised=prioritised, kinds={
+                f"{c.at}.{c.stage}": interruptible_kind(prioritised)
+                for c in scenario.closures.values()
+                if isinstance(c, OutageClosure) and c.interrupts})
         self.visits = VisitLog(clocks=stops) if stops or scenario.segments else None
         """Node visits are traced for segment times and for ``stops.csv``."""
         self.nodes = {name: self._build_node(self.setting, section, name, config)
@@ -302,8 +314,8 @@ class CorridorModel:
     def _watched_closures(self) -> dict[str, ClosureState]:
         """Per node or leg where a closure that shippers react to may happen, the state
         they watch there: closed only by those closures, not by the storms they ignore."""
-        return {self.scenario.closures[name].at: ClosureState(self.env)
-                for name in self.scenario.watched_closures}
+        return {place: ClosureState(self.env) for name in self.scenario.watched_closures
+                for place in self.scenario.closures[name].places}
 
     def _monthly_ledger(self) -> MonthlyLedger:
         """The books of every node and stage, closed at each first of a month in the
@@ -331,14 +343,27 @@ class CorridorModel:
         return ledger
 
     def _start_closures(self) -> None:
+        """Start every closure's process: one closing a place, a regional one closing its
+        places together with each event, an outage taking servers of a stage out."""
         watched = self.scenario.watched_closures
         for name, closure in self.scenario.closures.items():
-            place = (self.nodes[closure.at].closure if closure.at in self.nodes
-                     else self.leg_closures[closure.at])
-            state: Closable = place
-            if name in watched:
-                state = WatchedClosure(place, self.watched[closure.at])
+            if isinstance(closure, OutageClosure):
+                start_outage(self.env, self._stage(closure.at, closure.stage), name, closure,
+                             self.calendar, self.streams)
+                continue
+            states: list[Closable] = []
+            for at in closure.places:
+                place = (self.nodes[at].closure if at in self.nodes
+                         else self.leg_closures[at])
+                states.append(WatchedClosure(place, self.watched[at]) if name in watched
+                              else place)
+            state = states[0] if isinstance(closure.at, str) else RegionalClosure(states)
             start_closure(self.env, state, name, closure, self.calendar, self.streams)
+
+    def _stage(self, node: str, stage: str) -> ServicePoint:
+        """The service point of a node's stage (by its name in ``nodes.csv``)."""
+        name = f"{node}.{stage}"
+        return next(sp for sp in self.nodes[node].service_points if sp.name == name)
 
     # --- demand --------------------------------------------------------------------------
 

@@ -111,7 +111,9 @@ def describe(scenario: Scenario) -> str:
         f"Flows: {len(china_europe)} China-Europe ({', '.join(china_europe)}; "
         f"{weekly:.1f} consignments/week), {len(background)} background"
         f"{' (' + ', '.join(background) + ')' if background else ''}.",
-        f"Closures: {len(scenario.closures)}. Horizon {scenario.horizon / 24:g} days"
+        f"Closures: {len(scenario.closures)}"
+        f"{f' ({len(scenario.outages)} outage(s))' if scenario.outages else ''}. "
+        f"Horizon {scenario.horizon / 24:g} days"
         f"{f' (+ {scenario.drain / 24:g} days drain)' if scenario.drain else ''} from "
         f"{scenario.start_date.isoformat()}, warm-up {_warmup(scenario)}, "
         f"{scenario.replications} replication(s), seed {scenario.seed}.",

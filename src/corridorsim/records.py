@@ -194,6 +194,10 @@ class StageRecord:
     trains-per-day headway)."""
     mean_service_hours: float | None
     """Mean service hours of those (at berths: hours a vessel held the berth)."""
+    hours_out: float = 0.0
+    """Hours in the window with at least one server out of service (outages)."""
+    server_hours_out: float = 0.0
+    """Server-hours lost to outages in the window (servers out x hours)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,6 +216,48 @@ CASES = [
                  "changes.gauge.set.ports.port_e.customs.entry",
                  ["ports.port_e.customs.entry.lanes cannot change during a run",
                   "would change what is built"], id="change-adds-a-stage"),
+    # Regional closures and outages (issue 15).
+    pytest.param(setting("closures.storms.at", ["port_e", "port_x"]), [],
+                 "closures.storms.at.1", ["unknown node or leg 'port_x'"],
+                 id="regional-closure-unknown-place"),
+    pytest.param(setting("closures.storms.at", ["port_e", "port_w", "port_e"]), [],
+                 "closures.storms.at.2", ["'port_e' is listed twice"],
+                 id="regional-closure-place-twice"),
+    pytest.param(setting("closures.storms.at", []), [], "closures.storms.at",
+                 ["a list of at least one", "got an empty list"], id="regional-closure-empty"),
+    pytest.param(setting("closures.storms.at", ["port_e", 3]), [], "closures.storms.at",
+                 ["expected node or leg names, got 3 at position 1"],
+                 id="regional-closure-not-a-name"),
+    pytest.param(setting("closures.cranes", {
+        "kind": "outage", "at": "east_border", "stage": "cranes", "servers": 1,
+        "start": "2024-02-01", "end": "2024-02-03"}), [], "closures.cranes.stage",
+                 ["node 'east_border' has no stage 'cranes'",
+                  "its stages are exit_customs, entry_customs, gauge_change"],
+                 id="outage-unknown-stage"),
+    pytest.param(setting("closures.cranes", {
+        "kind": "outage", "at": "east-west", "stage": "tracks",
+        "start": "2024-02-01", "end": "2024-02-03"}), [], "closures.cranes.at",
+                 ["unknown node 'east-west'", "a leg has no stages"], id="outage-on-a-leg"),
+    pytest.param(setting("closures.cranes", {
+        "kind": "outage", "at": "port_e", "stage": "berths", "interrupts": True,
+        "start": "2024-02-01", "end": "2024-02-03"}), [], "closures.cranes.interrupts",
+                 ["vessels keep their berth", "interrupts: false at berths"],
+                 id="outage-interrupting-berths"),
+    pytest.param(setting("closures.cranes", {
+        "kind": "outage", "at": "east_border", "stage": "gauge_change",
+        "time_between_failures": "10d"}), [], "closures.cranes",
+                 ["random outages need repair_time too"], id="outage-without-repair-time"),
+    pytest.param(setting("closures.cranes", {
+        "kind": "outage", "at": "east_border", "stage": "gauge_change",
+        "time_between_failures": "10d", "repair_time": "1d", "start": "2024-02-01",
+        "end": "2024-02-03"}), [], "closures.cranes",
+                 ["either time_between_failures and repair_time", "or start and end"],
+                 id="outage-random-and-dated"),
+    pytest.param(setting("closures.cranes", {
+        "kind": "outage", "at": "east_border", "stage": "gauge_change",
+        "time_between_failures": "0h", "repair_time": "1d"}), [], "closures.cranes",
+                 ["time_between_failures must have a mean above 0"],
+                 id="outage-failing-all-the-time"),
 ]
 
 COMMANDS = ["validate", "run"]

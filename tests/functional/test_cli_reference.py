@@ -23,6 +23,7 @@ from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
     CORRIDOR_COLUMNS,
     NODE_COLUMNS,
+    OUTAGE_COLUMNS,
     ROUTE_COLUMNS,
     SERVICE_COLUMNS,
     SHIPMENT_COLUMNS,
@@ -88,7 +89,8 @@ def test_run_writes_every_file_with_the_documented_columns(baseline_run):
 
 def test_results_documentation_covers_every_column():
     text = (BASELINE.parent.parent / "results" / "README.md").read_text(encoding="utf-8")
-    for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS, *SUMMARY_COLUMNS,
+    for column in {*SHIPMENT_COLUMNS, *ROUTE_COLUMNS, *NODE_COLUMNS, *OUTAGE_COLUMNS,
+                   *SUMMARY_COLUMNS,
                    *COMPARISON_COLUMNS, *CORRIDOR_COLUMNS, *SCENARIO_COMPARISON_COLUMNS,
                    *SERVICE_COLUMNS, *COUNTRY_COLUMNS, *SEGMENT_COLUMNS, *STOP_COLUMNS}:
         assert f"`{column}`" in text, column

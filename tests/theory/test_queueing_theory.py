@@ -427,11 +427,13 @@ def test_theory_scenarios_draw_independent_random_numbers():
             used[seed] = file
 
 
-@pytest.mark.parametrize("file", [f for f in FILES if f != "mmc-priority.yaml"
+@pytest.mark.parametrize("file", [f for f in FILES if f not in ("mmc-priority.yaml",
+                                                                  "mm1-breakdowns.yaml")
                                   and not f.startswith("choice-")])
 def test_theory_scenario_runs_with_the_cli(file, tmp_path):
     """Every single-flow queueing scenario is a valid scenario the command line runs
-    (shortened here); the two-class priority queue and the route-choice scenarios
+    (shortened here); the two-class priority queue, the queue with breakdowns
+    (``test_breakdowns_theory.py``) and the route-choice scenarios
     (``test_route_choice.py``) have their own tests."""
     path = SCENARIOS / file
     stations = queue_stations(cs.load_scenario(path))

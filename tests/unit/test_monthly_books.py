@@ -143,3 +143,32 @@ def test_a_level_monitors_area_to_a_time_counts_only_after_its_start():
     monitor.change(13.0, 1)  # 3 from 13
     assert monitor.area_to(20.0) == pytest.approx(2 * 3.0 + 3 * 7.0)
     assert monitor.area_to(20.0) == pytest.approx(monitor.mean(20.0) * 10.0)
+
+
+def test_a_service_paused_by_an_outage_is_busy_only_while_it_runs():
+    """Months 0-10, 10-20, 20-30, one server that may be interrupted. A service of 20 h
+    starts at 5 (it would end at 25, past the second closing); the server fails at 12
+    (7 h done: 5 in the first month, 2 in the second) and is repaired at 22, when the
+    service resumes for its 13 h left, 22-35, 8 of them in the window. So 5, 2 and 8 busy
+    hours, and the second and third months lose 8 and 2 server-hours."""
+    from corridorsim.facilities.interruptions import InterruptibleServicePoint
+
+    env = simpy.Environment()
+    starts, end = [0.0, 10.0, 20.0], 30.0
+    stats = NodeStatistics(ObservationWindow(starts[0], end))
+    point = InterruptibleServicePoint(env, "s", 1, stats, ClosureState(env, count_from=0.0))
+    ledger = MonthlyLedger([("n", "border", "s", point.close_month)], starts, end)
+    point.month_end = ledger.next_close
+
+    def close(_event: object) -> None:
+        ledger.close_month(env.now)
+        if ledger.next_close < end:
+            ScheduledCall(env, ledger.next_close - env.now, close, URGENT)
+
+    ScheduledCall(env, ledger.next_close, close, URGENT)
+    serve_at(env, point, 5.0, 20.0, 0)
+    ScheduledCall(env, 12.0, lambda _e: point.take_out(1, interrupts=True))
+    ScheduledCall(env, 22.0, lambda _e: point.bring_back(1))
+    totals = finish(env, ledger, end)
+    assert totals[Q["busy_hours"]] == pytest.approx([5.0, 2.0, 8.0])
+    assert totals[Q["server_hours"]] == pytest.approx([10.0, 2.0, 8.0])

@@ -176,6 +176,15 @@ def test_only_closures_shippers_react_to_on_a_choosing_flows_route_count() -> No
     assert fg.closures_on_choices(scenario(closures), flows={"fixed"}) == []
 
 
+def test_a_regional_closure_counts_where_any_of_its_places_is_on_a_route() -> None:
+    regional = {**WORKS, "at": ["somewhere", "east-west"]}
+    (found,) = fg.closures_on_choices(scenario({"regional": regional}))
+    assert found.closure.at == ("somewhere", "east-west") and found.closed == {"northern"}
+    outage = {"kind": "outage", "at": "north", "stage": "gauge_change",
+              "start": "2024-04-01", "end": "2024-04-02"}
+    assert fg.dated_closures(scenario({"cranes": outage})) == []  # no place closes
+
+
 def test_diverted_teu_is_what_an_option_took_beyond_its_share_before() -> None:
     (works,) = fg.closures_on_choices(scenario({"works": WORKS}))
     rows = [  # replication 0: 3/4 Northern before, 40 of 100 TEU during

@@ -194,7 +194,8 @@ class RunResult:
         if self.folder is not None:
             return dict(self.folder.columns)
         return {table: columns for table, (_, columns)
-                in table_files(self.scenario.places, self.stops_kept).items()}
+                in table_files(self.scenario.places, self.stops_kept,
+                               outages=bool(self.scenario.outages)).items()}
 
     def to_pandas(self) -> dict[str, Any]:
         """Every table of the results folder as a pandas DataFrame, by name (``shipments``,
@@ -218,7 +219,8 @@ class RunResult:
         table)."""
         files = {RESOLVED_SCENARIO: resolved_scenario_text(self.scenario), **(extra or {})}
         return write_run(Path(directory), self.tables, self.manifest(), files, kind,
-                         self.scenario.places, self.stops_kept, file_format, extra_tables)
+                         self.scenario.places, self.stops_kept, file_format, extra_tables,
+                         bool(self.scenario.outages))
 
 
 def load_results(directory: str | Path) -> RunResult:
@@ -540,7 +542,7 @@ def run_to_folder(directory: str | Path, scenario: Scenario, kind: str = "run",
     folder appears whole or not at all."""
     check_format(file_format)
     stops = bool(run_options.get("stops"))
-    files = table_files(scenario.places, stops, file_format)
+    files = table_files(scenario.places, stops, file_format, bool(scenario.outages))
     streamed = [name for name in STREAMED if name in files]
     with StagedFolder(Path(directory), kind) as staged:
         with contextlib.ExitStack() as stack:

@@ -33,7 +33,7 @@ an open leg that takes no time. Vessels and closures stay processes: they are fe
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 import simpy
@@ -66,11 +66,12 @@ class FacilitySetting:
     flow has one: a plain first-come-first-served line is faster)."""
 
     __slots__ = ("env", "window", "streams", "regimes", "digitization", "places",
-                 "prioritised")
+                 "prioritised", "kinds")
 
     def __init__(self, env: simpy.Environment, window: ObservationWindow,
                  streams: RandomStreams, regimes: CustomsRegimes, digitization: float,
-                 places: Places | None = None, prioritised: bool = False):
+                 places: Places | None = None, prioritised: bool = False,
+                 kinds: Mapping[str, type[ServicePoint]] | None = None):
         self.env = env
         self.window = window
         self.streams = streams
@@ -78,6 +79,10 @@ class FacilitySetting:
         self.digitization = digitization
         self.places = places if places is not None else Places()
         self.prioritised = prioritised
+        self.kinds: Mapping[str, type[ServicePoint]] = kinds or {}
+        """The kind of service point of a stage (``node.stage``) that is not the usual
+        one: those with an interrupting outage keep their services in progress
+        (``facilities/interruptions.py``), so that the others pay nothing for it."""
 
     def service_point(self, name: str, servers: int, stats: NodeStatistics,
                       closure: ClosureState, headway: float | None = None,
@@ -85,7 +90,9 @@ class FacilitySetting:
                       queue_activity: Activity = Activity.BORDER_QUEUE,
                       place: int = 0) -> ServicePoint:
         """A service point of this replication (with priority classes if it has any)."""
-        kind = PrioritisedServicePoint if self.prioritised else ServicePoint
+        kind = self.kinds.get(name)
+        if kind is None:
+            kind = PrioritisedServicePoint if self.prioritised else ServicePoint
         return kind(self.env, name, servers, stats, closure, headway=headway,
                     opening=opening, queue_activity=queue_activity, place=place)
 
@@ -175,13 +182,22 @@ class ServicePoint:
     are the area of ``capacity``: whatever changes ``servers`` during a run changes
     ``capacity`` by as much at the same moment, and utilisation over any period stays
     busy over available server-hours.
+
+    Servers in service are those configured (``set_servers``: dated changes) less those
+    outages took out (``take_out``, ``bring_back``; ``disruptions.OutOfService``), never
+    fewer than 0. Here an outage lets the services on its servers finish; a stage whose
+    outage interrupts them is an ``InterruptibleServicePoint`` (``interruptions.py``),
+    which overrides ``_run_steps``, ``take_out`` and ``_hand_added``, so that this class's
+    hot path (``serve``, ``_run_steps``, ``_served``, ``_finish``, ``_hand_over``) does no
+    work for outages.
     """
 
     __slots__ = ("env", "name", "servers", "headway", "opening", "closure", "stats",
                  "queue_activity", "closure_slot", "free", "queue", "next_start", "busy",
                  "busy_hours", "warmup", "until", "ended", "handing_over", "waiting",
                  "node_waiting", "started", "waited_hours", "service_hours", "held",
-                 "server_hours", "servers_since", "month_end", "straddling", "capacity")
+                 "server_hours", "servers_since", "month_end", "straddling", "capacity",
+                 "configured", "out_of_service", "out_since", "hours_out", "server_hours_out")
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, stats: NodeStatistics,
                  closure: ClosureState, headway: float | None = None,
@@ -230,7 +246,7 @@ class ServicePoint:
         """Whether processes hold servers here (``acquire``: vessels at berths)."""
         self.server_hours: float | None = None
         """Server-hours available in the window up to ``servers_since``, once the server
-        count has changed (dated changes); None while it never has."""
+        count has changed (dated changes, outages); None while it never has."""
         self.servers_since = 0.0
         # --- month by month (periods.csv): see close_month
         self.month_end = float("inf")
@@ -240,6 +256,16 @@ class ServicePoint:
         self.capacity = LevelMonitor(stats.warmup)
         """Servers in place over time: its area is the available server-hours."""
         self.capacity.change(0.0, servers)
+        self.configured = servers
+        """Servers as configured (by the scenario in force); ``servers`` are those of
+        them in service: ``configured`` less ``out_of_service``, never below 0."""
+        self.out_of_service = 0
+        """Servers that outages have taken out of service now (they add up)."""
+        self.out_since = 0.0
+        self.hours_out = 0.0
+        """Hours in the window, up to ``out_since``, with a server out of service..."""
+        self.server_hours_out = 0.0
+        """...and the server-hours lost to outages then (at most all configured)."""
 
     def waiting_line(self) -> deque[Callable[[], Any]] | ClassedQueue:
         """The line at this service point: first come first served."""
@@ -426,10 +452,18 @@ class ServicePoint:
     # --- dated changes -----------------------------------------------------------------------
 
     def set_servers(self, servers: int) -> None:
-        """Change the number of servers now. Added servers take the trains waiting at
-        once; withdrawn ones leave as their services end, none is cut short (``free``
-        goes negative meanwhile, and ``_hand_over`` retires servers before it hands any
-        on)."""
+        """Change the number of servers configured now (a dated change); those in service
+        are that less the servers out of service (never below 0)."""
+        if self.out_of_service:
+            self._count_out(self.env.now)
+        self.configured = servers
+        self._in_service(max(0, servers - self.out_of_service))
+
+    def _in_service(self, servers: int) -> None:
+        """Put ``servers`` in service now. Added servers take the trains waiting at once
+        (``_hand_added``); withdrawn ones leave as their services end, none is cut short
+        (``free`` goes negative meanwhile, and ``_hand_over`` retires servers before it
+        hands any on)."""
         if servers == self.servers:
             return
         now = self.env.now
@@ -438,11 +472,49 @@ class ServicePoint:
         self.free += servers - self.servers
         self.capacity.change(now, servers - self.servers)
         self.servers = servers
+        if self.free > 0:
+            self._hand_added()
+
+    def _hand_added(self) -> None:
+        """Give free servers to the trains waiting (after servers were added)."""
         starting = min(self.free, len(self.queue))
         if starting > 0:
             self.free -= starting
             self.ended += starting
             self._hand_over()
+
+    # --- outages (``disruptions.OutOfService``) -----------------------------------------------
+
+    def take_out(self, servers: int, interrupts: bool) -> None:
+        """``servers`` fail now. Here the services on them finish and the servers leave as
+        they free up (as with a change); a service point that may be interrupted
+        (``InterruptibleServicePoint``) pauses those services instead."""
+        self._count_out(self.env.now)
+        self.out_of_service += servers
+        self._in_service(max(0, self.configured - self.out_of_service))
+
+    def bring_back(self, servers: int) -> None:
+        """``servers`` are repaired now and take the trains waiting."""
+        self._count_out(self.env.now)
+        self.out_of_service -= servers
+        self._in_service(max(0, self.configured - self.out_of_service))
+
+    def _count_out(self, now: float) -> None:
+        """Add the hours out of service since ``out_since`` that fall in the window (before
+        the servers out of service or configured change)."""
+        self.hours_out, self.server_hours_out = self.outage_hours(now)
+        self.out_since = now
+
+    def outage_hours(self, end: float) -> tuple[float, float]:
+        """Hours with a server out of service in the window up to ``end``, and the
+        server-hours lost to outages then (an outage still running included)."""
+        hours, server_hours = self.hours_out, self.server_hours_out
+        lost = min(self.out_of_service, self.configured)
+        if lost:
+            extra = max(0.0, min(end, self.until) - max(self.out_since, self.warmup))
+            hours += extra
+            server_hours += lost * extra
+        return hours, server_hours
 
     def available_server_hours(self, end: float) -> float:
         """Server-hours available in the observation window up to ``end``."""
@@ -562,12 +634,14 @@ class ServicePoint:
             service = utilisation * self.servers * (end - self.warmup) / n
         else:
             service = self.service_hours / n
+        hours_out, server_hours_out = self.outage_hours(end)
         return StageRecord(
             replication=replication, node=node, kind=kind,
-            stage=self.name.removeprefix(f"{node}."), servers=self.servers,
+            stage=self.name.removeprefix(f"{node}."), servers=self.configured,
             utilisation=utilisation, mean_queue=self.waiting.mean(end),
             max_queue=int(self.waiting.peak()), services=n,
-            mean_wait_hours=self.waited_hours / n if n else None, mean_service_hours=service)
+            mean_wait_hours=self.waited_hours / n if n else None, mean_service_hours=service,
+            hours_out=hours_out, server_hours_out=server_hours_out)
 
 
 class PrioritisedServicePoint(ServicePoint):

@@ -582,8 +582,8 @@ class DatedClosure:
     """A closure of the scenario on fixed dates (kind ``window``)."""
 
     name: str
-    at: str
-    """The node or leg that closes."""
+    at: tuple[str, ...]
+    """The nodes and legs that close (several for a regional closure)."""
     cause: str
     start: dt.datetime
     end: dt.datetime
@@ -612,7 +612,9 @@ def dated_closures(scenario: Mapping[str, Any]) -> list[DatedClosure]:
             continue
         start, end = as_datetime(closure.get("start")), as_datetime(closure.get("end"))
         if start is not None and end is not None:
-            out.append(DatedClosure(str(name), str(closure.get("at")),
+            at = closure.get("at")
+            places = tuple(str(p) for p in at) if isinstance(at, list) else (str(at),)
+            out.append(DatedClosure(str(name), places,
                                     str(closure.get("cause") or "closure"), start, end))
     return sorted(out, key=lambda c: (c.start, c.name))
 
@@ -674,9 +676,11 @@ def closures_on_choices(scenario: Mapping[str, Any], flows: Collection[str] | No
     return out
 
 
-def _passes(path: Sequence[str], at: str, pairs: Mapping[tuple[Any, Any], str]) -> bool:
-    """Whether a route's path passes the node or leg ``at``."""
-    return at in path or any(pairs.get(pair) == at for pair in itertools.pairwise(path))
+def _passes(path: Sequence[str], at: Sequence[str],
+            pairs: Mapping[tuple[Any, Any], str]) -> bool:
+    """Whether a route's path passes one of the nodes or legs ``at``."""
+    return any(place in path for place in at) or any(
+        pairs.get(pair) in at for pair in itertools.pairwise(path))
 
 
 def shares_by_month_data(shares: Rows, choosing: Collection[str] = ()

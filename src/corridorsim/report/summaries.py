@@ -8,7 +8,7 @@ from typing import Any
 
 from corridorsim.report.places import COUNTRY_KPIS, SEGMENT_KPIS
 from corridorsim.report.shares import SHARE_KPIS, share_estimates_by_replication
-from corridorsim.report.tables import TRANSIT_KPIS, Tables, rounded
+from corridorsim.report.tables import OUTAGE_COLUMNS, TRANSIT_KPIS, Tables, rounded
 from corridorsim.stats import Estimate, estimate, paired_difference
 
 ROUTE_KPIS = (*TRANSIT_KPIS, "backlog_consignments", "backlog_teu")
@@ -85,8 +85,10 @@ def summary_rows(tables: Tables, replications: int, years: float = 0.0
         lambda row: f"{row['service']}:{row['from_port']}->{row['to_port']}")
     out += _scope_estimates("country", tables.get("countries", ()), COUNTRY_KPIS, n,
                             lambda row: f"{row['name']}:{row['country']}")
-    out += _scope_estimates("stage", [r for r in tables["nodes"] if r.get("stage")],
-                            STAGE_KPIS, n, lambda row: f"{row['node']}.{row['stage']}")
+    stages = [r for r in tables["nodes"] if r.get("stage")]
+    outages = OUTAGE_COLUMNS if stages and "server_hours_out" in stages[0] else ()
+    out += _scope_estimates("stage", stages, (*STAGE_KPIS, *outages), n,
+                            lambda row: f"{row['node']}.{row['stage']}")
     out += _scope_estimates("segment", tables.get("segments", ()), SEGMENT_KPIS, n,
                             lambda row: f"{row['route']}:{row['segment']}")
     for name, by_rep in share_estimates_by_replication(tables.get("shares", ()),

@@ -45,6 +45,15 @@ NODE_COLUMNS = ("replication", "node", "kind", "stage", "utilisation", "mean_que
                 "loaded_teu", "servers", "services", "mean_service_hours")
 """Columns of ``nodes.csv``: a row per node (``stage`` empty), then one per stage of it."""
 
+OUTAGE_COLUMNS = ("hours_out", "server_hours_out")
+"""The stage columns of ``nodes.csv`` in a scenario with outages (``kind: outage``)."""
+
+
+def node_columns(outages: bool = False) -> tuple[str, ...]:
+    """Columns of ``nodes.csv``: the fixed ones, then the hours out of service of each
+    stage when the scenario has outages."""
+    return (*NODE_COLUMNS, *OUTAGE_COLUMNS) if outages else NODE_COLUMNS
+
 ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released", "teu_released",
                  "consignments_delivered", "teu_delivered", "mean_transit_days",
                  "std_transit_days", "median_transit_days", "p90_transit_days",
@@ -191,9 +200,10 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
     for stage in outcome.stages:
         stages.setdefault(stage.node, []).append(stage)
     nodes = []
+    outages = bool(scenario.outages)
     for node in outcome.nodes:
         nodes.append(_node_row(node))
-        nodes.extend(_stage_row(stage) for stage in stages.get(node.node, ()))
+        nodes.extend(_stage_row(stage, outages) for stage in stages.get(node.node, ()))
     corridor_rows = [{"replication": g["replication"], "corridor": g["name"],
                       **{k: g.get(k) for k in corridor_columns(places)[2:]}}
                      for g in groups if g["scope"] == "corridor"]
@@ -363,9 +373,10 @@ def _share_within_promise(table: ShipmentColumns, rows: np.ndarray,
     return rounded(int(in_time.sum()) / n_due)
 
 
-def _stage_row(stage: StageRecord) -> dict[str, Any]:
-    """A stage row of ``nodes.csv``: the node-level columns are empty."""
-    return {
+def _stage_row(stage: StageRecord, outages: bool = False) -> dict[str, Any]:
+    """A stage row of ``nodes.csv``: the node-level columns are empty; with ``outages``
+    (the scenario has some) its hours out of service."""
+    row = {
         **dict.fromkeys(NODE_COLUMNS),
         "replication": stage.replication, "node": stage.node, "kind": stage.kind,
         "stage": stage.stage, "utilisation": rounded(stage.utilisation),
@@ -373,6 +384,10 @@ def _stage_row(stage: StageRecord) -> dict[str, Any]:
         "mean_wait_hours": rounded(stage.mean_wait_hours), "servers": stage.servers,
         "services": stage.services, "mean_service_hours": rounded(stage.mean_service_hours),
     }
+    if outages:
+        row["hours_out"] = rounded(stage.hours_out, 2)
+        row["server_hours_out"] = rounded(stage.server_hours_out, 2)
+    return row
 
 
 def _node_row(node: NodeRecord) -> dict[str, Any]:

@@ -23,10 +23,10 @@ from corridorsim.report.results_folder import StagedFolder, write_folder_atomica
 from corridorsim.report.shares import SHARE_COLUMNS
 from corridorsim.report.summaries import COMPARISON_COLUMNS, SUMMARY_COLUMNS
 from corridorsim.report.tables import (
-    NODE_COLUMNS,
     SERVICE_COLUMNS,
     Tables,
     corridor_columns,
+    node_columns,
     route_columns,
     shipment_columns,
 )
@@ -46,12 +46,13 @@ def check_format(file_format: str) -> None:
         pyarrow_version()
 
 
-def table_files(places: Sequence[str] = (), stops: bool = False, file_format: str = "csv"
-                ) -> dict[str, tuple[str, tuple[str, ...]]]:
+def table_files(places: Sequence[str] = (), stops: bool = False, file_format: str = "csv",
+                outages: bool = False) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The file and columns of each table a run writes, for a scenario with these
-    ``places`` (its countries' columns); ``stops`` only when asked for. Files are
-    ``<table>.csv``, or ``<table>.parquet`` in the Parquet format."""
-    columns = {"shipments": shipment_columns(places), "nodes": NODE_COLUMNS,
+    ``places`` (its countries' columns) and ``outages`` or not (the stages' hours out of
+    service); ``stops`` only when asked for. Files are ``<table>.csv``, or
+    ``<table>.parquet`` in the Parquet format."""
+    columns = {"shipments": shipment_columns(places), "nodes": node_columns(outages),
                "routes": route_columns(places), "corridors": corridor_columns(places),
                "services": SERVICE_COLUMNS, "countries": COUNTRY_COLUMNS,
                "segments": SEGMENT_COLUMNS, "shares": SHARE_COLUMNS,
@@ -114,14 +115,14 @@ ExtraTables = Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str]]]
 def write_run(directory: Path, tables: Tables, manifest: dict[str, Any],
               extra: dict[str, str] | None = None, kind: str = "run",
               places: Sequence[str] = (), stops: bool = False, file_format: str = "csv",
-              extra_tables: ExtraTables | None = None) -> Path:
+              extra_tables: ExtraTables | None = None, outages: bool = False) -> Path:
     """Write every table of ``table_files`` and ``extra_tables`` in ``file_format``,
     ``manifest.json`` and any ``extra`` files (name -> text) into ``directory``,
     atomically, as a results folder of ``kind``."""
     check_format(file_format)
     every: dict[str, tuple[str, Sequence[Mapping[str, Any]], Sequence[str]]] = {
         table: (filename, tables[table], columns) for table, (filename, columns)
-        in table_files(places, stops, file_format).items()}
+        in table_files(places, stops, file_format, outages).items()}
     every.update({table: (f"{table}.{file_format}", rows, columns)
                   for table, (rows, columns) in (extra_tables or {}).items()})
     if file_format == "csv":

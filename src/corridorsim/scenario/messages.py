@@ -177,7 +177,7 @@ def _number(value: object) -> str:
     return str(value)
 
 _DISCRIMINATOR_TAGS = {"rail", "sea", "fixed", "exponential", "uniform", "triangular",
-                       "lognormal", "empirical", "seasonal", "window"}
+                       "lognormal", "empirical", "seasonal", "window", "outage"}
 """Values of the discriminator keys (``mode``, ``dist``, ``kind``) that pydantic puts
 into an error's location."""
 _BUILTIN_TAGS = {"str", "int", "float", "bool"}

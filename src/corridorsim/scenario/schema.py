@@ -55,9 +55,11 @@ from corridorsim.scenario.sections import (
     CustomsRegimes,
     Flow,
     Leg,
+    OutageClosure,
     Port,
     RailLeg,
     SeaLeg,
+    SeasonalClosure,
     Station,
     Terminal,
     VesselService,
@@ -295,11 +297,18 @@ class Scenario(Model):
     @property
     def watched_closures(self) -> tuple[str, ...]:
         """The closures shippers react to when they choose (those whose cause the choice
-        does not ignore; none without choice)."""
+        does not ignore; none without choice). Outages are not among them: they take
+        servers out, they do not close a place."""
         if self.choice is None:
             return ()
         ignored = set(self.choice.ignored_closure_causes)
-        return tuple(name for name, c in self.closures.items() if c.cause not in ignored)
+        return tuple(name for name, c in self.closures.items()
+                     if c.cause not in ignored and not isinstance(c, OutageClosure))
+
+    @property
+    def outages(self) -> tuple[str, ...]:
+        """The closures that take servers of a stage out of service (``kind: outage``)."""
+        return tuple(name for name, c in self.closures.items() if isinstance(c, OutageClosure))
 
     @property
     def alternatives(self) -> dict[str, OutsideAlternative]:
@@ -327,7 +336,7 @@ class Scenario(Model):
         """A cheap upper estimate of the simulation events of one replication, by source:
         consignments (about 4 per node on the longest of the flow's routes, at the peak
         month's rate grown to the last year's), vessel voyages (about 8 per voyage, at the
-        mean sailing time) and closure events (3 each)."""
+        mean sailing time) and closure events (3 each; 4 per random outage)."""
         hours = self.horizon + self.drain
         flows = 0.0
         for flow in self.flows.values():
@@ -339,7 +348,12 @@ class Scenario(Model):
                       / max(mean_hours(service.class_sailing_time(c)), 1.0) * 8
                       for service in self.vessel_services.values() for c in service.classes)
         closures = sum(sum(c.events_per_month) * 3 * hours / 730.0
-                       for c in self.closures.values() if c.kind == "seasonal")
+                       for c in self.closures.values() if isinstance(c, SeasonalClosure))
+        closures += sum(4 * hours / max(mean_hours(c.time_between_failures)
+                                         + mean_hours(c.repair_time), 1.0)
+                        for c in self.closures.values() if isinstance(c, OutageClosure)
+                        and c.time_between_failures is not None
+                        and c.repair_time is not None)
         return {"consignments": flows, "vessel voyages": voyages, "closures": closures}
 
     @model_validator(mode="after")
@@ -753,13 +767,72 @@ def _joint_control_problem(s: Scenario, section: str, name: str, partner: str) -
 
 
 def _check_closures(s: Scenario) -> Iterator[KeyPathError]:
-    """Closures close a known node or leg."""
+    """Closures close known nodes or legs, each named once; an outage takes servers of a
+    stage its node has, and interrupts only trains' services. An outage of more servers
+    than the stage has takes them all: a dated change may lower the count meanwhile, and
+    the two compose (configured less out of service, never below 0)."""
     kinds = s.node_kinds
     for closure_name, closure in s.closures.items():
-        if closure.at not in kinds and closure.at not in s.legs:
-            yield KeyPathError(f"closures.{closure_name}.at", f"unknown node or leg "
-                               f"{closure.at!r}; expected a name under terminals, borders, "
-                               "ports, stations or legs")
+        key = f"closures.{closure_name}"
+        if isinstance(closure, OutageClosure):
+            yield from _check_outage(s, key, closure)
+            continue
+        listed = not isinstance(closure.at, str)
+        seen: set[str] = set()
+        for i, place in enumerate(closure.places):
+            at = f"{key}.at.{i}" if listed else f"{key}.at"
+            if place not in kinds and place not in s.legs:
+                yield KeyPathError(at, f"unknown node or leg {place!r}; expected a name "
+                                   "under terminals, borders, ports, stations or legs")
+            elif place in seen:
+                yield KeyPathError(at, f"{place!r} is listed twice; name each place once")
+            seen.add(place)
+
+
+def _check_outage(s: Scenario, key: str, outage: OutageClosure) -> Iterator[KeyPathError]:
+    if outage.at not in s.node_kinds:
+        hint = " (a leg has no stages: close it with kind window or seasonal)" \
+            if outage.at in s.legs else ""
+        yield KeyPathError(f"{key}.at", f"unknown node {outage.at!r}; expected a name under "
+                           f"terminals, borders, ports or stations{hint}")
+        return
+    stages = stage_servers(getattr(s, f"{s.node_kinds[outage.at]}s")[outage.at])
+    if outage.stage not in stages:
+        listing = ", ".join(stages) if stages else "(none: it has no servers to break down)"
+        yield KeyPathError(f"{key}.stage", f"node {outage.at!r} has no stage "
+                           f"{outage.stage!r}; its stages are {listing}")
+        return
+    if outage.interrupts and outage.stage == "berths":
+        yield KeyPathError(f"{key}.interrupts", "vessels keep their berth through an outage; "
+                           "expected interrupts: false at berths")
+
+
+def stage_servers(node: Terminal | Border | Port | Station) -> dict[str, int]:
+    """A node's service stages by the name ``nodes.csv`` gives them, with their servers
+    as configured: what an outage may take out of service."""
+    stages: dict[str, int] = {}
+    if isinstance(node, Terminal):
+        stages["tracks"] = node.tracks
+    if isinstance(node, Port):
+        stages["berths"] = node.berths
+        stages["train_tracks"] = node.train_tracks
+    customs = getattr(node, "customs", None)
+    if customs is not None:
+        if customs.joint_control:
+            check = customs.entry if customs.entry is not None else customs.exit
+            assert check is not None
+            stages["joint_customs"] = check.lanes
+        else:
+            for which in ("exit", "entry"):
+                check = getattr(customs, which)
+                if check is not None:
+                    stages[f"{which}_customs"] = check.lanes
+    gauge = getattr(node, "gauge_change", None)
+    if gauge is not None:
+        stages["gauge_change"] = gauge.tracks
+    for operation in getattr(node, "operations", ()):
+        stages[operation.kind] = operation.servers
+    return stages
 
 
 def _check_countries(s: Scenario) -> Iterator[KeyPathError]:

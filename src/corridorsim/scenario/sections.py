@@ -48,6 +48,7 @@ from corridorsim.scenario.distributions import (
     UsdPerKm,
     Whole,
     YardTeu,
+    mean_hours,
 )
 
 # --- customs -------------------------------------------------------------------------------
@@ -593,13 +594,38 @@ class VesselService(Model):
 # --- closures ------------------------------------------------------------------------------
 
 
+def _names_as_written(value: object) -> object:
+    """A place is a name; a list of names (a regional closure) needs at least one. Checked
+    here so that a wrong value gets one message, not one per member of the union."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list) or not value:
+        shown = ("an empty list" if value == [] else "a mapping" if isinstance(value, dict)
+                 else repr(value)[:40])
+        raise ValueError(f"expected a node or leg name, or a list of at least one, got {shown}")
+    for i, name in enumerate(value):
+        if not isinstance(name, str):
+            raise ValueError(f"expected node or leg names, got {name!r} at position {i}")
+    return value
+
+
+ClosedPlaces = Annotated[str | list[str], BeforeValidator(_names_as_written)]
+"""What a closure closes: one node or leg, or a list of them closed together."""
+
+
+def closed_places(at: str | list[str]) -> tuple[str, ...]:
+    """The places of a closure's ``at`` (one name, or the names of a list)."""
+    return (at,) if isinstance(at, str) else tuple(at)
+
+
 class SeasonalClosure(Model):
     """Random closures (storms): a Poisson process of events with monthly rates."""
 
     kind: Literal["seasonal"]
     """``seasonal``: closures at random, at monthly rates."""
-    at: str
-    """Node or leg name that closes."""
+    at: ClosedPlaces
+    """Node or leg name that closes, or a list of them that one event closes together (a
+    regional storm shuts Aktau, Kuryk and Alat at once)."""
     events_per_month: MonthlyValues
     """Expected closure events starting in each month, January to December (0 to 1,000
     each)."""
@@ -608,14 +634,19 @@ class SeasonalClosure(Model):
     cause: str = "weather"
     """Label for reports."""
 
+    @property
+    def places(self) -> tuple[str, ...]:
+        """The nodes and legs each event closes."""
+        return closed_places(self.at)
+
 
 class WindowClosure(Model):
     """A closure on fixed dates (a border closure, planned works)."""
 
     kind: Literal["window"]
     """``window``: one closure between two dates."""
-    at: str
-    """Node or leg name that closes."""
+    at: ClosedPlaces
+    """Node or leg name that closes, or a list of them closed together."""
     start: LocalDateTime
     """Start of the closure (date or date and time, scenario time: no time zone)."""
     end: LocalDateTime
@@ -629,8 +660,80 @@ class WindowClosure(Model):
             raise ValueError("end must be later than start")
         return self
 
+    @property
+    def places(self) -> tuple[str, ...]:
+        """The nodes and legs it closes."""
+        return closed_places(self.at)
 
-Closure = Annotated[SeasonalClosure | WindowClosure, Field(discriminator="kind")]
+
+class OutageClosure(Model):
+    """A breakdown: some servers of one stage of a node out of service (cranes, tracks,
+    lanes), at random or on fixed dates. The stage keeps working with the others; with
+    ``interrupts`` the services on the failed servers stop and resume after the repair
+    with the time they had left (preemptive-resume)."""
+
+    kind: Literal["outage"]
+    """``outage``: servers of a stage out of service."""
+    at: str
+    """The node whose stage breaks down."""
+    stage: str
+    """The stage, as named in the ``stage`` column of ``nodes.csv``: ``exit_customs``,
+    ``entry_customs``, ``joint_customs``, ``gauge_change``, an operation's kind
+    (``interchange``...), ``tracks`` (terminals), ``berths`` or ``train_tracks`` (ports)."""
+    servers: Servers = 1
+    """Servers out of service during each outage (1 to 1,000); the stage keeps in service
+    those of its configured servers that are left, never fewer than 0 (more than it has
+    takes them all), also when a dated change sets its count meanwhile."""
+    time_between_failures: Distribution | None = None
+    """Random outages: time from the end of one repair to the next failure (the servers
+    fail whether busy or idle). Give it with ``repair_time``, or give ``start`` and
+    ``end``."""
+    repair_time: Distribution | None = None
+    """Random outages: how long each one lasts."""
+    start: LocalDateTime | None = None
+    """An outage on fixed dates: when the servers go out of service (scenario time)."""
+    end: LocalDateTime | None = None
+    """An outage on fixed dates: when they are back."""
+    interrupts: bool = False
+    """Whether services in progress on the failed servers stop and resume after the repair
+    with their remaining time (preemptive-resume; a crane failing mid-transshipment).
+    Otherwise they finish and the servers go out of service as they free up. Not at
+    ``berths`` (vessels keep their berth)."""
+    cause: str = "breakdown"
+    """Label for reports."""
+
+    @model_validator(mode="after")
+    def _random_or_dated(self) -> OutageClosure:
+        random = (self.time_between_failures, self.repair_time)
+        dated = (self.start, self.end)
+        if any(v is not None for v in random) and any(v is not None for v in dated):
+            raise ValueError("give either time_between_failures and repair_time (random "
+                             "outages) or start and end (an outage on fixed dates), not both")
+        if all(v is None for v in (*random, *dated)):
+            raise ValueError("expected time_between_failures and repair_time (random "
+                             "outages) or start and end (an outage on fixed dates)")
+        if any(v is not None for v in random):
+            if self.time_between_failures is None or self.repair_time is None:
+                missing = "repair_time" if self.repair_time is None else "time_between_failures"
+                raise ValueError(f"random outages need {missing} too")
+            if mean_hours(self.time_between_failures) <= 0:
+                raise ValueError("time_between_failures must have a mean above 0")
+        else:
+            if self.start is None or self.end is None:
+                raise ValueError(f"an outage on fixed dates needs "
+                                 f"{'end' if self.end is None else 'start'} too")
+            if self.end <= self.start:
+                raise ValueError("end must be later than start")
+        return self
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        """The node whose stage breaks down."""
+        return (self.at,)
+
+
+Closure = Annotated[SeasonalClosure | WindowClosure | OutageClosure,
+                    Field(discriminator="kind")]
 
 
 # --- demand --------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ CLOSURE_STARTS = "closure.{closure}"
 """Start times of a seasonal closure's events."""
 CLOSURE_DURATION = "closure.{closure}.duration"
 """Lengths of a seasonal closure's events."""
+OUTAGE_FAILURES = "outage.{closure}.failures"
+"""Up times of a random outage (from a repair to the next failure)."""
+OUTAGE_REPAIR = "outage.{closure}.repair"
+"""Repair times of a random outage."""
 FLOW_ARRIVALS = "flow.{flow}.arrivals"
 """Release times of a flow's consignments."""
 FLOW_SIZE = "flow.{flow}.size"
@@ -66,9 +70,9 @@ OPERATION_TIME = "{node}.{operation}.{regime}"
 STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_INSPECTION, CUSTOMS_DOCUMENT_CHECK,
                    CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE, PORT_TRAIN_HANDLING,
                    OPERATION_TIME, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING, VESSEL_CLASS_SAILING,
-                   CLOSURE_STARTS,
-                   CLOSURE_DURATION, FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE, FLOW_CHOICE,
-                   FLOW_VOLUME, ALTERNATIVE_TRANSIT,
+                   CLOSURE_STARTS, CLOSURE_DURATION, OUTAGE_FAILURES, OUTAGE_REPAIR,
+                   FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE, FLOW_CHOICE, FLOW_VOLUME,
+                   ALTERNATIVE_TRANSIT,
                    FLOW_ELECTRONIC_DATA)
 """Every pattern above, in one place."""
 
