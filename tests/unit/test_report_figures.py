@@ -278,3 +278,12 @@ def test_dated_changes_are_numbered_by_date_for_the_time_series():
     marks = fg.change_marks_by_month(changes, months)
     assert [label for _, label in marks] == ["1", "2"]
     assert marks[0][0] == pytest.approx(0.5 + 15.5 / 29) and marks[1][0] == pytest.approx(1.5)
+
+
+def test_dated_outages_are_marked_with_the_changes():
+    scenario = {"start_date": "2024-01-01", "closures": {
+        "cranes": {"kind": "outage", "at": "altynkol", "stage": "gauge_change", "servers": 2,
+                   "start": "2024-10-11T05:00", "end": "2024-11-01"},
+        "storm": {"kind": "window", "at": "aktau", "start": "2024-02-01", "end": "2024-02-03"}}}
+    assert fg.change_key(fg.dated_changes(scenario)) == [
+        (1, "2024-10-11T05:00: outage cranes"), (2, "2024-11-01: end of outage cranes")]

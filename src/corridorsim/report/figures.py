@@ -470,7 +470,8 @@ class DatedChange:
 
 
 def dated_changes(scenario: Mapping[str, Any]) -> list[DatedChange]:
-    """The dated changes of the resolved scenario (``scenario.yaml``), by date."""
+    """The dated changes of the resolved scenario (``scenario.yaml``) and its outages on
+    dates (``kind: outage`` with ``start`` and ``end``, named ``outage <name>``), by date."""
     out = []
     for name, change in (scenario.get("changes") or {}).items():
         if not isinstance(change, Mapping):
@@ -478,6 +479,11 @@ def dated_changes(scenario: Mapping[str, Any]) -> list[DatedChange]:
         at = as_datetime(change.get("at"))
         if at is not None:
             out.append(DatedChange(str(name), at, as_datetime(change.get("until"))))
+    for name, closure in (scenario.get("closures") or {}).items():
+        if isinstance(closure, Mapping) and closure.get("kind") == "outage":
+            start, end = as_datetime(closure.get("start")), as_datetime(closure.get("end"))
+            if start is not None:
+                out.append(DatedChange(f"outage {name}", start, end))
     return sorted(out, key=lambda c: (c.at, c.name))
 
 

@@ -119,8 +119,8 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         by_segment, lambda: fg.draw_segment_days(by_segment)))
 
     changes = fg.dated_changes(scenario)
-    changes_note = (" Dotted lines: the dates of the scenario's dated changes (changes:), "
-                    "numbered at the top: " + "; ".join(f"{k} {text}" for k, text
+    changes_note = (" Dotted lines: the dates of the scenario's dated changes (changes:) "
+                    "and outages, numbered at the top: " + "; ".join(f"{k} {text}" for k, text
                                                         in fg.change_key(changes)) + "."
                     if changes else "")
     monthly = fg.monthly_transit_data(t.get("shipments", []))
