@@ -501,8 +501,9 @@ def _broken_services(s: Scenario) -> set[str]:
 
 
 def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
-    """Vessel services join two different known ports (checked before the sea legs), and
-    their drydock windows take out vessels they have."""
+    """Vessel services join two different known ports (checked before the sea legs), their
+    drydock windows take out vessels they have, and their breakdowns name classes they
+    have."""
     for service_name, service in s.vessel_services.items():
         unknown = False
         for i, port in enumerate(service.ports):
@@ -514,6 +515,12 @@ def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
             yield KeyPathError(f"vessel_services.{service_name}.ports",
                                "the two ports must differ")
         yield from _drydock_problems(f"vessel_services.{service_name}.drydock", service)
+        sizes = {c.name: c.vessels for c in service.classes}
+        for i, breakdowns in enumerate(service.breakdowns):
+            if breakdowns.class_ is not None and breakdowns.class_ not in sizes:
+                yield KeyPathError(f"vessel_services.{service_name}.breakdowns.{i}.class",
+                                   f"unknown vessel class {breakdowns.class_!r}; expected one "
+                                   f"of {_listing(sizes)}")
 
 
 def _drydock_problems(key: str, service: VesselService) -> Iterator[KeyPathError]:
