@@ -336,7 +336,8 @@ class Scenario(Model):
         """A cheap upper estimate of the simulation events of one replication, by source:
         consignments (about 4 per node on the longest of the flow's routes, at the peak
         month's rate grown to the last year's), vessel voyages (about 8 per voyage, at the
-        mean sailing time) and closure events (3 each; 4 per random outage)."""
+        mean sailing time, and 4 per breakdown) and closure events (3 each; 4 per random
+        outage)."""
         hours = self.horizon + self.drain
         flows = 0.0
         for flow in self.flows.values():
@@ -347,6 +348,13 @@ class Scenario(Model):
         voyages = sum(c.vessels * hours
                       / max(mean_hours(service.class_sailing_time(c)), 1.0) * 8
                       for service in self.vessel_services.values() for c in service.classes)
+        for service in self.vessel_services.values():
+            own = {b.class_: b for b in service.breakdowns}
+            for c in service.classes:
+                b = own.get(c.name, own.get(None))
+                if b is not None:
+                    voyages += c.vessels * hours * 4 / max(
+                        mean_hours(b.time_between_failures) + mean_hours(b.repair_time), 1.0)
         closures = sum(sum(c.events_per_month) * 3 * hours / 730.0
                        for c in self.closures.values() if isinstance(c, SeasonalClosure))
         closures += sum(4 * hours / max(mean_hours(c.time_between_failures)
