@@ -258,6 +258,16 @@ CASES = [
         "time_between_failures": "0h", "repair_time": "1d"}), [], "closures.cranes",
                  ["time_between_failures must have a mean above 0"],
                  id="outage-failing-all-the-time"),
+    pytest.param(setting("vessel_services.feeder.breakdowns", [
+        {"class": "tanker", "time_between_failures": "30d", "repair_time": "3d"}]), [],
+                 "vessel_services.feeder.breakdowns.0.class",
+                 ["unknown vessel class 'tanker'", "expected one of 'class_1'"],
+                 id="vessel-breakdowns-unknown-class"),
+    pytest.param(setting("vessel_services.feeder.breakdowns", [
+        {"time_between_failures": "0h", "repair_time": "3d"}]), [],
+                 "vessel_services.feeder.breakdowns.0",
+                 ["time_between_failures must have a mean above 0"],
+                 id="vessel-breakdowns-failing-all-the-time"),
 ]
 
 COMMANDS = ["validate", "run"]

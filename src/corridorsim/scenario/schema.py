@@ -336,7 +336,8 @@ class Scenario(Model):
         """A cheap upper estimate of the simulation events of one replication, by source:
         consignments (about 4 per node on the longest of the flow's routes, at the peak
         month's rate grown to the last year's), vessel voyages (about 8 per voyage, at the
-        mean sailing time) and closure events (3 each; 4 per random outage)."""
+        mean sailing time, and 4 per breakdown) and closure events (3 each; 4 per random
+        outage)."""
         hours = self.horizon + self.drain
         flows = 0.0
         for flow in self.flows.values():
@@ -347,6 +348,13 @@ class Scenario(Model):
         voyages = sum(c.vessels * hours
                       / max(mean_hours(service.class_sailing_time(c)), 1.0) * 8
                       for service in self.vessel_services.values() for c in service.classes)
+        for service in self.vessel_services.values():
+            own = {b.class_: b for b in service.breakdowns}
+            for c in service.classes:
+                b = own.get(c.name, own.get(None))
+                if b is not None:
+                    voyages += c.vessels * hours * 4 / max(
+                        mean_hours(b.time_between_failures) + mean_hours(b.repair_time), 1.0)
         closures = sum(sum(c.events_per_month) * 3 * hours / 730.0
                        for c in self.closures.values() if isinstance(c, SeasonalClosure))
         closures += sum(4 * hours / max(mean_hours(c.time_between_failures)
@@ -501,8 +509,9 @@ def _broken_services(s: Scenario) -> set[str]:
 
 
 def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
-    """Vessel services join two different known ports (checked before the sea legs), and
-    their drydock windows take out vessels they have."""
+    """Vessel services join two different known ports (checked before the sea legs), their
+    drydock windows take out vessels they have, and their breakdowns name classes they
+    have."""
     for service_name, service in s.vessel_services.items():
         unknown = False
         for i, port in enumerate(service.ports):
@@ -514,6 +523,12 @@ def _check_vessel_services(s: Scenario) -> Iterator[KeyPathError]:
             yield KeyPathError(f"vessel_services.{service_name}.ports",
                                "the two ports must differ")
         yield from _drydock_problems(f"vessel_services.{service_name}.drydock", service)
+        sizes = {c.name: c.vessels for c in service.classes}
+        for i, breakdowns in enumerate(service.breakdowns):
+            if breakdowns.class_ is not None and breakdowns.class_ not in sizes:
+                yield KeyPathError(f"vessel_services.{service_name}.breakdowns.{i}.class",
+                                   f"unknown vessel class {breakdowns.class_!r}; expected one "
+                                   f"of {_listing(sizes)}")
 
 
 def _drydock_problems(key: str, service: VesselService) -> Iterator[KeyPathError]:

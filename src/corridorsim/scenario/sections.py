@@ -518,6 +518,34 @@ class Drydock(Model):
         return self
 
 
+class VesselBreakdowns(Model):
+    """Random breakdowns of a service's vessels (of one class, or every vessel). Each
+    vessel fails after a time between failures counted in service time (drawn when it
+    enters service and after each repair; the clock stops while it is in drydock or
+    under repair). A failed vessel at sea finishes its voyage (it sails on from a berth
+    it was loading at), unloads, and is out of service for a repair time drawn then, at
+    the port where it stopped; one waiting for cargo leaves its berth at once. Then it
+    returns to service there. Failure and repair times come from their own random
+    streams (``<service>.breakdowns.failures`` and ``.repair``, or
+    ``<service>.<class>.breakdowns.failures`` and ``.repair`` with ``class``), so
+    breakdowns shift no other draw."""
+
+    time_between_failures: Distribution
+    """Service time from entering service, or the end of a repair, to the next failure
+    (mean above 0)."""
+    repair_time: Distribution
+    """How long a failed vessel is out of service, from when it stops at a port."""
+    class_: ClassName | None = Field(None, alias="class")
+    """The class (``name`` under ``fleet``) whose vessels break down this way; every
+    vessel of the service (of a class without an entry of its own) when omitted."""
+
+    @model_validator(mode="after")
+    def _failing(self) -> VesselBreakdowns:
+        if mean_hours(self.time_between_failures) <= 0:
+            raise ValueError("time_between_failures must have a mean above 0")
+        return self
+
+
 class VesselService(Model):
     """A fleet shuttling between two ports, in both directions: vessels of one size
     (``vessels`` x ``capacity_teu``) or classes of vessels (``fleet``)."""
@@ -545,6 +573,10 @@ class VesselService(Model):
     class of the ``fleet`` has its own."""
     drydock: list[Drydock] = []
     """Dated windows in which vessels of the service are out of service."""
+    breakdowns: list[VesselBreakdowns] = []
+    """Random breakdowns: at most one entry per class, and at most one without ``class``
+    (for every vessel of a class without an entry of its own). Cannot change during a
+    run."""
 
     @model_validator(mode="after")
     def _one_fleet(self) -> VesselService:
@@ -566,6 +598,11 @@ class VesselService(Model):
             if names.count(name) > 1:
                 raise ValueError(f"two classes of the fleet are called {name!r} (a class "
                                  "without a name is class_<its position>)")
+        covered = [b.class_ for b in self.breakdowns]
+        for covers in covered:
+            if covered.count(covers) > 1:
+                which = "without 'class'" if covers is None else f"for class {covers!r}"
+                raise ValueError(f"two 'breakdowns' entries {which}; give one per class")
         return self
 
     @property

@@ -40,6 +40,16 @@ VESSEL_SAILING = "{service}.sailing"
 sailing time of its own draws from it)."""
 VESSEL_CLASS_SAILING = "{service}.{vessel_class}.sailing"
 """Sailing time of a class of a service's fleet that has its own sailing time."""
+VESSEL_FAILURES = "{service}.breakdowns.failures"
+"""Service times to the next failure of a service's vessels (of the classes without
+breakdowns of their own)."""
+VESSEL_REPAIR = "{service}.breakdowns.repair"
+"""Repair times of a service's failed vessels (of the classes without breakdowns of
+their own)."""
+VESSEL_CLASS_FAILURES = "{service}.{vessel_class}.breakdowns.failures"
+"""Service times to the next failure of the vessels of a class with breakdowns of its own."""
+VESSEL_CLASS_REPAIR = "{service}.{vessel_class}.breakdowns.repair"
+"""Repair times of the failed vessels of a class with breakdowns of its own."""
 CLOSURE_STARTS = "closure.{closure}"
 """Start times of a seasonal closure's events."""
 CLOSURE_DURATION = "closure.{closure}.duration"
@@ -70,6 +80,7 @@ OPERATION_TIME = "{node}.{operation}.{regime}"
 STREAM_PATTERNS = (TERMINAL_HANDLING, CUSTOMS_INSPECTION, CUSTOMS_DOCUMENT_CHECK,
                    CUSTOMS_INSPECTION_TIME, GAUGE_CHANGE, PORT_TRAIN_HANDLING,
                    OPERATION_TIME, LEG_RUNNING, LEG_DELAY, VESSEL_SAILING, VESSEL_CLASS_SAILING,
+                   VESSEL_FAILURES, VESSEL_REPAIR, VESSEL_CLASS_FAILURES, VESSEL_CLASS_REPAIR,
                    CLOSURE_STARTS, CLOSURE_DURATION, OUTAGE_FAILURES, OUTAGE_REPAIR,
                    FLOW_ARRIVALS, FLOW_SIZE, FLOW_ROUTE, FLOW_CHOICE, FLOW_VOLUME,
                    ALTERNATIVE_TRANSIT,

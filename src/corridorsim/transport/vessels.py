@@ -10,9 +10,9 @@ across the fleet, class by class; vessel k starts at the first port when k is ev
 the second when odd. Cargo for a sea leg waits in one ``CargoQueue`` at its departure
 port, which every service serving the leg draws from: the first vessel ready to leave by
 its own policy takes what is there. A vessel is taken out of service (drydock, a smaller
-fleet) when it has finished its voyage, or at once if it is waiting for cargo; the
-operator's ``update`` applies a dated change of fleet, capacity, sailing time or
-departure policy from the moment it is called.
+fleet, a breakdown: ``breakdowns.py``) when it has finished its voyage, or at once if
+it is waiting for cargo; the operator's ``update`` applies a dated change of fleet,
+capacity, sailing time or departure policy from the moment it is called.
 """
 
 from __future__ import annotations
@@ -29,10 +29,19 @@ from corridorsim.disruptions import ClosureState
 from corridorsim.facilities.port import PortFacility
 from corridorsim.records import AT_SEA, Activity, ObservationWindow, Places, SailingRecord
 from corridorsim.scenario.distributions import Distribution
-from corridorsim.scenario.sections import Drydock, VesselClass, VesselService
+from corridorsim.scenario.sections import Drydock, VesselBreakdowns, VesselClass, VesselService
 from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.sampling import Sampler, make_sampler
-from corridorsim.sim.streams import VESSEL_CLASS_SAILING, VESSEL_SAILING, RandomStreams
+from corridorsim.sim.streams import (
+    VESSEL_CLASS_FAILURES,
+    VESSEL_CLASS_REPAIR,
+    VESSEL_CLASS_SAILING,
+    VESSEL_FAILURES,
+    VESSEL_REPAIR,
+    VESSEL_SAILING,
+    RandomStreams,
+)
+from corridorsim.transport.breakdowns import Breakdowns
 from corridorsim.transport.fleet import FOR_GOOD, FleetClass, Vessel, Withdrawal
 
 
@@ -115,6 +124,8 @@ class VesselServiceOperator:
                         for c in config.classes if c.name is not None}
         self.fleet: list[Vessel] = []
         """Every vessel that has joined the service, by number."""
+        self.breakdowns = {b.class_: self._breakdowns(b) for b in config.breakdowns}
+        """Breakdowns by the class they cover (None: every class without its own)."""
         self.started = False
         """Whether ``start`` has put the fleet to work (before it, ``update`` only sets
         what ``start`` commissions)."""
@@ -140,6 +151,22 @@ class VesselServiceOperator:
             known = self.samplers[stream] = (dist, make_sampler(dist, self.streams.get(stream)))
         return known[1]
 
+    def _breakdowns(self, config: VesselBreakdowns) -> Breakdowns:
+        """The breakdowns of one entry, each time drawn from its own stream."""
+        names = ((VESSEL_FAILURES, VESSEL_REPAIR) if config.class_ is None
+                 else (VESSEL_CLASS_FAILURES, VESSEL_CLASS_REPAIR))
+        failures, repair = (self.streams.get(n.format(service=self.name,
+                                                      vessel_class=config.class_))
+                            for n in names)
+        return Breakdowns(self.env, make_sampler(config.time_between_failures, failures),
+                          make_sampler(config.repair_time, repair),
+                          lambda vessel: self._wake([vessel]))
+
+    def _breakdowns_of(self, vessel: Vessel) -> Breakdowns | None:
+        """The breakdowns a vessel is subject to, if any."""
+        found = self.breakdowns.get(vessel.fleet_class.name)
+        return found if found is not None else self.breakdowns.get(None)
+
     def enqueue(self, port: str, parts: list[ConsignmentPart]) -> None:
         """Cargo at ``port`` waiting for this service's next vessel."""
         self.queues[port].put(parts)
@@ -159,6 +186,9 @@ class VesselServiceOperator:
         """A vessel joins the fleet now, at the port its number gives."""
         vessel = Vessel(len(self.fleet), fleet_class)
         self.fleet.append(vessel)
+        breakdowns = self._breakdowns_of(vessel) if self.breakdowns else None
+        if breakdowns is not None:
+            breakdowns.in_service(vessel)
         vessel.process = self.env.process(self._voyages(vessel, vessel.number % 2))
 
     # --- a vessel's life -----------------------------------------------------------------
@@ -187,14 +217,14 @@ class VesselServiceOperator:
                 onboard = []
             unloaded = env.now
             queue = self.queues[here]
-            until = self._withdrawal_for(vessel) if self.withdrawals else None
+            until = self._out_until(vessel)
             while until is None:
                 vessel.waiting = True
                 try:
                     yield from self._await_departure(queue, here, fleet_class.capacity,
                                                      unloaded)
-                except simpy.Interrupt:  # withdrawn, or the policy or capacity changed
-                    until = self._withdrawal_for(vessel) if self.withdrawals else None
+                except simpy.Interrupt:  # withdrawn, failed, or the policy or capacity changed
+                    until = self._out_until(vessel)
                     continue
                 vessel.waiting = False
                 break
@@ -204,7 +234,10 @@ class VesselServiceOperator:
                 port.count_vessel_call(arrived, waited, landed_teu, 0)
                 if not (yield from self._out_of_service(vessel, until)):
                     return
-                continue  # back in service where it was withdrawn
+                breakdowns = self._breakdowns_of(vessel) if self.breakdowns else None
+                if breakdowns is not None:
+                    breakdowns.in_service(vessel)
+                continue  # back in service where it was withdrawn or repaired
             capacity = fleet_class.capacity
             cargo_ready = env.now
             onboard = queue.take(capacity)
@@ -290,6 +323,18 @@ class VesselServiceOperator:
                 vessel.waiting = False  # woken once, however many reasons
                 vessel.process.interrupt()
 
+    def _out_until(self, vessel: Vessel) -> float | None:
+        """When a vessel ready for cargo is out of service until, if it is to go out now:
+        the end of its repair if it has failed, else of a withdrawal it takes up. Its
+        failure clock stops either way."""
+        breakdowns = self._breakdowns_of(vessel) if self.breakdowns else None
+        if breakdowns is not None and breakdowns.failed(vessel):
+            return self.env.now + breakdowns.repair(vessel)
+        until = self._withdrawal_for(vessel) if self.withdrawals else None
+        if until is not None and breakdowns is not None:
+            breakdowns.out_of_service(vessel)
+        return until
+
     def _withdrawal_for(self, vessel: Vessel) -> float | None:
         """The end of the first withdrawal this vessel may take up (taking it), if any."""
         name = vessel.fleet_class.name
@@ -346,9 +391,12 @@ class VesselServiceOperator:
         vessels as ``withdraw`` does (vessels at sea finish their voyage). A new capacity
         applies from the next loading, a new sailing time from the next sailing, a new
         departure policy at once to the vessels waiting for cargo (a timetable starts
-        from its next slot). The ports and the drydock windows cannot change during a
-        run.
+        from its next slot). The ports, the drydock windows and the breakdowns cannot
+        change during a run.
         """
+        if config.breakdowns != self.config.breakdowns:
+            raise ValueError(f"vessel service {self.name!r}: the breakdowns cannot change "
+                             "during a run")
         if config.ports != self.config.ports:
             raise ValueError(f"vessel service {self.name!r}: the ports cannot change during "
                              f"a run ({self.config.ports} -> {config.ports})")
