@@ -23,12 +23,13 @@ from tests.unit.test_service_point import make_train
 Q = {name: i for i, name in enumerate(MONTHLY_QUANTITIES)}
 
 
-def booked_point(env: simpy.Environment, starts: list[float], end: float, servers: int = 1
-                 ) -> tuple[ServicePoint, MonthlyLedger]:
-    """A service point whose books close at each of ``starts`` after the first and at
-    ``end`` (the window is ``starts[0]`` to ``end``), as the model closes them."""
+def booked_point(env: simpy.Environment, starts: list[float], end: float, servers: int = 1,
+                 kind: type[ServicePoint] = ServicePoint) -> tuple[ServicePoint, MonthlyLedger]:
+    """A service point (of ``kind``) whose books close at each of ``starts`` after the
+    first and at ``end`` (the window is ``starts[0]`` to ``end``), as the model closes
+    them."""
     stats = NodeStatistics(ObservationWindow(starts[0], end))
-    point = ServicePoint(env, "s", servers, stats, ClosureState(env, count_from=starts[0]))
+    point = kind(env, "s", servers, stats, ClosureState(env, count_from=starts[0]))
     ledger = MonthlyLedger([("n", "border", "s", point.close_month)], starts, end)
     point.month_end = ledger.next_close
 
@@ -154,18 +155,8 @@ def test_a_service_paused_by_an_outage_is_busy_only_while_it_runs():
     from corridorsim.facilities.interruptions import InterruptibleServicePoint
 
     env = simpy.Environment()
-    starts, end = [0.0, 10.0, 20.0], 30.0
-    stats = NodeStatistics(ObservationWindow(starts[0], end))
-    point = InterruptibleServicePoint(env, "s", 1, stats, ClosureState(env, count_from=0.0))
-    ledger = MonthlyLedger([("n", "border", "s", point.close_month)], starts, end)
-    point.month_end = ledger.next_close
-
-    def close(_event: object) -> None:
-        ledger.close_month(env.now)
-        if ledger.next_close < end:
-            ScheduledCall(env, ledger.next_close - env.now, close, URGENT)
-
-    ScheduledCall(env, ledger.next_close, close, URGENT)
+    end = 30.0
+    point, ledger = booked_point(env, [0.0, 10.0, 20.0], end, kind=InterruptibleServicePoint)
     serve_at(env, point, 5.0, 20.0, 0)
     ScheduledCall(env, 12.0, lambda _e: point.take_out(1, interrupts=True))
     ScheduledCall(env, 22.0, lambda _e: point.bring_back(1))
