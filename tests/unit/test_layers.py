@@ -7,7 +7,8 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-LAYERS = (("errors", "units", "stats", "corridors", "countries", "version"), ("scenario",),
+LAYERS = (("errors", "units", "stats", "economics", "corridors", "countries", "version"),
+          ("scenario",),
           ("network",),
           ("records", "consignment"), ("sim",), ("disruptions",), ("facilities",),
           ("transport",), ("demand", "route_choice"), ("journeys", "model"), ("report",),
