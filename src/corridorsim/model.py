@@ -44,6 +44,7 @@ from corridorsim.records import (
     N_ACTIVITIES,
     Activity,
     DailyLevels,
+    LevelMonitor,
     MonthlyLedger,
     MonthReader,
     ObservationWindow,
@@ -134,7 +135,7 @@ class CorridorModel:
         self.choices = choices
         self.daily = DailyLevels([(name, node.kind, stage, quantity, monitor)
                                   for name, node in self.nodes.items()
-                                  for stage, quantity, monitor in node.levels()])
+                                  for stage, quantity, monitor in self._levels(node)])
         self.in_force = scenario
         """The scenario in force now: this one, then each state of its timeline."""
         timeline = scenario.timeline
@@ -364,6 +365,18 @@ class CorridorModel:
         """The service point of a node's stage (by its name in ``nodes.csv``)."""
         name = f"{node}.{stage}"
         return next(sp for sp in self.nodes[node].service_points if sp.name == name)
+
+    def _levels(self, node: NodeFacility) -> list[tuple[str | None, str, LevelMonitor]]:
+        """What ``timeseries.csv`` follows at a node: its levels, and, at each stage an
+        outage takes servers from, the servers in service."""
+        levels = node.levels()
+        out_at = {(c.at, c.stage) for c in self.scenario.closures.values()
+                  if isinstance(c, OutageClosure)}
+        for sp in node.service_points:
+            stage = sp.name.removeprefix(f"{node.name}.")
+            if (node.name, stage) in out_at:
+                levels.append((stage, "servers", sp.capacity))
+        return levels
 
     # --- demand --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import corridorsim as cs
 from corridorsim.cli import main
 from corridorsim.model import CorridorModel
 from corridorsim.report.tables import NODE_COLUMNS, OUTAGE_COLUMNS
+from corridorsim.report.timeseries import SERVER_COLUMNS, TIMESERIES_COLUMNS
 
 MINI = Path(__file__).parent.parent / "scenarios" / "mini-corridor.yaml"
 MINI_CHOICE = MINI.with_name("mini-choice.yaml")
@@ -127,6 +128,25 @@ def test_nodes_csv_has_the_outage_columns_only_with_outages(tmp_path):
     assert headers["broken"] == [*NODE_COLUMNS, *OUTAGE_COLUMNS]
     loaded = cs.load_results(tmp_path / "broken")
     assert any(row["server_hours_out"] for row in loaded.stages)
+    series = {path: (tmp_path / path / "timeseries.csv").read_text().split("\n", 1)[0]
+              for path in ("plain", "broken")}
+    assert series["plain"].split(",") == list(TIMESERIES_COLUMNS)
+    assert series["broken"].split(",") == [*TIMESERIES_COLUMNS, *SERVER_COLUMNS]
+    assert any(row["mean_servers"] is not None for row in loaded.tables["timeseries"])
+
+
+def test_the_time_series_follow_the_servers_an_outage_takes_out(mini_scenario):
+    # 2 of the 2 gauge tracks from 1 February 06:00 to 11 February: on 1 February a
+    # quarter of the day in service (2 x 6/24 = 0.5), none until the 11th, then 2 again.
+    result = cs.run(mini_scenario.with_overrides({"closures.cranes": gauge_outage(
+        servers=2, start="2024-02-01T06:00", end="2024-02-11")}), replications=2, seed=SEED)
+    rows = {r["date"]: r for r in result.tables["timeseries"]
+            if (r["node"], r["stage"]) == ("east_border", "gauge_change")}
+    assert [rows[d]["mean_servers"] for d in ("2024-01-31", "2024-02-01", "2024-02-05",
+                                              "2024-02-11")] == [2.0, 0.5, 0.0, 2.0]
+    others = [r for r in result.tables["timeseries"]
+              if (r["node"], r["stage"]) != ("east_border", "gauge_change")]
+    assert all(r["mean_servers"] is None for r in others)
 
 
 def test_an_outage_and_a_dated_change_of_the_same_stage_compose(mini_scenario):

@@ -978,6 +978,15 @@ def level_series_data(timeseries: Rows, busiest: int = 4) -> list[dict[str, Any]
                                 "ci_low": None if half is None else r[column] - half,
                                 "ci_high": None if half is None else r[column] + half,
                                 "max": r[f"max_{quantity}"]})
+    for r in timeseries:  # the stages outages take servers from (timeseries.csv has them)
+        if r["stage"] is not None and r.get("mean_servers") is not None:
+            half = r.get("mean_servers_halfwidth")
+            out.append({"quantity": "servers", "node": f"{r['node']}.{r['stage']}",
+                        "date": r["date"], "day": r["day"], "period": r["period"],
+                        "mean": r["mean_servers"],
+                        "ci_low": None if half is None else r["mean_servers"] - half,
+                        "ci_high": None if half is None else r["mean_servers"] + half,
+                        "max": None})
     return out
 
 
@@ -986,10 +995,12 @@ def draw_level_series(data: Rows, warmup_day: int | None, horizon_day: int | Non
                       changes: Sequence[tuple[float, str]] = ()) -> MplFigure:
     """Queue (trains waiting) and yard TEU by day, a line per node, bands shaded; the
     demand window between the dashed lines, dated changes (their day, name) dotted."""
-    quantities = [q for q in ("queue", "yard_teu") if any(r["quantity"] == q for r in data)]
+    quantities = [q for q in ("queue", "yard_teu", "servers")
+                  if any(r["quantity"] == q for r in data)]
     fig, axes = new_figure(8.0, 2.6 * max(len(quantities), 1), max(len(quantities), 1), 1,
                            sharex=True)
-    labels = {"queue": "trains (and vessels) waiting", "yard_teu": "TEU in the yard"}
+    labels = {"queue": "trains (and vessels) waiting", "yard_teu": "TEU in the yard",
+              "servers": "servers in service"}
     for ax, quantity in zip(axes, quantities, strict=False):
         rows = [r for r in data if r["quantity"] == quantity]
         for k, node in enumerate(dict.fromkeys(r["node"] for r in rows)):

@@ -154,6 +154,9 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         congestion, lambda: fg.draw_congestion(congestion)))
 
     levels = fg.level_series_data(t.get("timeseries", []))
+    servers_note = (" Below: the servers in service at each stage an outage takes servers "
+                    "from (mean over the replications of each day's time-average)."
+                    if any(r["quantity"] == "servers" for r in levels) else "")
     start = fg.as_datetime(scenario.get("start_date"))
     day_marks = fg.change_marks_by_day(changes, start.date()) if start is not None else []
     warmup_day = _day(m.get("warmup_hours"))
@@ -163,7 +166,7 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         f"Daily time-average of trains (and vessels) waiting at the four nodes with the "
         f"longest queues, and TEU in the fullest port yards, mean over {reps}; band: "
         f"95 % interval. The demand window lies between the dashed lines "
-        f"(timeseries.csv).{changes_note}",
+        f"(timeseries.csv).{servers_note}{changes_note}",
         levels, lambda: fg.draw_level_series(levels, warmup_day, horizon_day, day_marks)))
 
     cost = fg.cost_co2_data(summary, routes)

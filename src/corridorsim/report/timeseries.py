@@ -26,7 +26,17 @@ TIMESERIES_COLUMNS = ("node", "kind", "stage", "date", "day", "period", "replica
 """Columns of ``timeseries.csv``: one row per node (``stage`` empty), then per stage of
 it, and day of the run."""
 
-DIGITS = {"queue": 3, "yard_teu": 1}
+SERVER_COLUMNS = ("mean_servers", "mean_servers_halfwidth")
+"""The columns of a scenario with outages (``kind: outage``): servers in service at the
+stages outages take servers from."""
+
+
+def timeseries_columns(outages: bool = False) -> tuple[str, ...]:
+    """The columns of ``timeseries.csv``: with ``outages``, the servers in service too."""
+    return (*TIMESERIES_COLUMNS, *SERVER_COLUMNS) if outages else TIMESERIES_COLUMNS
+
+
+DIGITS = {"queue": 3, "yard_teu": 1, "servers": 3}
 """Decimals of each level quantity (trains waiting, TEU in a yard); it names its columns
 (``mean_queue``, ``max_yard_teu``...)."""
 
@@ -87,10 +97,11 @@ class DailyLevelSums:
                 rounded_array(mean, digits), rounded_array(half, digits), peak)
         days = len(self.sums[0])  # every level has a value for every day of the run
         dates = calendar.timestamps(np.arange(days) * 24.0)
+        columns = timeseries_columns(any(q == "servers" for *_, q in self.series))
         out: list[dict[str, Any]] = []
         for (node, kind, stage), levels in by_level.items():
             for day in range(days):
-                row: dict[str, Any] = dict.fromkeys(TIMESERIES_COLUMNS)
+                row: dict[str, Any] = dict.fromkeys(columns)
                 row |= {
                     "node": node, "kind": kind, "stage": stage, "date": dates[day][:10],
                     "day": day, "period": _period(24.0 * day, warmup, horizon),
@@ -98,8 +109,9 @@ class DailyLevelSums:
                 for quantity, (mean, half, peak) in levels.items():
                     row[f"mean_{quantity}"] = float(mean[day])
                     row[f"mean_{quantity}_halfwidth"] = None if n < 2 else float(half[day])
-                    row[f"max_{quantity}"] = (int(peak[day]) if quantity == "queue"
-                                              else rounded(peak[day], DIGITS[quantity]))
+                    if quantity != "servers":  # of servers, the day's mean says it
+                        row[f"max_{quantity}"] = (int(peak[day]) if quantity == "queue"
+                                                  else rounded(peak[day], DIGITS[quantity]))
                 out.append(row)
         return out
 

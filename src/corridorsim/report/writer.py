@@ -30,7 +30,7 @@ from corridorsim.report.tables import (
     route_columns,
     shipment_columns,
 )
-from corridorsim.report.timeseries import TIMESERIES_COLUMNS
+from corridorsim.report.timeseries import timeseries_columns
 
 FORMATS = ("csv", "parquet")
 """The file formats of a run's tables; ``manifest.json`` and ``scenario.yaml`` are the
@@ -56,7 +56,7 @@ def table_files(places: Sequence[str] = (), stops: bool = False, file_format: st
                "routes": route_columns(places), "corridors": corridor_columns(places),
                "services": SERVICE_COLUMNS, "countries": COUNTRY_COLUMNS,
                "segments": SEGMENT_COLUMNS, "shares": SHARE_COLUMNS,
-               "timeseries": TIMESERIES_COLUMNS, "periods": PERIOD_COLUMNS,
+               "timeseries": timeseries_columns(outages), "periods": PERIOD_COLUMNS,
                "summary": SUMMARY_COLUMNS,
                "comparison": COMPARISON_COLUMNS}
     if stops:
