@@ -32,10 +32,11 @@ _LAZY = {"RunResult": "corridorsim.experiment", "SweepResult": "corridorsim.expe
          "sensitivity": "corridorsim.experiment", "sweep": "corridorsim.experiment",
          "Scenario": "corridorsim.scenario", "load_scenario": "corridorsim.scenario",
          "write_report": "corridorsim.experiment",
-         "fit_constants": "corridorsim.choice_constants"}
+         "fit_constants": "corridorsim.choice_constants",
+         "appraise": "corridorsim.appraisal"}
 
 __all__ = ["CorridorsimError", "RunError", "RunResult", "Scenario", "ScenarioError",
-           "SweepResult", "__version__", "compare", "fit_constants", "load_results",
+           "SweepResult", "__version__", "appraise", "compare", "fit_constants", "load_results",
            "load_scenario", "run",
            "sensitivity", "sweep", "write_report"]
 

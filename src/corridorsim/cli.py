@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridorsim.errors import CorridorsimError, ScenarioError, Terminated
+from corridorsim.errors import CorridorsimError, RunError, ScenarioError, Terminated
 
 if TYPE_CHECKING:  # annotations only: the subcommands import at run time (start-up time)
     from corridorsim.experiment.replications import RunResult
@@ -290,6 +290,39 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"seed {result.seed}). Targets: {targets_path}. Results: {_display(written)}/")
     _print_pointers(written)
     return 0 if passed == len(rows) else 1
+
+
+def cmd_appraise(args: argparse.Namespace) -> int:
+    """Value a project scenario against its reference on the same random numbers: NPV,
+    benefit-cost ratio and EIRR with 95% intervals (appraisal.csv)."""
+    from corridorsim.appraisal import APPRAISAL_COLUMNS, APPRAISAL_FILE, appraise, load_appraisal
+    from corridorsim.report.results_folder import check_replaceable, write_folder_atomically
+    from corridorsim.report.writer import csv_text
+
+    path = Path(args.appraisal)
+    appraisal = load_appraisal(path)
+    out = Path(args.out) if args.out else Path("results") / appraisal.name
+    check_replaceable(out, "appraise")
+    if args.replications is not None and args.replications < 2:
+        raise RunError(f"--replications {args.replications}: an appraisal needs at least 2 "
+                       "paired replications for an interval")
+    result = appraise(appraisal, args.replications, workers=args.workers or os.cpu_count() or 1,
+                      source=path)
+    written = write_folder_atomically(out, "appraise", {
+        APPRAISAL_FILE: csv_text(result.rows, APPRAISAL_COLUMNS)}, result.manifest)
+    if args.quiet:
+        print(_display(written))
+        return 0
+    shown = [result.value("result", item) for item in
+             ("npv_usd", "benefit_cost_ratio", "eirr", "pv_benefits_usd", "pv_costs_usd")]
+    table = [["", "mean", "95% half-width"]] + [
+        [r["item"], _fmt(r["mean"]), _fmt(r["half_width"])] for r in shown]
+    print(_aligned(table, left=1))
+    print(f"\n{result.manifest['replications']} paired replications of "
+          f"{result.manifest['project']} against {result.manifest['reference']}, "
+          f"{appraisal.first_year}-{appraisal.last_year} at "
+          f"{appraisal.discount_rate:.1%}. Results: {_display(written)}/")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -560,6 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_command(sub)
     _add_calibrate_command(sub)
     _add_compare_command(sub)
+    _add_appraise_command(sub)
     _add_report_command(sub)
     _add_sweep_command(sub, "sweep", cmd_sweep, "sweep YAML file")
     _add_sweep_command(sub, "sensitivity", cmd_sensitivity,
@@ -672,6 +706,16 @@ def _add_compare_command(sub: argparse._SubParsersAction[argparse.ArgumentParser
                    "seeds or replication counts (Welch intervals, less precise)")
     p.add_argument("--out", help="folder for comparison.csv "
                    "(default: results/compare-<A>-vs-<B>)")
+
+
+def _add_appraise_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add_command(sub, "appraise", cmd_appraise, help_text=_doc(cmd_appraise))
+    p.add_argument("appraisal", help="appraisal YAML file")
+    p.add_argument("--replications", "-n", type=int, help="paired replications "
+                   "(default: the file's)")
+    p.add_argument("--workers", "-w", type=int, help="worker processes (default: the "
+                   "machine's cores); the results do not depend on it")
+    p.add_argument("--out", help="folder for appraisal.csv (default: results/<name>)")
 
 
 def _add_sweep_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,

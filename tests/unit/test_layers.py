@@ -13,7 +13,7 @@ LAYERS = (("errors", "units", "stats", "economics", "corridors", "countries", "v
           ("records", "consignment"), ("sim",), ("disruptions",), ("facilities",),
           ("transport",), ("demand", "route_choice"), ("journeys", "model"), ("report",),
           ("experiment",),
-          ("calibration", "choice_constants", "cli", "__main__", ""))
+          ("calibration", "choice_constants", "appraisal", "cli", "__main__", ""))
 """Bottom first; a module may import from its own layer or below, never above."""
 LEVEL = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
 FUNCTION_IMPORTS_ALLOWED = {"corridorsim.cli"}  # start-up time: see its docstring

@@ -37,7 +37,7 @@ TOOL = "corridorsim"
 MANIFEST = "manifest.json"
 MARKER = ".corridorsim-staging"
 """In a staging folder while it is incomplete: proves the folder is ours."""
-FOLDER_KINDS = ("run", "calibrate", "compare", "sweep", "report")
+FOLDER_KINDS = ("run", "calibrate", "compare", "sweep", "report", "appraise")
 REPORT = "report"
 """The sub-folder ``corridorsim report`` writes inside a results folder (a folder of kind
 ``report`` with its own manifest); the results folder may hold it beside its files."""

@@ -1,0 +1,129 @@
+"""Appraisals: a project against its reference on the same random numbers, valued.
+
+By hand: a project identical to its reference has no benefit in any replication (the
+same random numbers give the same runs), so its NPV is minus the discounted cost to the
+cent, with no spread; the pairing makes the interval of a real project narrower than the
+same runs paired at random; bad files are one line with exit 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import corridorsim as cs
+from corridorsim.appraisal import (
+    Appraisal,
+    appraisal_of_runs,
+    extrapolated,
+    load_appraisal,
+    yearly_costs,
+)
+from corridorsim.cli import main
+
+MINI = Path(__file__).parent.parent / "scenarios" / "mini-corridor.yaml"
+
+
+def appraisal_file(folder: Path, project: str = "mini-corridor.yaml", **changes) -> Path:
+    """An appraisal of ``project`` (beside the mini corridor) against the mini corridor."""
+    (folder / "mini-corridor.yaml").write_text(MINI.read_text(encoding="utf-8"))
+    document = {
+        "name": "mini-appraisal", "reference": "mini-corridor.yaml", "project": project,
+        "replications": 3, "discount_rate": 0.1, "first_year": 2024, "last_year": 2026,
+        "values": {"time_usd_per_teu_day": 20.0, "reliability_usd_per_teu_day": 10.0,
+                   "co2_usd_per_tonne": {2024: 50.0, 2026: 70.0}},
+        "investments": {"tracks": {"capital_usd": 1000.0, "year": 2024, "lifetime_years": 2,
+                                   "operating_usd_per_year": 100.0, "country": "KZ"}}}
+    document.update(changes)
+    path = folder / "appraisal.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def faster_project(folder: Path) -> str:
+    (folder / "faster.yaml").write_text(yaml.safe_dump({
+        "extends": "mini-corridor.yaml", "name": "mini-faster",
+        "borders": {"east_border": {"gauge_change": {"tracks": 4, "trains_per_day": 30}}}}))
+    return "faster.yaml"
+
+
+def test_a_project_identical_to_its_reference_is_worth_minus_its_discounted_cost(tmp_path):
+    result = cs.appraise(appraisal_file(tmp_path))
+    npv = result.value("result", "npv_usd")
+    # 1,000 in 2024, 100 in 2025 (the second and last year of its life), nothing after.
+    assert npv["mean"] == pytest.approx(-(1000 + 100 / 1.1), abs=0.005)
+    assert npv["half_width"] == 0.0
+    assert result.value("result", "benefit_cost_ratio")["mean"] == 0.0
+    assert result.value("result", "eirr")["mean"] is None
+    assert result.npv == pytest.approx([-(1000 + 100 / 1.1)] * 3)  # no benefit in any
+    assert {r["mean"] for r in result.rows if r["section"] == "benefit"} == {0.0}
+
+
+def test_the_pairing_narrows_the_interval_of_a_real_project(tmp_path):
+    appraisal = load_appraisal(appraisal_file(tmp_path, faster_project(tmp_path)))
+    reference = cs.run(cs.load_scenario(tmp_path / "mini-corridor.yaml"), replications=6,
+                       seed=3)
+    project = cs.run(cs.load_scenario(tmp_path / "faster.yaml"), replications=6, seed=3)
+    paired = appraisal_of_runs(appraisal, reference, project)
+    unpaired = appraisal_of_runs(appraisal, reference, project, pairing=1)
+    p, u = paired.value("result", "npv_usd"), unpaired.value("result", "npv_usd")
+    assert p["mean"] > 0  # faster gauge change: time saved
+    assert p["half_width"] < 0.7 * u["half_width"], (p, u)
+
+
+def test_costs_residual_values_and_extrapolation_by_hand():
+    appraisal = Appraisal.model_validate({
+        "name": "x", "reference": "a.yaml", "project": "b.yaml", "discount_rate": 0.05,
+        "first_year": 2025, "last_year": 2029, "after_simulation": "grow",
+        "growth_per_year": 0.1,
+        "values": {"time_usd_per_teu_day": 1.0, "co2_usd_per_tonne": {2025: 40, 2035: 140}},
+        "investments": {"hub": {"capital_usd": 900.0, "year": 2026, "lifetime_years": 9,
+                                "operating_usd_per_year": 10.0, "country": "KZ"}}})
+    rows = yearly_costs(appraisal)["hub"]
+    # Capital in 2026; operating 2027-2029; its life runs to 2034: 5 of 9 years left at
+    # the end of 2029, a residual value of 500.
+    assert rows == [(0, 0, 0), (900.0, 0, 0), (0, 10.0, 0), (0, 10.0, 0), (0, 10.0, 500.0)]
+    assert extrapolated([1.0, 2.0], 5, appraisal) == pytest.approx([1.0, 2.0, 2.2, 2.42, 2.662])
+    assert appraisal.carbon_price(2030) == pytest.approx(90.0)
+    assert appraisal.carbon_price(2020) == 40 and appraisal.carbon_price(2040) == 140
+
+
+@pytest.mark.parametrize(("changes", "key", "phrase"), [
+    ({"discount_rate": -0.02}, "discount_rate", "expected a number of at least 0"),
+    ({"investments": {"x": {"capital_usd": 1, "year": 2031, "lifetime_years": 5,
+                            "country": "KZ"}}},
+     "investments.x.year", "2031 is outside the appraisal period (2024-2026)"),
+    ({"investments": {"x": {"capital_usd": 1, "year": 2024, "lifetime_years": 5,
+                            "country": "XX"}}}, "investments.x.country", "XX"),
+])
+def test_a_bad_appraisal_file_is_one_line_with_exit_code_2(tmp_path, capsys, changes, key,
+                                                           phrase):
+    path = appraisal_file(tmp_path, **changes)
+    assert main(["appraise", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"{path}: {key}: " in err and phrase in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_project_on_another_network_is_refused(tmp_path, capsys):
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump({
+        "extends": "mini-corridor.yaml", "name": "mini-other",
+        "routes": {"middle_caspian": None}, "flows": {"china_europe": {
+            "routes": {"northern_main": 1.0, "middle_caspian": None}}}}))
+    path = appraisal_file(tmp_path, "other.yaml")
+    assert main(["appraise", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{path}: project: does not match the reference's network: it lacks routes " \
+           "middle_caspian" in err, err
+
+
+def test_the_command_writes_appraisal_csv(tmp_path, capsys):
+    path = appraisal_file(tmp_path, faster_project(tmp_path))
+    assert main(["appraise", str(path), "-n", "2", "--workers", "1",
+                 "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "appraisal.csv").read_text()
+    assert text.splitlines()[0] == "section,item,year,country,mean,half_width,unit"
+    assert "result,npv_usd" in text and "switching,capital_cost_factor" in text
+    assert "npv_usd" in capsys.readouterr().out
