@@ -18,15 +18,16 @@ module turns the file into a list of dated, validated states.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from corridorsim.errors import KeyPathError, ScenarioError
 from corridorsim.scenario.distributions import Model
-from corridorsim.scenario.overrides import apply_overrides
+from corridorsim.scenario.overrides import set_key_paths
 from corridorsim.scenario.sections import LocalDateTime
 
 
@@ -93,12 +94,19 @@ The section holding the key (``borders.x.gauge_change`` for its ``tracks``) must
 before and after the change: a change adjusts what is built, it never builds more."""
 
 
-def changeable_pattern(path: tuple[str, ...]) -> str | None:
+PATTERNS = tuple(tuple(pattern.split(".")) for pattern in CHANGEABLE)
+"""``CHANGEABLE``, each split into its keys."""
+
+
+def _agree(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    """Whether ``path`` and ``pattern`` agree key by key as far as the shorter goes."""
+    return all(p in ("*", key) for p, key in zip(pattern, path, strict=False))
+
+
+def changeable_pattern(path: tuple[str, ...]) -> tuple[str, ...] | None:
     """The pattern of ``CHANGEABLE`` that ``path`` falls under, if any."""
-    for pattern in CHANGEABLE:
-        parts = pattern.split(".")
-        if len(path) >= len(parts) and all(p in ("*", key) for p, key in zip(parts, path,
-                                                                            strict=False)):
+    for pattern in PATTERNS:
+        if len(path) >= len(pattern) and _agree(pattern, path):
             return pattern
     return None
 
@@ -118,26 +126,19 @@ def leaves(document: object, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tup
         yield prefix, document
 
 
-def _exists(document: object, path: list[str]) -> bool:
-    """Whether ``document`` has a value at ``path`` (list items by index)."""
+MISSING = object()
+"""What ``_value_at`` finds where a document has no value."""
+
+
+def _value_at(document: object, path: Iterable[str]) -> object:
+    """The value of ``document`` at ``path`` (list items by index), or ``MISSING``."""
     for key in path:
         if isinstance(document, Mapping) and key in document:
             document = document[key]
         elif isinstance(document, list) and key.isdigit() and int(key) < len(document):
             document = document[int(key)]
         else:
-            return False
-    return True
-
-
-def _holds(document: object, path: tuple[str, ...]) -> bool:
-    """Whether ``document`` has a mapping at ``path`` (list items by index)."""
-    return _exists(document, list(path)) and isinstance(_at(document, path), Mapping)
-
-
-def _at(document: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        document = document[int(key)] if isinstance(document, list) else document[key]
+            return MISSING
     return document
 
 
@@ -162,13 +163,8 @@ def written_key_problem(key: str) -> str | None:
     """Why a key written in a change's ``set`` can never change during a run (None if it
     may: it falls under a pattern, or holds keys that do)."""
     path = tuple(key.split("."))
-    if changeable_pattern(path) is not None:
+    if any(_agree(pattern, path) for pattern in PATTERNS):
         return None
-    for pattern in CHANGEABLE:
-        parts = pattern.split(".")
-        if len(path) < len(parts) and all(p in ("*", k) for p, k in zip(parts, path,
-                                                                        strict=False)):
-            return None
     return f"cannot change during a run; what can: {CHANGEABLE_SUMMARY}"
 
 
@@ -179,8 +175,8 @@ def unchangeable_key(before: Mapping[str, Any], after: Mapping[str, Any]) -> str
         pattern = changeable_pattern(path)
         if pattern is None:
             return key
-        holder = path[:len(pattern.split(".")) - 1]
-        if not (_holds(before, holder) and _holds(after, holder)):
+        holder = path[:len(pattern) - 1]
+        if not all(isinstance(_value_at(d, holder), Mapping) for d in (before, after)):
             return key
     return None
 
@@ -219,7 +215,7 @@ def timeline_states(base: Mapping[str, Any], changes: Mapping[str, DatedChange],
     for name, change in changes.items():  # a key the file has, that can never change
         for key in change.set:
             problem = written_key_problem(key)
-            if problem is not None and _exists(base, key.split(".")):
+            if problem is not None and _value_at(base, key.split(".")) is not MISSING:
                 raise KeyPathError(f"changes.{name}.set.{key}", problem)
     ordered = sorted(changes.items(), key=lambda item: item[1].at)
     _check_order(ordered)
@@ -231,10 +227,10 @@ def timeline_states(base: Mapping[str, Any], changes: Mapping[str, DatedChange],
             break
         in_force = [(name, c) for name, c in ordered
                     if c.at <= moment and (c.until is None or moment < c.until)]
-        document = dict(base)
+        document = copy.deepcopy(dict(base))
         for name, change in in_force:
             try:
-                document = apply_overrides(document, change.set)
+                set_key_paths(document, change.set)
             except ScenarioError as exc:
                 raise KeyPathError(f"changes.{name}.set.{exc.key_path}", exc.message) from None
         states.append(TimelineState(hour, moment, document, tuple(n for n, _ in in_force)))

@@ -75,6 +75,15 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],
     index (``routes.northern_brest.2``); ``None`` removes the key.
     """
     result = copy.deepcopy(document)
+    set_key_paths(result, overrides, source)
+    return result
+
+
+def set_key_paths(result: dict[str, Any], overrides: Mapping[str, Any],
+                  source: Path | None = None) -> None:
+    """Set each dotted key path of ``overrides`` in ``result`` itself (as
+    ``apply_overrides`` does on its copy), so that several sets in a row copy the
+    document once."""
     for key_path, value in overrides.items():
         if isinstance(value, str):
             value = yaml_scalar(value)
@@ -102,7 +111,6 @@ def apply_overrides(document: dict[str, Any], overrides: Mapping[str, Any],
         else:
             raise ScenarioError("override target is not a mapping or a list index",
                                 source=source, key_path=key_path)
-    return result
 
 
 NAMED_SECTIONS = {"terminals": "terminal", "borders": "border", "ports": "port", "legs": "leg",
