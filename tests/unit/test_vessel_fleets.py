@@ -16,8 +16,6 @@ from corridorsim.facilities.base import FacilitySetting
 from corridorsim.facilities.port import PortFacility
 from corridorsim.records import Activity, ObservationWindow
 from corridorsim.scenario.sections import (
-    CustomsRegime,
-    CustomsRegimes,
     Port,
     VesselService,
 )
@@ -25,9 +23,8 @@ from corridorsim.sim.calendar import Calendar
 from corridorsim.sim.scheduled_call import ScheduledCall
 from corridorsim.sim.streams import RandomStreams
 from corridorsim.transport.vessels import CargoQueue, VesselServiceOperator
+from tests.unit.test_vessel_service import REGIMES
 
-REGIMES = CustomsRegimes(paper=CustomsRegime(document_check="2h"),
-                         digital=CustomsRegime(document_check="1h"))
 START = dt.date(2025, 1, 1)
 WHEN_FULL = {"policy": "when_full"}
 
