@@ -127,3 +127,88 @@ def test_the_command_writes_appraisal_csv(tmp_path, capsys):
     assert text.splitlines()[0] == "section,item,year,country,mean,half_width,unit"
     assert "result,npv_usd" in text and "switching,capital_cost_factor" in text
     assert "npv_usd" in capsys.readouterr().out
+
+
+def _flow(teu, days, spread=0.0, co2=0.0, rail=0.0, places=None, expected=None):
+    from corridorsim.appraisal import FlowYear
+    return FlowYear(teu=teu, mean_days=days, spread_days=spread, co2_tonnes=co2,
+                    rail_days=rail, days_by_place=places or {}, expected_cost=expected)
+
+
+def test_year_benefits_by_hand_flow_by_flow():
+    from corridorsim.appraisal import year_benefits
+    appraisal = Appraisal.model_validate({
+        "name": "x", "reference": "a.yaml", "project": "b.yaml", "discount_rate": 0.05,
+        "first_year": 2025, "last_year": 2026,
+        "values": {"time_usd_per_teu_day": 10.0, "reliability_usd_per_teu_day": 4.0,
+                   "rolling_stock_usd_per_teu_day": 2.0, "co2_usd_per_tonne": {2025: 100}},
+        "investments": {"hub": {"capital_usd": 1.0, "year": 2025, "lifetime_years": 1,
+                                "country": "KZ"}}})
+    reference = {"a": _flow(100, 20, 5, co2=10, rail=12, places={"KZ": 8, "sea": 12}),
+                 "b": _flow(50, 3, co2=1)}
+    project = {"a": _flow(140, 18, 4, co2=13, rail=11, places={"KZ": 7, "sea": 11}),
+               "c": _flow(10, 9, co2=0.5)}
+    b = year_benefits(reference, project, appraisal, 2025)
+    # Flow a on the rule of a half (120 TEU); b and c delivered in one run only: their CO2
+    # counts, their time cannot be compared.
+    assert b.by_type["time"] == pytest.approx(10 * 120 * 2)
+    assert b.by_type["reliability"] == pytest.approx(4 * 120 * 1)
+    assert b.by_type["operators"] == pytest.approx(2 * 120 * 1)
+    assert b.by_type["co2"] == pytest.approx(100 * ((10 + 1) - (13 + 0.5)))
+    assert b.by_type["consumer_surplus"] == 0.0
+    assert b.time_by_place == pytest.approx({"KZ": 1200.0, "sea": 1200.0})
+    assert sum(b.time_by_place.values()) == pytest.approx(b.by_type["time"])
+
+
+def test_choosing_shippers_by_the_logsum_replace_their_measured_time():
+    from corridorsim.appraisal import year_benefits
+    appraisal = Appraisal.model_validate({
+        "name": "x", "reference": "a.yaml", "project": "b.yaml", "discount_rate": 0.05,
+        "first_year": 2025, "last_year": 2026, "choosing_shippers": "logsum",
+        "values": {"time_usd_per_teu_day": 10.0, "co2_usd_per_tonne": {2025: 0}},
+        "investments": {"hub": {"capital_usd": 1.0, "year": 2025, "lifetime_years": 1,
+                                "country": "KZ"}}})
+    reference = {"choosing": _flow(100, 30, expected=5000.0), "fixed": _flow(10, 20)}
+    project = {"choosing": _flow(300, 25, expected=4900.0), "fixed": _flow(10, 19)}
+    b = year_benefits(reference, project, appraisal, 2025)
+    # Consumer surplus: 100 USD/TEU less expected cost on (100 + 300) / 2 TEU; the fixed
+    # flow's day is measured.
+    assert b.by_type["consumer_surplus"] == pytest.approx(100 * 200)
+    assert b.by_type["time"] == pytest.approx(10 * 10 * 1)
+
+
+def test_beneficiaries_and_places_add_up_and_background_cargo_counts(tmp_path):
+    path = appraisal_file(tmp_path, faster_project(tmp_path), replications=3)
+    everything = cs.appraise(path)
+    reported = cs.appraise(load_appraisal(path).model_copy(update={"cargo": "reported"}),
+                           source=path)
+    pv = {t: everything.value("result", f"pv_{t}_usd")["mean"]
+          for t in ("time", "reliability", "consumer_surplus", "operators", "co2")}
+    shippers = everything.value("beneficiary", "shippers")["mean"]
+    assert shippers == pytest.approx(pv["time"] + pv["reliability"] + pv["consumer_surplus"],
+                                     abs=0.01)
+    assert everything.value("beneficiary", "society")["mean"] == pytest.approx(pv["co2"],
+                                                                              abs=0.01)
+    paid = [r for r in everything.rows if r["section"] == "paid_by"]
+    assert [(r["country"], r["mean"]) for r in paid] == [("KZ", pytest.approx(
+        1000 + 100 / 1.1, abs=0.005))]
+    # The mini corridor's background Caspian cargo crosses no border: counting it adds
+    # TEU but no time saved at the border, so the time benefit per TEU falls, and the
+    # manifest says which cargo was valued.
+    assert everything.manifest["cargo"] == "all" and reported.manifest["cargo"] == "reported"
+    assert everything.value("result", "npv_usd")["mean"] != reported.value(
+        "result", "npv_usd")["mean"]
+
+
+def test_the_report_of_an_appraisal_folder(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = appraisal_file(tmp_path, faster_project(tmp_path))
+    out = tmp_path / "out"
+    assert main(["appraise", str(path), "-n", "2", "--workers", "1", "--out", str(out),
+                 "--report", "--quiet"]) == 0
+    page = (out / "report" / "index.html").read_text()
+    assert "Appraisal: mini-appraisal" in page and "What the project is worth" in page
+    assert "NPV USD" in page and "Who gains and who pays" in page
+    data = (out / "report" / "appraisal-present-values.csv").read_text()
+    assert data.splitlines()[0].startswith("item,mean_musd,half_width_musd")
+    assert "NPV" in data
