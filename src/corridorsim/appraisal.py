@@ -43,6 +43,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from corridorsim.economics import (
+    MAX_RATE,
     internal_rate_of_return,
     net_present_value,
     present_value,
@@ -487,6 +488,7 @@ def appraisal_of_outcomes(appraisal: Appraisal, reference: Run, project: Run,
     per_type: dict[str, list[list[float]]] = {t: [] for t in BENEFIT_TYPES}
     by_place: dict[str, list[float]] = {}
     npvs, bcrs, irrs, pv_benefits = [], [], [], []
+    above = 0
     for r in range(n):
         other = (r + pairing) % n
         benefits = [year_benefits(ref[(r, y)], proj[(other, y)], appraisal, year)
@@ -509,8 +511,10 @@ def appraisal_of_outcomes(appraisal: Appraisal, reference: Run, project: Run,
         pv_benefits.append(present_value(total, rate))
         pv_cost = present_value(cost, rate)
         bcrs.append(pv_benefits[-1] / pv_cost if pv_cost else None)
-        irrs.append(internal_rate_of_return([b - c for b, c in zip(total, cost,
-                                                                    strict=True)]))
+        net = [b - c for b, c in zip(total, cost, strict=True)]
+        irrs.append(internal_rate_of_return(net))
+        if irrs[-1] is None and present_value(net, MAX_RATE) > 0 and any(f < 0 for f in net):
+            above += 1  # repaid so fast that the rate exceeds the search's bound
     rows: list[dict[str, Any]] = []
 
     def add(section: str, item: str, values: Iterable[float | None], unit: str,
@@ -524,6 +528,9 @@ def appraisal_of_outcomes(appraisal: Appraisal, reference: Run, project: Run,
     add("result", "npv_usd", npvs, "USD")
     add("result", "benefit_cost_ratio", bcrs, "ratio")
     add("result", "eirr", irrs, "share per year")
+    rows.append({"section": "result", "item": "eirr_above_max_pairs", "year": None,
+                 "country": None, "mean": above, "half_width": None,
+                 "unit": f"pairs with an EIRR above {MAX_RATE:.0%} (left out of eirr)"})
     add("result", "pv_benefits_usd", pv_benefits, "USD")
     add("result", "pv_costs_usd", [present_value(cost, rate)] * max(len(npvs), 1), "USD")
     for t in BENEFIT_TYPES:
@@ -618,5 +625,9 @@ def switching_values(appraisal: Appraisal, per_type: Mapping[str, list[list[floa
                                 if capital_net > 0 else None),
         "demand_factor": ((pv_capital + pv_operating - pv_residual) / benefits
                           if benefits > 0 else None),
-        "time_value_usd_per_teu_day": (-rest / time_per_value if time_per_value else None),
+        # None where no non-negative value of time turns the NPV's sign (the other
+        # benefits alone repay the costs, or could not with any value of time).
+        "time_value_usd_per_teu_day": (-rest / time_per_value
+                                       if time_per_value and -rest / time_per_value >= 0
+                                       else None),
     }

@@ -212,3 +212,35 @@ def test_the_report_of_an_appraisal_folder(tmp_path):
     data = (out / "report" / "appraisal-present-values.csv").read_text()
     assert data.splitlines()[0].startswith("item,mean_musd,half_width_musd")
     assert "NPV" in data
+
+
+def test_a_saturated_reference_is_flagged_and_a_fast_payback_counted_by_hand():
+    from corridorsim.appraisal import Run, appraisal_of_outcomes
+    appraisal = Appraisal.model_validate({
+        "name": "x", "reference": "a.yaml", "project": "b.yaml", "discount_rate": 0.05,
+        "first_year": 2024, "last_year": 2025,
+        "values": {"time_usd_per_teu_day": 1.0, "co2_usd_per_tonne": {2024: 0}},
+        "investments": {"ships": {"capital_usd": 10.0, "year": 2024, "lifetime_years": 2,
+                                  "country": "AE"}}})
+    from corridorsim.appraisal import FlowYear
+
+    def run(days: float, undelivered: float) -> Run:
+        outcomes = {(r, y): {"f": FlowYear(100.0, days, 0.0, 0.0, 0.0, {}, None,
+                                           undelivered if y == 2025 else 0.0)}
+                    for r in range(3) for y in (2024, 2025)}
+        return Run("s", "0", 1, 3, outcomes)
+
+    # 2024: 100 TEU x 0.05 day saved x 1 USD = 5 against 10 of capital; 2025: 5 / 1.05.
+    result = appraisal_of_outcomes(appraisal, run(3.0, 2.0), run(2.95, 0.0))
+    assert result.value("result", "npv_usd")["mean"] == pytest.approx(-5 + 5 / 1.05, abs=1e-4)
+    assert result.value("check", "reference_undelivered_share", 2025)["mean"] == \
+        pytest.approx(2 / 102, abs=1e-4)
+    assert result.manifest["saturated"] == {"reference": [2025]}
+    assert "the reference is saturated in 2025" in result.warnings[0]
+    # 100 TEU x 2 days = 200 a year against 210: -10, then +200: 1,900 % a year.
+    dear = appraisal.model_copy(update={"investments": {
+        "ships": appraisal.investments["ships"].model_copy(update={"capital_usd": 210.0})}})
+    fast = appraisal_of_outcomes(dear, run(4.0, 0.0), run(2.0, 0.0))
+    assert fast.value("result", "eirr")["mean"] is None
+    assert fast.value("result", "eirr_above_max_pairs")["mean"] == 3
+    assert fast.warnings == []

@@ -171,8 +171,12 @@ def appraisal_answer(rows: Rows, manifest: Mapping[str, Any]) -> str:
     if bcr is not None and bcr.get("mean") is not None:
         sentences[-1] += f", benefit-cost ratio {_plain(bcr, 2)}"
     irr = _row(rows, "result", "eirr")
+    above = _row(rows, "result", "eirr_above_max_pairs")
     if irr is not None and irr.get("mean") is not None:
         sentences[-1] += f", EIRR {100 * irr['mean']:.1f} %"
+    if above is not None and above.get("mean"):
+        sentences[-1] += (f" (in {above['mean']} of {manifest.get('replications')} pairs "
+                          "the EIRR exceeds 1,000 %: the costs are repaid within a year)")
     sentences[-1] += "."
     half = npv.get("half_width")
     if half is not None:
