@@ -621,8 +621,10 @@ def switching_values(appraisal: Appraisal, per_type: Mapping[str, list[list[floa
                       if appraisal.values.time_usd_per_teu_day else 0.0)
     rest = benefits - pv["time"] + pv_residual - pv_capital - pv_operating
     return {
+        # None where the benefits do not even cover the operating costs: no capital
+        # cost, however low, is repaid.
         "capital_cost_factor": ((benefits - pv_operating) / capital_net
-                                if capital_net > 0 else None),
+                                if capital_net > 0 and benefits > pv_operating else None),
         "demand_factor": ((pv_capital + pv_operating - pv_residual) / benefits
                           if benefits > 0 else None),
         # None where no non-negative value of time turns the NPV's sign (the other

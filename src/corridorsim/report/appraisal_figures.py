@@ -123,16 +123,17 @@ def draw_yearly_benefits(data: Rows, simulated: Sequence[int] = ()) -> MplFigure
 
 def who_gains_data(rows: Rows) -> list[dict[str, Any]]:
     """Present values (million USD) by beneficiary, by the place the time is saved in
-    (country, or at sea) and by the country that pays the costs."""
+    (country, or at sea; places where the project changes nothing left out) and by the
+    country that pays the costs."""
     out = []
     for who, label in BENEFICIARY_LABELS.items():
         entry = _entry(label, _row(rows, "beneficiary", who), group="beneficiary")
         if entry is not None:
             out.append(entry)
     for r in rows:
-        if r["section"] == "time_saved_in":
-            place = "at sea" if r["country"] == "sea" else r["country"]
-            entry = _entry(f"time saved in {place}", r, group="time saved in")
+        if r["section"] == "time_saved_in" and (r.get("mean") or r.get("half_width")):
+            place = "at sea" if r["country"] == "sea" else f"in {r['country']}"
+            entry = _entry(f"time saved {place}", r, group="time saved in")
             if entry is not None:
                 out.append(entry)
     for r in rows:
