@@ -10,12 +10,13 @@ the same table, so ``--check`` catches a README that no longer matches the model
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
 
 import corridorsim as cs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_results import rewrite_readme_block  # a sibling script
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -72,27 +73,8 @@ def render(workers: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if README.md differs from a fresh run")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args(argv)
-    text = README.read_text()
-    if START not in text or END not in text:
-        print(f"{README}: markers {START} / {END} not found", file=sys.stderr)
-        return 2
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    updated = before + render(args.workers) + after
-    if args.check:
-        if updated != text:
-            print(f"README.md appraisal table is stale: run `{COMMAND}`", file=sys.stderr)
-            return 1
-        print("README.md appraisal table is up to date")
-        return 0
-    README.write_text(updated)
-    print(f"README.md appraisal table rewritten ({len(APPRAISALS)} appraisals)")
-    return 0
+    return rewrite_readme_block(argv, __doc__.splitlines()[0], START, END, render, COMMAND,
+                                f"appraisal table ({len(APPRAISALS)} appraisals)")
 
 
 if __name__ == "__main__":
