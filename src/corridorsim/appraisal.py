@@ -431,6 +431,38 @@ class Run:
                    result.replications, yearly_outcomes(result.shipments))
 
 
+def is_appraisal_file(path: Path) -> bool:
+    """Whether ``path`` holds an appraisal (it names a reference and a project) rather
+    than a scenario, so that ``validate`` checks either."""
+    try:
+        document = read_yaml_mapping(path, "appraisal")
+    except ScenarioError:
+        return False
+    return "reference" in document and "project" in document and "flows" not in document
+
+
+def describe_appraisal(path: Path) -> str:
+    """Check an appraisal file whole (its schema, both scenarios, one network) and say
+    what it values."""
+    appraisal = load_appraisal(path)
+    reference = _scenario(path.parent, appraisal.reference, "reference", path)
+    project = _scenario(path.parent, appraisal.project, "project", path)
+    _check_network(reference, project, path)
+    differ = sorted(set(project.changes) ^ set(reference.changes))
+    invest = "; ".join(f"{name} USD {inv.capital_usd:,.0f} in {inv.year} ({inv.country}, "
+                       f"{inv.lifetime_years} years, USD {inv.operating_usd_per_year:,.0f} "
+                       f"a year)" for name, inv in appraisal.investments.items())
+    return "\n".join([
+        f"Appraisal {appraisal.name}: project {project.name} against reference "
+        f"{reference.name} (same nodes and routes).",
+        f"Dated changes in one and not the other: {', '.join(differ) or 'none'}.",
+        f"Period {appraisal.first_year}-{appraisal.last_year} at "
+        f"{appraisal.discount_rate:.1%}; after the simulated years: "
+        f"{appraisal.after_simulation}; cargo valued: {appraisal.cargo}; choosing shippers: "
+        f"{appraisal.choosing_shippers}; {appraisal.replications} paired replications.",
+        f"Investments: {invest}."])
+
+
 def _scenario(base: Path, written: str, key: str, source: Path | None,
               cargo: str = "reported") -> Scenario:
     path = base / written

@@ -54,9 +54,19 @@ def _workers(requested: int | None) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a scenario file (schema and network) and describe its network."""
+    """Check a scenario file (schema and network) and describe its network; an
+    appraisal file is checked with both its scenarios."""
     from corridorsim.network import describe
 
+    path = Path(args.scenario)
+    if path.is_file() and not args.set:
+        from corridorsim.appraisal import describe_appraisal, is_appraisal_file
+
+        if is_appraisal_file(path):
+            text = describe_appraisal(path)
+            if not args.quiet:
+                print(text)
+            return 0
     scenario = _load(args.scenario, args.set)
     if args.quiet:
         return 0

@@ -244,3 +244,15 @@ def test_a_saturated_reference_is_flagged_and_a_fast_payback_counted_by_hand():
     assert fast.value("result", "eirr")["mean"] is None
     assert fast.value("result", "eirr_above_max_pairs")["mean"] == 3
     assert fast.warnings == []
+
+
+def test_validate_checks_an_appraisal_file_with_both_its_scenarios(tmp_path, capsys):
+    path = appraisal_file(tmp_path, faster_project(tmp_path))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Appraisal mini-appraisal: project mini-faster against reference" in out
+    assert "tracks USD 1,000 in 2024 (KZ" in out
+    bad = appraisal_file(tmp_path, "missing.yaml")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{bad}: project: file 'missing.yaml' not found" in err and "\n" not in err
