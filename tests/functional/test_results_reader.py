@@ -160,7 +160,7 @@ def test_compare_and_sweep_folders_are_read_but_not_loaded_as_runs(folder, tmp_p
 
 # --- folders that cannot be read ---------------------------------------------------------------
 
-EXPECTED = "expected a corridorsim results folder (run, calibrate, compare, sweep)"
+EXPECTED = "expected a corridorsim results folder (run, calibrate, compare, sweep, appraise)"
 
 
 def manifest_of(folder: Path) -> dict:
