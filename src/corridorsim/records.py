@@ -128,6 +128,10 @@ class ShipmentRecord(NamedTuple):
     """Hours per (place, activity) slot, in a scenario with countries."""
     stops: tuple[StopRecord, ...] | None = None
     """The node visits of its last part, when the run traces them."""
+    co2e_wtw_kg_per_teu: float | None = None
+    """Well-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
+    co2e_ttw_kg_per_teu: float | None = None
+    """Tank-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
 
     @property
     def transit_hours(self) -> float | None:
