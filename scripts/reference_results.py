@@ -54,7 +54,7 @@ def scenario_table(name: str, workers: int) -> str:
 
     rows = sorted({n for (scope, n, _k) in kpis if scope == "route"})
     lines = [f"**{name}** (`scenarios/{name}.yaml`)", "",
-             "| route | median days | p90 days | cost USD/TEU | CO2 kg/TEU | undelivered |",
+             "| route | median days | p90 days | cost USD/TEU | CO2e WTW kg/TEU | undelivered |",
              "|---|---:|---:|---:|---:|---:|"]
     # backlog: consignments released in the demand window still travelling after the drain
     for scope, row in [("route", r) for r in rows] + [("corridor", "middle"),
