@@ -207,3 +207,25 @@ def test_bad_emission_settings_are_one_line_naming_the_key(tmp_path, capsys, ext
     assert err.startswith(f"corridorsim: error: {path}: {key_path}"), err
     assert expected in err, err
     assert "Traceback" not in err
+
+
+def test_the_reports_co2_label_names_the_standard_of_the_run():
+    from corridorsim.report.figures import co2_axis_label, emissions_standard
+
+    glec = {"method": "glec", "standard": "ISO 14083:2023 / GLEC Framework v3.0"}
+    standard = emissions_standard({"emissions": glec})
+    assert standard == "ISO 14083:2023 / GLEC Framework v3.0"
+    assert co2_axis_label(standard) == "CO2e WTW (kg per TEU, ISO 14083 / GLEC Framework v3.0)"
+    assert emissions_standard({"emissions": {"method": "distance_x_factor",
+                                             "standard": None}}) is None
+    assert emissions_standard({}) is None  # a folder written before the standard
+    assert co2_axis_label(None) == "CO2 (kg per TEU)"
+
+
+def test_the_factor_file_is_package_data_so_that_it_installs():
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(
+        encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["corridorsim"]
+    assert any(FACTOR_FILE.relative_to(FACTOR_FILE.parents[1]).match(p) for p in patterns)
