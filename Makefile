@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow reference-results clean browser
+.PHONY: run test test-slow reference-results appraisal-results clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ test-slow: $(STAMP)
 # Rerun the reference scenarios and rewrite the README's results tables.
 reference-results: $(STAMP)
 	$(BIN)/python scripts/reference_results.py
+
+# Rerun the reference appraisals (appraisals/) and rewrite the README's appraisal table.
+appraisal-results: $(STAMP)
+	$(BIN)/python scripts/appraisal_results.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import corridorsim as cs
@@ -183,28 +184,37 @@ def render(workers: int) -> str:
     return "\n".join(parts)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def rewrite_readme_block(argv: list[str] | None, description: str, start: str, end: str,
+                         render: Callable[[int], str], command: str, what: str) -> int:
+    """Rewrite README.md between the markers ``start`` and ``end`` with ``render``'s
+    text, or with ``--check`` exit 1 when that would change it (for the scripts that
+    keep the README's generated tables)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if README.md differs from a fresh run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     text = README.read_text()
-    if START not in text or END not in text:
-        print(f"{README}: markers {START} / {END} not found", file=sys.stderr)
+    if start not in text or end not in text:
+        print(f"{README}: markers {start} / {end} not found", file=sys.stderr)
         return 2
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
     updated = before + render(args.workers) + after
     if args.check:
         if updated != text:
-            print(f"README.md results tables are stale: run `{COMMAND}`", file=sys.stderr)
+            print(f"README.md {what} is stale: run `{command}`", file=sys.stderr)
             return 1
-        print("README.md results tables are up to date")
+        print(f"README.md {what} is up to date")
         return 0
     README.write_text(updated)
-    print(f"README.md results tables rewritten ({len(SCENARIOS)} scenarios)")
+    print(f"README.md {what} rewritten")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return rewrite_readme_block(argv, __doc__.splitlines()[0], START, END, render, COMMAND,
+                                f"results tables ({len(SCENARIOS)} scenarios)")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,18 @@ numbers, its yearly benefits valued and set against its investments (``appraisal
 Both scenarios run with the same seed and replications, so replication ``r`` of each
 draws the same storms, arrivals and service times wherever the two networks agree
 (common random numbers), and the benefit of replication ``r`` is a paired difference:
-its noise is shared with the reference and largely cancels. Per replication and
-simulated year, over the consignments released that year (``shipments.csv``):
+its noise is shared with the reference and largely cancels. Per replication, simulated
+year and flow, over the consignments released that year (``shipments.csv``; with
+``cargo: all`` every flow's, background cargo included):
 
 * time: (mean transit days of the reference - of the project) x TEU x the value of a
   TEU-day, the TEU taken as the mean of the two (the rule of a half: cargo the project
-  draws from the sea or from the other corridor gains half the saving);
-* reliability: the same with the spread (p90 - median transit days) and its value;
+  draws from another route or corridor gains half the saving);
+* reliability: the same with the flow's spread (p90 - median transit days) and its value;
+* consumer surplus (``choosing_shippers: logsum``): for a flow that chooses its route,
+  the change of its shippers' expected generalized cost at release (the logit's logsum,
+  ``route_choice.py``) x the mean TEU, in place of its time and reliability;
+* operators: days with wagons held saved x TEU x the rolling stock's cost per TEU-day;
 * CO2: (tonnes of the reference - of the project) x the carbon price of the year.
 
 Tariffs and fees are transfers between shippers and operators, not resource costs, and
@@ -18,12 +23,12 @@ are left out of the benefits, as the economic (not financial) analysis of the Eu
 Commission's *Guide to Cost-Benefit Analysis of Investment Projects* (2014, §2.8: "fiscal
 corrections", transfer payments) prescribes. The k-th simulated year is the k-th year
 of the appraisal period; after the simulated years the last year's benefits are held, or
-grow at a rate (``after_simulation``). Discounting as ``economics.py``.
+grow at a rate (``after_simulation``). Discounting as ``economics.py``. A run that does
+not deliver its cargo (``SATURATED``) is flagged: a time saving there measures a queue.
 
-Not done yet (issue 16): cost components per TEU and emissions by ISO 14083 / GLEC (the
-CO2 valued here is the scenarios' own ``co2_kg_per_teu``), the consumer surplus of
-diverted volume by the logsum, a split of benefits by beneficiary beyond the countries
-where time is saved, and reference appraisals with cited capital costs.
+Not done yet (issue 16): a producer surplus of operators from diverted volume (their
+revenue less their cost), and benefits to cargo that a project makes possible where the
+reference cannot carry it (demand held within capacity instead, see ``appraisals/``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from corridorsim.economics import (
+    MAX_RATE,
     internal_rate_of_return,
     net_present_value,
     present_value,
@@ -83,6 +89,10 @@ class AppraisalValues(Model):
     co2_usd_per_tonne: Annotated[dict[Year, Usd], Field(min_length=1)]
     """Carbon price by year; linear between the years given, flat before the first and
     after the last."""
+    rolling_stock_usd_per_teu_day: Usd = 0.0
+    """The operators' cost of a TEU-day of wagons or platforms held (lease, capital and
+    upkeep): the benefit to operators of the days the project frees (``RAIL_HELD_COLUMNS``);
+    0 leaves it out."""
 
 
 class Appraisal(Model):
@@ -112,6 +122,18 @@ class Appraisal(Model):
     """With ``grow``: the yearly growth of the benefits past the simulated years."""
     values: AppraisalValues
     investments: Annotated[dict[str, Investment], Field(min_length=1)]
+    cargo: Literal["all", "reported"] = "all"
+    """Whose time is valued: ``all`` the cargo of every flow, background flows (Caspian
+    containers, rail-ferry wagons, China-Central Asia trains) included, so that a project
+    is credited with all the cargo it serves; ``reported`` only the flows the scenarios
+    report (China-Europe)."""
+    choosing_shippers: Literal["measured", "logsum"] = "measured"
+    """How the shippers of flows that choose their route gain: ``measured`` as every
+    flow (time and spread delivered, at ``values``), or ``logsum`` the change of their
+    expected generalized cost at release, the consumer surplus of the logit (Williams
+    1977; de Jong et al., Transp. Res. A 41(9), 2007), in the choice's own values of time
+    and reliability and by the rule of a half on their TEU, which counts what diverted
+    cargo gains and no more."""
 
     @model_validator(mode="after")
     def _period(self) -> Appraisal:
@@ -155,43 +177,96 @@ def load_appraisal(path: Path) -> Appraisal:
 # --- the yearly outcomes of one run ----------------------------------------------------------
 
 
+RAIL_HELD_COLUMNS = ("days_rail_running", "days_terminal", "days_border_queue", "days_customs",
+                     "days_inspection", "days_gauge_change", "days_interchange",
+                     "days_technical_inspection", "days_locomotive_change", "days_marshalling")
+"""The activities during which a consignment holds its wagons or platforms (off them: at
+sea, in a port yard, waiting for a vessel or an outbound train, held by a closure)."""
+EXPECTED_COST = "expected_cost_usd_per_teu"
+"""The shipments column of a choosing flow's logsum at release (``route_choice.py``)."""
+
+
 @dataclass(frozen=True)
-class YearOutcome:
-    """What one replication delivered of the consignments released in one year."""
+class FlowYear:
+    """What one replication delivered of one flow's consignments released in one year
+    (TEU-weighted means over the delivered ones)."""
 
     teu: float
     mean_days: float
     spread_days: float
+    """p90 - median transit days (the flow's spread: unreliability)."""
     co2_tonnes: float
-    days_by_country: dict[str, float]
-    """TEU-weighted mean days in each country."""
+    rail_days: float
+    """Days with the wagons held (``RAIL_HELD_COLUMNS``)."""
+    days_by_place: dict[str, float]
+    """Days in each country (ISO code) and ``sea``, where the scenario has countries."""
+    expected_cost: float | None
+    """The flow's expected generalized cost (logsum) at release, USD per TEU, where it
+    chooses and the shipments carry it."""
+    undelivered_teu: float = 0.0
+    """TEU released that year still travelling at the end of the run."""
+
+
+YearOutcomes = dict[str, FlowYear]
+"""One replication's year, by flow."""
 
 
 def yearly_outcomes(shipments: Iterable[Mapping[str, Any]]
-                    ) -> dict[tuple[int, int], YearOutcome]:
-    """Per (replication, year of release): TEU, mean transit, spread, CO2, days by
-    country, of the delivered consignments (those still travelling at the end are left
-    out: give the scenarios a drain long enough to deliver them)."""
-    groups: dict[tuple[int, int], list[Mapping[str, Any]]] = {}
+                    ) -> dict[tuple[int, int], YearOutcomes]:
+    """Per (replication, year of release), per flow: TEU, mean transit, spread, CO2, days
+    with wagons held, days by country and the logsum of the delivered consignments, and
+    the TEU still travelling at the end (left out of the means: a drain long enough
+    delivers them; a network that cannot deliver them is saturated, see ``SATURATED``)."""
+    groups: dict[tuple[int, int], dict[str, list[Mapping[str, Any]]]] = {}
     for row in shipments:
-        if row["transit_days"] is None:
-            continue
         key = (int(row["replication"]), int(str(row["released_at"])[:4]))
-        groups.setdefault(key, []).append(row)
-    out = {}
-    for key, rows in groups.items():
-        teu = float(sum(r["teu"] for r in rows))
-        days = sorted(float(r["transit_days"]) for r in rows)
-        countries = [c for c in rows[0] if c.startswith("days_in_")]
-        out[key] = YearOutcome(
-            teu=teu,
-            mean_days=sum(r["teu"] * r["transit_days"] for r in rows) / teu,
-            spread_days=_percentile(days, 0.9) - _percentile(days, 0.5),
-            co2_tonnes=sum(r["teu"] * (r["co2_kg_per_teu"] or 0.0) for r in rows) / 1000.0,
-            days_by_country={c.removeprefix("days_in_"): sum(r["teu"] * (r[c] or 0.0)
-                                                              for r in rows) / teu
-                             for c in countries})
-    return out
+        groups.setdefault(key, {}).setdefault(str(row["flow"]), []).append(row)
+    return {key: {flow: flow_year(rows) for flow, rows in sorted(flows.items())}
+            for key, flows in groups.items()}
+
+
+def flow_year(rows: Sequence[Mapping[str, Any]]) -> FlowYear:
+    """The outcome of one flow's consignments of one year."""
+    undelivered = float(sum(r["teu"] for r in rows if r["transit_days"] is None))
+    rows = [r for r in rows if r["transit_days"] is not None]
+    if not rows:
+        return FlowYear(0.0, 0.0, 0.0, 0.0, 0.0, {}, None, undelivered)
+    teu = float(sum(r["teu"] for r in rows))
+    days = sorted(float(r["transit_days"]) for r in rows)
+    first = rows[0]
+    places = [c for c in first if c.startswith("days_in_")]
+    if places and "days_at_sea" in first:
+        places.append("days_at_sea")
+    held = [c for c in RAIL_HELD_COLUMNS if c in first]
+
+    def mean(column: str) -> float:
+        return sum(r["teu"] * (r[column] or 0.0) for r in rows) / teu
+
+    costs = [r.get(EXPECTED_COST) for r in rows]
+    return FlowYear(
+        teu=teu,
+        mean_days=mean("transit_days"),
+        spread_days=_percentile(days, 0.9) - _percentile(days, 0.5),
+        co2_tonnes=sum(r["teu"] * (r["co2_kg_per_teu"] or 0.0) for r in rows) / 1000.0,
+        rail_days=sum(mean(c) for c in held),
+        days_by_place={("sea" if c == "days_at_sea" else c.removeprefix("days_in_")): mean(c)
+                       for c in places},
+        expected_cost=(None if any(c is None for c in costs)
+                       else sum(r["teu"] * c for r, c in zip(rows, costs, strict=True)) / teu),
+        undelivered_teu=undelivered)
+
+
+SATURATED = 0.01
+"""A run that leaves more than this share of a year's TEU undelivered at its end is
+saturated that year: its queues grow without bound, so the time a project saves there
+measures the queue, not a welfare gain (the appraisal says so; see ``saturated_years``)."""
+
+
+def undelivered_share(outcomes: YearOutcomes) -> float:
+    """The share of a replication-year's TEU not delivered by the end of the run."""
+    undelivered = sum(f.undelivered_teu for f in outcomes.values())
+    released = undelivered + sum(f.teu for f in outcomes.values())
+    return undelivered / released if released else 0.0
 
 
 def _percentile(ordered: Sequence[float], q: float) -> float:
@@ -205,34 +280,52 @@ def _percentile(ordered: Sequence[float], q: float) -> float:
 # --- benefits and costs ----------------------------------------------------------------------
 
 
-BENEFIT_TYPES = ("time", "reliability", "co2")
+BENEFIT_TYPES = ("time", "reliability", "consumer_surplus", "operators", "co2")
+"""The benefit types, in ``appraisal.csv`` order."""
+BENEFICIARIES = {"shippers": ("time", "reliability", "consumer_surplus"),
+                 "operators": ("operators",), "society": ("co2",)}
+"""Who gains each type: the cargo owners (time, reliability, the consumer surplus of
+choosing shippers), the railways and their wagon owners (rolling stock freed), and
+everyone (CO2 avoided, a global externality)."""
 
 
 @dataclass(frozen=True)
 class YearBenefits:
     """One replication's benefits of one simulated year, by type, and the time saved by
-    the country it is saved in (USD)."""
+    the place it is saved in (USD)."""
 
     by_type: dict[str, float]
-    time_by_country: dict[str, float]
+    time_by_place: dict[str, float]
 
 
-def year_benefits(reference: YearOutcome, project: YearOutcome, appraisal: Appraisal,
+def year_benefits(reference: YearOutcomes, project: YearOutcomes, appraisal: Appraisal,
                   year: int) -> YearBenefits:
-    """The paired benefits of one year (see the module docstring)."""
+    """The paired benefits of one year, flow by flow (see the module docstring)."""
     values = appraisal.values
-    teu = (reference.teu + project.teu) / 2.0  # the rule of a half
-    countries = sorted(set(reference.days_by_country) | set(project.days_by_country))
-    return YearBenefits(
-        by_type={"time": values.time_usd_per_teu_day * teu
-                 * (reference.mean_days - project.mean_days),
-                 "reliability": values.reliability_usd_per_teu_day * teu
-                 * (reference.spread_days - project.spread_days),
-                 "co2": appraisal.carbon_price(year)
-                 * (reference.co2_tonnes - project.co2_tonnes)},
-        time_by_country={c: values.time_usd_per_teu_day * teu
-                         * (reference.days_by_country.get(c, 0.0)
-                            - project.days_by_country.get(c, 0.0)) for c in countries})
+    by_type = dict.fromkeys(BENEFIT_TYPES, 0.0)
+    by_place: dict[str, float] = {}
+    price = appraisal.carbon_price(year)
+    for flow in sorted(set(reference) | set(project)):
+        ref, proj = reference.get(flow), project.get(flow)
+        by_type["co2"] += price * ((ref.co2_tonnes if ref else 0.0)
+                                   - (proj.co2_tonnes if proj else 0.0))
+        if ref is None or proj is None or not ref.teu or not proj.teu:
+            continue  # delivered nothing in one of the two: no time to compare
+        teu = (ref.teu + proj.teu) / 2.0  # the rule of a half
+        by_type["operators"] += (values.rolling_stock_usd_per_teu_day * teu
+                                 * (ref.rail_days - proj.rail_days))
+        if (appraisal.choosing_shippers == "logsum" and ref.expected_cost is not None
+                and proj.expected_cost is not None):
+            by_type["consumer_surplus"] += teu * (ref.expected_cost - proj.expected_cost)
+            continue
+        by_type["time"] += values.time_usd_per_teu_day * teu * (ref.mean_days
+                                                                 - proj.mean_days)
+        by_type["reliability"] += (values.reliability_usd_per_teu_day * teu
+                                   * (ref.spread_days - proj.spread_days))
+        for place in sorted(set(ref.days_by_place) | set(proj.days_by_place)):
+            by_place[place] = by_place.get(place, 0.0) + values.time_usd_per_teu_day * teu * (
+                ref.days_by_place.get(place, 0.0) - proj.days_by_place.get(place, 0.0))
+    return YearBenefits(by_type, by_place)
 
 
 def extrapolated(simulated: Sequence[float], years: int, appraisal: Appraisal) -> list[float]:
@@ -280,6 +373,8 @@ class AppraisalResult:
     manifest: dict[str, Any]
     npv: list[float] = field(default_factory=list)
     """The net present value of each replication (USD)."""
+    warnings: list[str] = field(default_factory=list)
+    """What makes the result unsafe to read (a saturated run), in words."""
 
     def value(self, section: str, item: str, year: int | None = None) -> dict[str, Any]:
         """The row of ``section`` and ``item`` (and ``year``)."""
@@ -297,22 +392,88 @@ def appraise(appraisal: Appraisal | str | Path, replications: int | None = None,
         source = Path(appraisal)
         appraisal = load_appraisal(source)
     base = source.parent if source is not None else Path(".")
-    reference = _scenario(base, appraisal.reference, "reference", source)
-    project = _scenario(base, appraisal.project, "project", source)
+    reference = _scenario(base, appraisal.reference, "reference", source, appraisal.cargo)
+    project = _scenario(base, appraisal.project, "project", source, appraisal.cargo)
     _check_network(reference, project, source)
     n = replications or appraisal.replications
     seed = appraisal.seed if appraisal.seed is not None else reference.seed
-    ref_run = run(reference, replications=n, seed=seed, workers=workers)
-    proj_run = run(project, replications=n, seed=seed, workers=workers)
-    return appraisal_of_runs(appraisal, ref_run, proj_run, source)
+    runs = []
+    for scenario in (reference, project):
+        outcomes: dict[tuple[int, int], YearOutcomes] = {}
+
+        def keep(tables: Mapping[str, Any], into: dict[tuple[int, int], YearOutcomes]
+                 = outcomes) -> None:
+            """Each replication's shipments reduced to its yearly outcomes as it finishes,
+            and dropped: memory stays flat in replications and years."""
+            into.update(yearly_outcomes(tables.get("shipments", ())))
+
+        result = run(scenario, replications=n, seed=seed, workers=workers,
+                     shipments_sink=keep)
+        runs.append(Run(scenario.name, scenario_hash(scenario), result.seed,
+                        result.replications, outcomes))
+    return appraisal_of_outcomes(appraisal, runs[0], runs[1], source)
 
 
-def _scenario(base: Path, written: str, key: str, source: Path | None) -> Scenario:
+@dataclass(frozen=True)
+class Run:
+    """What an appraisal keeps of a run: its yearly outcomes and what identifies it."""
+
+    scenario: str
+    scenario_sha256: str
+    seed: int
+    replications: int
+    outcomes: dict[tuple[int, int], YearOutcomes]
+
+    @classmethod
+    def of(cls, result: RunResult) -> Run:
+        """The appraisal's view of a run whose shipments were kept."""
+        return cls(result.scenario.name, scenario_hash(result.scenario), result.seed,
+                   result.replications, yearly_outcomes(result.shipments))
+
+
+def is_appraisal_file(path: Path) -> bool:
+    """Whether ``path`` holds an appraisal (it names a reference and a project) rather
+    than a scenario, so that ``validate`` checks either."""
+    try:
+        document = read_yaml_mapping(path, "appraisal")
+    except ScenarioError:
+        return False
+    return "reference" in document and "project" in document and "flows" not in document
+
+
+def describe_appraisal(path: Path) -> str:
+    """Check an appraisal file whole (its schema, both scenarios, one network) and say
+    what it values."""
+    appraisal = load_appraisal(path)
+    reference = _scenario(path.parent, appraisal.reference, "reference", path)
+    project = _scenario(path.parent, appraisal.project, "project", path)
+    _check_network(reference, project, path)
+    differ = sorted(set(project.changes) ^ set(reference.changes))
+    invest = "; ".join(f"{name} USD {inv.capital_usd:,.0f} in {inv.year} ({inv.country}, "
+                       f"{inv.lifetime_years} years, USD {inv.operating_usd_per_year:,.0f} "
+                       f"a year)" for name, inv in appraisal.investments.items())
+    return "\n".join([
+        f"Appraisal {appraisal.name}: project {project.name} against reference "
+        f"{reference.name} (same nodes and routes).",
+        f"Dated changes in one and not the other: {', '.join(differ) or 'none'}.",
+        f"Period {appraisal.first_year}-{appraisal.last_year} at "
+        f"{appraisal.discount_rate:.1%}; after the simulated years: "
+        f"{appraisal.after_simulation}; cargo valued: {appraisal.cargo}; choosing shippers: "
+        f"{appraisal.choosing_shippers}; {appraisal.replications} paired replications.",
+        f"Investments: {invest}."])
+
+
+def _scenario(base: Path, written: str, key: str, source: Path | None,
+              cargo: str = "reported") -> Scenario:
     path = base / written
     if not path.exists():
         raise ScenarioError(f"file {written!r} not found; expected a scenario file, "
                             "relative to the appraisal file", source=source, key_path=key)
-    return load_scenario(path)
+    scenario = load_scenario(path)
+    if cargo == "all":  # report every flow: the same run, more rows
+        scenario = load_scenario(path, {f"flows.{name}.report": True
+                                        for name in scenario.flows})
+    return scenario
 
 
 def _check_network(reference: Scenario, project: Scenario, source: Path | None) -> None:
@@ -332,12 +493,19 @@ def _check_network(reference: Scenario, project: Scenario, source: Path | None) 
 
 def appraisal_of_runs(appraisal: Appraisal, reference: RunResult, project: RunResult,
                       source: Path | None = None, pairing: int = 0) -> AppraisalResult:
+    """The appraisal of two runs whose shipments were kept (``appraisal_of_outcomes``)."""
+    return appraisal_of_outcomes(appraisal, Run.of(reference), Run.of(project), source,
+                                 pairing)
+
+
+def appraisal_of_outcomes(appraisal: Appraisal, reference: Run, project: Run,
+                          source: Path | None = None, pairing: int = 0) -> AppraisalResult:
     """The appraisal of two runs of the same replications; replication ``r`` of the
     reference is paired with replication ``(r + pairing) mod n`` of the project
     (``pairing=0``: common random numbers; another value pairs runs that share nothing,
     to show what the pairing is worth)."""
-    ref, proj = yearly_outcomes(reference.shipments), yearly_outcomes(project.shipments)
-    n = min(len(reference.outcomes), len(project.outcomes))
+    ref, proj = reference.outcomes, project.outcomes
+    n = min(reference.replications, project.replications)
     simulated = sorted({y for (_, y) in ref})
     if not simulated:
         raise ScenarioError("the reference delivered nothing in its demand window",
@@ -350,8 +518,9 @@ def appraisal_of_runs(appraisal: Appraisal, reference: RunResult, project: RunRe
     cost = [c + o for c, o in zip(capital, operating, strict=True)]
     rate = appraisal.discount_rate
     per_type: dict[str, list[list[float]]] = {t: [] for t in BENEFIT_TYPES}
-    by_country: dict[str, list[float]] = {}
-    npvs, bcrs, irrs = [], [], []
+    by_place: dict[str, list[float]] = {}
+    npvs, bcrs, irrs, pv_benefits = [], [], [], []
+    above = 0
     for r in range(n):
         other = (r + pairing) % n
         benefits = [year_benefits(ref[(r, y)], proj[(other, y)], appraisal, year)
@@ -363,16 +532,21 @@ def appraisal_of_runs(appraisal: Appraisal, reference: RunResult, project: RunRe
                  for t in BENEFIT_TYPES}
         for t in BENEFIT_TYPES:
             per_type[t].append(flows[t])
-        for b in benefits[:1]:
-            for country, usd in b.time_by_country.items():
-                by_country.setdefault(country, []).append(usd)
+        places = sorted({p for b in benefits for p in b.time_by_place})
+        for place in places:
+            by_place.setdefault(place, []).append(present_value(extrapolated(
+                [b.time_by_place.get(place, 0.0) for b in benefits], len(years), appraisal),
+                rate))
         total = [sum(flows[t][k] for t in BENEFIT_TYPES) + residual[k]
                  for k in range(len(years))]
         npvs.append(net_present_value(total, cost, rate))
+        pv_benefits.append(present_value(total, rate))
         pv_cost = present_value(cost, rate)
-        bcrs.append(present_value(total, rate) / pv_cost if pv_cost else None)
-        irrs.append(internal_rate_of_return([b - c for b, c in zip(total, cost,
-                                                                    strict=True)]))
+        bcrs.append(pv_benefits[-1] / pv_cost if pv_cost else None)
+        net = [b - c for b, c in zip(total, cost, strict=True)]
+        irrs.append(internal_rate_of_return(net))
+        if irrs[-1] is None and present_value(net, MAX_RATE) > 0 and any(f < 0 for f in net):
+            above += 1  # repaid so fast that the rate exceeds the search's bound
     rows: list[dict[str, Any]] = []
 
     def add(section: str, item: str, values: Iterable[float | None], unit: str,
@@ -386,19 +560,46 @@ def appraisal_of_runs(appraisal: Appraisal, reference: RunResult, project: RunRe
     add("result", "npv_usd", npvs, "USD")
     add("result", "benefit_cost_ratio", bcrs, "ratio")
     add("result", "eirr", irrs, "share per year")
-    add("result", "pv_benefits_usd", [present_value([sum(per_type[t][i][k]
-                                                          for t in BENEFIT_TYPES)
-                                                      + residual[k]
-                                                      for k in range(len(years))], rate)
-                                      for i in range(len(npvs))], "USD")
+    rows.append({"section": "result", "item": "eirr_above_max_pairs", "year": None,
+                 "country": None, "mean": above, "half_width": None,
+                 "unit": f"pairs with an EIRR above {MAX_RATE:.0%} (left out of eirr)"})
+    add("result", "pv_benefits_usd", pv_benefits, "USD")
     add("result", "pv_costs_usd", [present_value(cost, rate)] * max(len(npvs), 1), "USD")
     for t in BENEFIT_TYPES:
         add("result", f"pv_{t}_usd", [present_value(f, rate) for f in per_type[t]], "USD")
+    add("result", "pv_residual_value_usd", [present_value(residual, rate)]
+        * max(len(npvs), 1), "USD")
     for key, value in switching_values(appraisal, per_type, cost, capital, residual).items():
         rows.append({"section": "switching", "item": key, "year": None, "country": None,
                      "mean": None if value is None else round(value, 4),
                      "half_width": None, "unit": "factor" if key.endswith("factor")
                      else "USD per TEU-day"})
+    for who, types in BENEFICIARIES.items():
+        add("beneficiary", who, [sum(present_value(per_type[t][i], rate) for t in types)
+                                 for i in range(len(npvs))], "USD")
+    for place, values in sorted(by_place.items()):
+        add("time_saved_in", "pv_time_usd", values, "USD", None, place)
+    paid: dict[str, float] = {}
+    for name, inv in appraisal.investments.items():
+        net = [c + o - v for c, o, v in costs[name]]
+        paid[inv.country] = paid.get(inv.country, 0.0) + present_value(net, rate)
+    for country, value in sorted(paid.items()):
+        rows.append({"section": "paid_by", "item": "pv_costs_net_of_residual_usd",
+                     "year": None, "country": country, "mean": round(value, 4),
+                     "half_width": None, "unit": "USD"})
+    saturated: dict[str, list[int]] = {}
+    for side, outcomes in (("reference", ref), ("project", proj)):
+        for y, year in zip(simulated, years, strict=False):
+            shares = [undelivered_share(outcomes[(r, y)]) for r in range(n)
+                      if (r, y) in outcomes]
+            add("check", f"{side}_undelivered_share", shares, "share of TEU", year)
+            if shares and statistics.fmean(shares) > SATURATED:
+                saturated.setdefault(side, []).append(year)
+    warnings = [f"the {side} is saturated in {', '.join(map(str, ys))}: it leaves more "
+                f"than {SATURATED:.0%} of the TEU released there undelivered at the end of "
+                "the run, so its queues grow and the time saved measures them, not a "
+                "welfare gain; hold demand within capacity, or let the shippers choose "
+                "(choosing_shippers: logsum)" for side, ys in saturated.items()]
     for k, year in enumerate(years):
         for t in BENEFIT_TYPES:
             add("benefit", t, [f[k] for f in per_type[t]], "USD", year)
@@ -410,24 +611,24 @@ def appraisal_of_runs(appraisal: Appraisal, reference: RunResult, project: RunRe
                     rows.append({"section": "cost", "item": f"{name}.{item}", "year": year,
                                  "country": inv.country, "mean": round(value, 4),
                                  "half_width": None, "unit": "USD"})
-    for country, values in sorted(by_country.items()):
-        add("time_saved_in", "time", values, "USD", years[0], country)
     manifest = {
         "appraisal": appraisal.name,
         "appraisal_file": source.name if source is not None else None,
-        "reference": reference.scenario.name, "project": project.scenario.name,
+        "reference": reference.scenario, "project": project.scenario,
         "seed": reference.seed, "replications": n, "pairing": pairing,
         "simulated_years": simulated, "period": [years[0], years[-1]],
-        "discount_rate": rate,
-        "scenario_sha256": {"reference": scenario_hash(reference.scenario),
-                            "project": scenario_hash(project.scenario)},
+        "discount_rate": rate, "cargo": appraisal.cargo, "saturated": saturated,
+        "warnings": warnings,
+        "choosing_shippers": appraisal.choosing_shippers,
+        "scenario_sha256": {"reference": reference.scenario_sha256,
+                            "project": project.scenario_sha256},
         "versions": package_versions(),
         "conventions": ("economic analysis (EC Guide to CBA of Investment Projects, 2014): "
                         "tariffs and fees are transfers, left out; rule of a half on the "
-                        "TEU of the two runs; residual value straight-line, a benefit of "
-                        "the last year; flows at year end, year 0 undiscounted"),
+                        "TEU of the two runs, flow by flow; residual value straight-line, a "
+                        "benefit of the last year; flows at year end, year 0 undiscounted"),
     }
-    return AppraisalResult(appraisal, rows, manifest, npvs)
+    return AppraisalResult(appraisal, rows, manifest, npvs, warnings)
 
 
 def switching_values(appraisal: Appraisal, per_type: Mapping[str, list[list[float]]],
@@ -452,9 +653,15 @@ def switching_values(appraisal: Appraisal, per_type: Mapping[str, list[list[floa
                       if appraisal.values.time_usd_per_teu_day else 0.0)
     rest = benefits - pv["time"] + pv_residual - pv_capital - pv_operating
     return {
+        # None where the benefits do not even cover the operating costs: no capital
+        # cost, however low, is repaid.
         "capital_cost_factor": ((benefits - pv_operating) / capital_net
-                                if capital_net > 0 else None),
+                                if capital_net > 0 and benefits > pv_operating else None),
         "demand_factor": ((pv_capital + pv_operating - pv_residual) / benefits
                           if benefits > 0 else None),
-        "time_value_usd_per_teu_day": (-rest / time_per_value if time_per_value else None),
+        # None where no non-negative value of time turns the NPV's sign (the other
+        # benefits alone repay the costs, or could not with any value of time).
+        "time_value_usd_per_teu_day": (-rest / time_per_value
+                                       if time_per_value and -rest / time_per_value >= 0
+                                       else None),
     }

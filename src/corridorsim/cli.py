@@ -54,9 +54,19 @@ def _workers(requested: int | None) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a scenario file (schema and network) and describe its network."""
+    """Check a scenario file (schema and network) and describe its network; an
+    appraisal file is checked with both its scenarios."""
     from corridorsim.network import describe
 
+    path = Path(args.scenario)
+    if path.is_file() and not args.set:
+        from corridorsim.appraisal import describe_appraisal, is_appraisal_file
+
+        if is_appraisal_file(path):
+            text = describe_appraisal(path)
+            if not args.quiet:
+                print(text)
+            return 0
     scenario = _load(args.scenario, args.set)
     if args.quiet:
         return 0
@@ -303,6 +313,7 @@ def cmd_appraise(args: argparse.Namespace) -> int:
     appraisal = load_appraisal(path)
     out = Path(args.out) if args.out else Path("results") / appraisal.name
     check_replaceable(out, "appraise")
+    _check_report_possible(args)
     if args.replications is not None and args.replications < 2:
         raise RunError(f"--replications {args.replications}: an appraisal needs at least 2 "
                        "paired replications for an interval")
@@ -310,6 +321,9 @@ def cmd_appraise(args: argparse.Namespace) -> int:
                       source=path)
     written = write_folder_atomically(out, "appraise", {
         APPRAISAL_FILE: csv_text(result.rows, APPRAISAL_COLUMNS)}, result.manifest)
+    _write_report(args, written)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.quiet:
         print(_display(written))
         return 0
@@ -716,6 +730,7 @@ def _add_appraise_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("--workers", "-w", type=int, help="worker processes (default: the "
                    "machine's cores); the results do not depend on it")
     p.add_argument("--out", help="folder for appraisal.csv (default: results/<name>)")
+    _add_report_option(p)
 
 
 def _add_sweep_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,

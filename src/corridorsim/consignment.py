@@ -25,7 +25,8 @@ class Consignment:
 
     __slots__ = ("id", "flow", "route", "path", "teu", "released_at", "background",
                  "teu_outstanding", "delivered_at", "activity_hours", "cost_fixed_usd_per_teu",
-                 "co2_kg_per_teu", "priority", "data_draw", "visits", "co2e")
+                 "co2_kg_per_teu", "priority", "data_draw", "visits",
+                 "expected_cost_usd_per_teu", "co2e")
 
     def __init__(self, cid: int, flow: str, route: str, path: tuple[str, ...], teu: int,
                  released_at: float, background: bool, cost_fixed_usd_per_teu: float,
@@ -52,6 +53,8 @@ class Consignment:
         of digitized trains exceeds it."""
         self.visits: list[Visit] | None = None
         """The node visits of the part that arrived last (when visits are traced)."""
+        self.expected_cost_usd_per_teu: float | None = None
+        """The logsum its shipper chose by (USD per TEU), where its flow chooses."""
 
 
 class Visit:

@@ -17,7 +17,8 @@ from corridorsim.sim.streams import FLOW_ARRIVALS, FLOW_ROUTE, FLOW_SIZE, Random
 
 HOURS_PER_WEEK = 168.0
 
-Release = Callable[[str, Flow, str, int], None]
+Release = Callable[[str, Flow, str, int, float | None], None]
+"""(flow name, flow, route, TEU, the chooser's expected cost per TEU or None)."""
 """Receives each new consignment: flow name, flow, route, TEU."""
 
 
@@ -135,6 +136,8 @@ class FlowReleases:
                 yield env.timeout(gap)
                 now = env.now
                 if choice is None:
-                    self.release(self.name, self.flow, self.route(), self.size())
+                    self.release(self.name, self.flow, self.route(), self.size(), None)
                 elif not thinned or choice.sends(now):
-                    self.release(self.name, self.flow, choice.choose(now), self.size())
+                    route = choice.choose(now)
+                    self.release(self.name, self.flow, route, self.size(),
+                                 choice.last_expected_cost)

@@ -381,12 +381,14 @@ class CorridorModel:
 
     # --- demand --------------------------------------------------------------------------
 
-    def release(self, flow_name: str, flow: Flow, route: str, teu: int) -> None:
+    def release(self, flow_name: str, flow: Flow, route: str, teu: int,
+                expected_cost: float | None = None) -> None:
         """A new consignment at its origin: on a train, or (background cargo starting at
-        a port) straight into the yard for its vessel service."""
+        a port) straight into the yard for its vessel service. ``expected_cost``: the
+        logsum its shipper chose by, where the flow chooses."""
         now = self.env.now
         if route not in self.paths:
-            self._release_outside(flow_name, flow, route, teu, now)
+            self._release_outside(flow_name, flow, route, teu, now, expected_cost)
             return
         path = self.paths[route]
         econ = self.economics[route]
@@ -394,6 +396,7 @@ class CorridorModel:
                                   now, not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu, flow.priority,
                                   self.data_draws[flow_name].random(), econ.co2e)
+        consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
         for memory in self.remembered.get(route, ()):
@@ -410,7 +413,7 @@ class CorridorModel:
             self.journeys.from_origin(Train([part], path, 0, left_at=now))
 
     def _release_outside(self, flow_name: str, flow: Flow, name: str, teu: int,
-                         now: float) -> None:
+                         now: float, expected_cost: float | None = None) -> None:
         """A consignment that goes by an outside alternative (the sea): it draws its
         transit time and is delivered then, at sea all the way, loading no node."""
         alternative = self.scenario.alternatives[name]
@@ -421,6 +424,7 @@ class CorridorModel:
                                   alternative.co2_kg_per_teu, flow.priority,
                                   self.data_draws[flow_name].random(),
                                   self._outside_co2e(alternative.co2_kg_per_teu))
+        consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
         delivered_at = now + transit
@@ -507,6 +511,7 @@ class CorridorModel:
                 route=c.route, teu=c.teu, released_at=c.released_at,
                 delivered_at=c.delivered_at, activity_hours=hours, cost_usd_per_teu=cost,
                 freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu,
+                expected_cost_usd_per_teu=c.expected_cost_usd_per_teu,
                 place_hours=place_hours, clock=clock if split else None,
                 stops=stop_records(c.visits) if c.visits is not None else None,
                 co2e_wtw_kg_per_teu=c.co2e.wtw_kg_per_teu if c.co2e is not None else None,

@@ -128,6 +128,8 @@ class ShipmentRecord(NamedTuple):
     """Hours per (place, activity) slot, in a scenario with countries."""
     stops: tuple[StopRecord, ...] | None = None
     """The node visits of its last part, when the run traces them."""
+    expected_cost_usd_per_teu: float | None = None
+    """The logsum its shipper chose by (USD per TEU), where its flow chooses."""
     co2e_wtw_kg_per_teu: float | None = None
     """Well-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
     co2e_ttw_kg_per_teu: float | None = None

@@ -249,7 +249,8 @@ class FlowChoice:
     """How one flow's shippers choose among its options, and how much they send."""
 
     __slots__ = ("options", "scale", "time_value", "reliability_value", "outlook", "draws",
-                 "route_draws", "volume_draws", "response", "reference_cost")
+                 "route_draws", "volume_draws", "response", "reference_cost",
+                 "last_expected_cost")
 
     def __init__(self, options: Sequence[ChoiceOption], choice: ShipperChoice,
                  time_value_usd_per_teu_day: float, draws: random.Random,
@@ -271,6 +272,9 @@ class FlowChoice:
                                if reference_cost_usd_per_teu is None and response_per_usd
                                else reference_cost_usd_per_teu or 0.0)
         """By default the expected cost at the options' priors (before any delivery)."""
+        self.last_expected_cost = 0.0
+        """The logsum (expected generalized cost per TEU) at the last ``choose``: what the
+        choice was worth to the shipper, for the consumer surplus of an appraisal."""
 
     def costs(self, now: float) -> list[float]:
         """Each option's generalized cost per TEU as shippers see it at ``now``."""
@@ -318,9 +322,13 @@ class FlowChoice:
         options = self.options
         if len(options) == 1:
             option = options[0]
+            self.last_expected_cost = self.costs(now)[0]
         else:
-            weights = self.weights(self.costs(now))
-            u = self.draws.random() * sum(weights)
+            costs = self.costs(now)
+            weights = self.weights(costs)
+            total = sum(weights)
+            self.last_expected_cost = min(costs) - math.log(total) / self.scale
+            u = self.draws.random() * total
             option = options[-1]
             for candidate, w in zip(options, weights, strict=True):
                 if u < w:

@@ -36,7 +36,7 @@ def released_per_month(flow: Flow, seed: int = 1) -> list[int]:
     cal = Calendar(dt.date(2024, 1, 1), YEAR)
     counts = [0] * 12
 
-    def release(name, flow, route, teu):
+    def release(name, flow, route, teu, expected_cost):
         counts[cal.month_at(env.now) - 1] += 1
 
     env.process(FlowReleases(env, "f", flow, cal, RandomStreams(seed, 0), release).run())

@@ -32,7 +32,7 @@ def releases(f: Flow, seed: int = 1, start: dt.date = START,
     calendar = Calendar(start, end)
     out: list[tuple[float, int]] = []
 
-    def release(_name: str, _flow: Flow, _route: str, teu: int) -> None:
+    def release(_name: str, _flow: Flow, _route: str, teu: int, _cost: float | None) -> None:
         out.append((env.now, teu))
 
     env.process(FlowReleases(env, "f", f, calendar, RandomStreams(seed, 0), release).run())

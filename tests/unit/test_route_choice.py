@@ -195,6 +195,18 @@ def test_probabilities_and_logsum_are_the_logit_formulas():
     assert choice.probabilities([0.0, 1e7]) == pytest.approx([1.0, 0.0])
 
 
+def test_each_choice_remembers_the_logsum_it_was_made_at():
+    a, b = option("northern_a", 1000.0, 240.0), option("northern_b", 1300.0, 96.0)
+    choice = flow_choice([a, b])
+    costs = [1000.0 + 240.0 * 10, 1300.0 + 240.0 * 4]  # fixed + 240 USD a day x prior days
+    weights = [math.exp(-0.001 * c) for c in costs]
+    choice.choose(5.0)
+    assert choice.last_expected_cost == pytest.approx(-math.log(sum(weights)) / 0.001)
+    single = flow_choice([option("northern_c", 700.0, 48.0)])
+    single.choose(0.0)
+    assert single.last_expected_cost == pytest.approx(700.0 + 240.0 * 2)
+
+
 def test_choose_draws_the_logit_shares():
     fixed = [1000.0, 1500.0, 2500.0]
     options = [option(f"northern_{i}", f, 0.0) for i, f in enumerate(fixed)]

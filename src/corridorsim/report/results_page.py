@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from corridorsim.report import appraisal_figures as af
 from corridorsim.report import figures as fg
 from corridorsim.report.headline import headline
 from corridorsim.report.period_figures import draw_period_transit, period_transit_data
@@ -29,7 +30,8 @@ from corridorsim.version import package_version
 PAGE = "index.html"
 REPORTED_TABLES = frozenset({"shipments", "routes", "corridors", "summary", "comparison",
                              "timeseries", "shares", "calibration", "scenario_comparison",
-                             "sweep", "frontier", "sensitivity", "periods"})
+                             "sweep", "frontier", "sensitivity", "periods",
+                             "appraisal"})
 """The tables the figures and the page are drawn from (a folder's others are not read)."""
 REPORTED_COLUMNS = {"shipments": ("replication", "flow", "route", "corridor", "teu",
                                   "released_at", "transit_days")}
@@ -40,7 +42,7 @@ def report_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     """The figures of a folder of any kind, in page order."""
     builders: Mapping[str, Callable[[ResultsFolder], list[fg.ReportFigure]]] = {
         "run": run_figures, "calibrate": calibration_figures, "compare": comparison_figures,
-        "sweep": sweep_figures}
+        "sweep": sweep_figures, "appraise": appraisal_figures}
     return builders[folder.kind](folder)
 
 
@@ -334,6 +336,45 @@ MIXED = ("The two factors ranked first by the sensitivity analysis; its points v
          "every factor at once, so each point mixes their effects. ")
 
 
+def appraisal_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
+    """An appraisal's figures: present values, benefits by year, who gains and pays."""
+    rows = folder.tables.get("appraisal", [])
+    m = folder.manifest
+    n = int(m.get("replications") or 0)
+    simulated = [int(y) for y in m.get("simulated_years") or ()]
+    pairs = (f"{fg.replications_text(n)} of the project and of its reference, paired on "
+             f"the same random numbers; bars and bands are 95 % intervals of the mean "
+             f"across the pairs (Student t)")
+    rate = float(m.get("discount_rate") or 0.0)
+    values = af.present_values_data(rows)
+    yearly = af.yearly_benefits_data(rows, simulated)
+    gains = af.who_gains_data(rows)
+    span = f"{min(simulated)}-{max(simulated)}" if simulated else "none"
+    later = ("hold the last" if m.get("after_simulation", "hold_last") == "hold_last"
+             else "grow from the last")
+    out = [
+        _figure("appraisal-present-values", "What the project is worth",
+                f"Present values at {rate:.1%} a year to {m.get('period', ['?'])[0]}, "
+                f"million USD: each benefit, the residual value of the investments at the "
+                f"end of the period, the costs (capital and operating, negative) and the "
+                f"NPV. {pairs}. Tariffs and fees are transfers, left out (EC Guide to CBA, "
+                f"2014).", values, lambda: af.draw_present_values(values)),
+        _figure("appraisal-yearly-benefits", "The benefits year by year",
+                f"Benefit of each year by type, million USD a year (undiscounted), with "
+                f"95 % bands. The shaded years ({span}) are simulated; later years "
+                f"{later} "
+                f"simulated year's benefits. {pairs}.", yearly,
+                lambda: af.draw_yearly_benefits(yearly, simulated)),
+        _figure("appraisal-who-gains", "Who gains and who pays",
+                f"Present values, million USD: the benefits by beneficiary (shippers: time, "
+                f"reliability and consumer surplus; operators: rolling stock freed; "
+                f"society: CO2 avoided), the time benefit by the country it is saved in (or "
+                f"at sea), and the costs net of residual value by the country that pays. "
+                f"{pairs}.", gains, lambda: af.draw_who_gains(gains)),
+    ]
+    return [f for f in out if f is not None]
+
+
 def sweep_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
     """A sweep: the gap map over its two main factors and the gap curves; with a
     sensitivity design, the indices first."""
@@ -400,6 +441,8 @@ def answer(folder: ResultsFolder) -> str:
         return text
     if folder.kind == "compare":
         return _comparison_answer(folder)
+    if folder.kind == "appraise":
+        return af.appraisal_answer(t.get("appraisal", []), folder.manifest)
     return _sweep_answer(folder)
 
 
@@ -497,7 +540,7 @@ TABLE_ROWS = 40
 """A figure's numbers are shown on the page up to this many rows (all are in its CSV)."""
 
 KIND_TITLES = {"run": "Run", "calibrate": "Calibration", "compare": "Comparison",
-               "sweep": "Sweep"}
+               "sweep": "Sweep", "appraise": "Appraisal"}
 
 
 def page_html(folder: ResultsFolder, figures: Sequence[fg.ReportFigure],
@@ -505,7 +548,7 @@ def page_html(folder: ResultsFolder, figures: Sequence[fg.ReportFigure],
     """The report page: the answer, the facts of the run, then each figure with its
     caption, links to its PNG and CSV, and its numbers."""
     m = folder.manifest
-    name = m.get("scenario") or m.get("sweep") or folder.path.name
+    name = m.get("scenario") or m.get("sweep") or m.get("appraisal") or folder.path.name
     kind = folder.kind
     if kind == "sweep" and folder.tables.get("sensitivity"):
         kind_title = "Sensitivity analysis"

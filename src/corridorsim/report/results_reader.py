@@ -26,8 +26,7 @@ from corridorsim.report.parquet import read_parquet
 from corridorsim.report.results_folder import FOLDER_KINDS, MANIFEST, REPORT, TOOL
 from corridorsim.version import package_version
 
-RESULTS_KINDS = tuple(k for k in FOLDER_KINDS if k not in (REPORT, "appraise"))
-"""The folders read back as tables (an appraisal's ``appraisal.csv`` is read as CSV)."""
+RESULTS_KINDS = tuple(k for k in FOLDER_KINDS if k != REPORT)
 """The folders holding results (a report folder holds only a page about them)."""
 EXPECTED = f"expected a corridorsim results folder ({', '.join(RESULTS_KINDS)})"
 TABLE_SUFFIXES = (".csv", ".parquet")

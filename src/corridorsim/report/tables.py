@@ -38,7 +38,8 @@ ACTIVITY_COLUMNS = tuple(a.column for a in ACTIVITIES)
 SHIPMENT_COLUMNS = ("replication", "consignment_id", "flow", "route", "corridor", "teu",
                     "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
                     "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
-                    "co2e_wtw_kg_per_teu", "co2e_ttw_kg_per_teu")
+                    "co2e_wtw_kg_per_teu", "co2e_ttw_kg_per_teu",
+                    "expected_cost_usd_per_teu")
 
 NODE_COLUMNS = ("replication", "node", "kind", "stage", "utilisation", "mean_queue",
                 "max_queue", "mean_wait_hours", "throughput_teu", "throughput_trains",
@@ -158,6 +159,10 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
     freight = rounded_array(np.fromiter((r.freight_usd_per_teu for r in records), float, n), 2)
     co2 = rounded_array(np.fromiter((r.co2_kg_per_teu for r in records), float, n), 2)
     co2e = _co2e_columns(records) if scenario.costs.emissions is not None else None
+    chose = np.fromiter((r.expected_cost_usd_per_teu is not None for r in records), bool, n)
+    expected = rounded_array(np.fromiter((r.expected_cost_usd_per_teu
+                                          if r.expected_cost_usd_per_teu is not None
+                                          else np.nan for r in records), float, n), 2)
     teu = np.fromiter((r.teu for r in records), np.int64, n)
     places = scenario.places
     no_places = (np.nan,) * len(places)
@@ -177,6 +182,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
         *(_column(days, delivered_mask) for days in activity_days),
         _column(cost, delivered_mask), freight.tolist(), co2.tolist(),
         *([c.tolist() for c in co2e] if co2e is not None else ([None] * n, [None] * n)),
+        _column(expected, chose),
         *(_column(days, delivered_mask) for days in place_days)]
     names = shipment_columns(places)
     shipments = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]

@@ -1,0 +1,81 @@
+"""Regenerate the README's table of the reference appraisals (``appraisals/*.yaml``).
+
+    .venv/bin/python scripts/appraisal_results.py            # rewrite the README block
+    .venv/bin/python scripts/appraisal_results.py --check    # fail if the README is stale
+
+Each appraisal runs with its own replications and seed; the table goes between the
+``appraisal-results`` markers in README.md. The same version, seed and replications give
+the same table, so ``--check`` catches a README that no longer matches the model.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import corridorsim as cs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_results import rewrite_readme_block  # a sibling script
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+APPRAISALS = ["caspian-780-teu-ships", "aktau-container-hub"]
+START = "<!-- appraisal-results:start -->"
+END = "<!-- appraisal-results:end -->"
+COMMAND = "make appraisal-results"
+BENEFITS = (("time", "time"), ("reliability", "reliability"), ("co2", "CO2"))
+
+
+def _musd(row: dict, digits: int = 1) -> str:
+    if row["mean"] is None:
+        return "–"  # noqa: RUF001  (an en dash marks an empty cell in the README)
+    half = row.get("half_width")
+    text = f"{row['mean'] / 1e6:,.{digits}f}"
+    return f"{text} ± {half / 1e6:,.{digits}f}" if half else text
+
+
+def _plain(row: dict, digits: int, scale: float = 1.0, unit: str = "") -> str:
+    if row["mean"] is None:
+        return "–"  # noqa: RUF001
+    half = row.get("half_width")
+    text = f"{row['mean'] * scale:.{digits}f}{unit}"
+    return f"{text} ± {half * scale:.{digits}f}{unit}" if half else text
+
+
+def render(workers: int) -> str:
+    lines = [START, "",
+             "Present values in million USD (real, discounted to each appraisal's first "
+             "year) ± 95% half-widths over the paired replications; *switching*: the "
+             "factor on capital cost, and the value of time (USD per TEU-day), at which "
+             f"the mean NPV is zero. Reproduce with `{COMMAND}`.", "",
+             "| appraisal | NPV | BCR | EIRR | PV time | PV reliability | PV CO2 | PV costs "
+             "| capital switching | value-of-time switching |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in APPRAISALS:
+        result = cs.appraise(ROOT / "appraisals" / f"{name}.yaml", workers=workers)
+        a = result.appraisal
+        value = result.value
+        capital = value("switching", "capital_cost_factor")["mean"]
+        time = value("switching", "time_value_usd_per_teu_day")["mean"]
+        lines.append(
+            f"| `{name}` ({a.first_year}-{a.last_year}, {a.discount_rate:.0%}, "
+            f"{result.manifest['replications']} pairs) "
+            f"| {_musd(value('result', 'npv_usd'))} "
+            f"| {_plain(value('result', 'benefit_cost_ratio'), 2)} "
+            f"| {_plain(value('result', 'eirr'), 1, 100.0, ' %')} "
+            + "".join(f"| {_musd(value('result', f'pv_{t}_usd'))} " for t, _ in BENEFITS)
+            + f"| {_musd(value('result', 'pv_costs_usd'))} "
+            f"| {'–' if capital is None else f'{capital:.2f} x'} "  # noqa: RUF001
+            f"| {'–' if time is None else f'{time:,.0f}'} |")  # noqa: RUF001
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return rewrite_readme_block(argv, __doc__.splitlines()[0], START, END, render, COMMAND,
+                                f"appraisal table ({len(APPRAISALS)} appraisals)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
