@@ -55,7 +55,7 @@ def scenario_table(name: str, workers: int) -> str:
 
     rows = sorted({n for (scope, n, _k) in kpis if scope == "route"})
     lines = [f"**{name}** (`scenarios/{name}.yaml`)", "",
-             "| route | median days | p90 days | cost USD/TEU | CO2 kg/TEU | undelivered |",
+             "| route | median days | p90 days | cost USD/TEU | CO2e WTW kg/TEU | undelivered |",
              "|---|---:|---:|---:|---:|---:|"]
     # backlog: consignments released in the demand window still travelling after the drain
     for scope, row in [("route", r) for r in rows] + [("corridor", "middle"),
@@ -173,8 +173,9 @@ def render(workers: int) -> str:
     parts = [START, "",
              f"Means over {REPLICATIONS} replications (each scenario's own seed) ± 95% "
              "half-widths; medians and p90 are per replication, then averaged. Cost is "
-             "tariffs, fees and the time value of cargo. CO2 factors are assumptions (no "
-             "emission factor in the published figures). *Undelivered*: consignments "
+             "tariffs, fees and the time value of cargo. CO2 is CO2e well-to-wheel by "
+             "ISO 14083:2023 / GLEC Framework v3.0 (cited factors, assumptions labelled, "
+             "in src/corridorsim/data/emission_factors.yaml). *Undelivered*: consignments "
              "released in the year still travelling at the end of the 60-day drain. "
              f"Reproduce with `{COMMAND}`.", ""]
     for name in SCENARIOS:

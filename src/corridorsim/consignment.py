@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from corridorsim.emissions import RouteEmissions
 from corridorsim.records import N_ACTIVITIES
 
 
@@ -25,11 +26,12 @@ class Consignment:
     __slots__ = ("id", "flow", "route", "path", "teu", "released_at", "background",
                  "teu_outstanding", "delivered_at", "activity_hours", "cost_fixed_usd_per_teu",
                  "co2_kg_per_teu", "priority", "data_draw", "visits",
-                 "expected_cost_usd_per_teu")
+                 "expected_cost_usd_per_teu", "co2e")
 
     def __init__(self, cid: int, flow: str, route: str, path: tuple[str, ...], teu: int,
                  released_at: float, background: bool, cost_fixed_usd_per_teu: float,
-                 co2_kg_per_teu: float, priority: int = 0, data_draw: float = 0.5):
+                 co2_kg_per_teu: float, priority: int = 0, data_draw: float = 0.5,
+                 co2e: RouteEmissions | None = None):
         self.id = cid
         self.flow = flow
         self.route = route
@@ -42,6 +44,8 @@ class Consignment:
         self.activity_hours: list[float] | None = None
         self.cost_fixed_usd_per_teu = cost_fixed_usd_per_teu
         self.co2_kg_per_teu = co2_kg_per_teu
+        self.co2e = co2e
+        """WTW and TTW kg CO2e per TEU by ISO 14083 / GLEC, under ``costs.emissions``."""
         self.priority = priority
         """Its flow's priority class at shared queues."""
         self.data_draw = data_draw

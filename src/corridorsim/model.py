@@ -31,6 +31,7 @@ from corridorsim.disruptions import (
     start_closure,
     start_outage,
 )
+from corridorsim.emissions import RouteEmissions
 from corridorsim.facilities.base import FacilitySetting, NodeFacility, ServicePoint
 from corridorsim.facilities.border import BorderFacility
 from corridorsim.facilities.interruptions import interruptible_kind
@@ -394,7 +395,7 @@ class CorridorModel:
         consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
                                   now, not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu, flow.priority,
-                                  self.data_draws[flow_name].random())
+                                  self.data_draws[flow_name].random(), econ.co2e)
         consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
@@ -421,7 +422,8 @@ class CorridorModel:
                                   (flow.origin, flow.destination), teu, now,
                                   not flow.reported, alternative.tariff_usd_per_teu,
                                   alternative.co2_kg_per_teu, flow.priority,
-                                  self.data_draws[flow_name].random())
+                                  self.data_draws[flow_name].random(),
+                                  self._outside_co2e(alternative.co2_kg_per_teu))
         consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
@@ -434,6 +436,13 @@ class CorridorModel:
             consignment.delivered_at = delivered_at
             consignment.teu_outstanding = 0
             self.outside_delivered_teu += teu
+
+    def _outside_co2e(self, co2_kg_per_teu: float) -> RouteEmissions | None:
+        """An outside alternative's one CO2 figure, as its WTW and TTW under
+        ``costs.emissions`` (no split is given for it)."""
+        if self.scenario.costs.emissions is None:
+            return None
+        return RouteEmissions(co2_kg_per_teu, co2_kg_per_teu)
 
     # --- running -------------------------------------------------------------------------
 
@@ -504,7 +513,9 @@ class CorridorModel:
                 freight_usd_per_teu=c.cost_fixed_usd_per_teu, co2_kg_per_teu=c.co2_kg_per_teu,
                 expected_cost_usd_per_teu=c.expected_cost_usd_per_teu,
                 place_hours=place_hours, clock=clock if split else None,
-                stops=stop_records(c.visits) if c.visits is not None else None)
+                stops=stop_records(c.visits) if c.visits is not None else None,
+                co2e_wtw_kg_per_teu=c.co2e.wtw_kg_per_teu if c.co2e is not None else None,
+                co2e_ttw_kg_per_teu=c.co2e.ttw_kg_per_teu if c.co2e is not None else None)
 
     def _backlog(self) -> dict[str, tuple[int, int]]:
         """Per route: China-Europe consignments released before the horizon (warm-up

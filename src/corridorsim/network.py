@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from corridorsim.emissions import RouteEmissions, route_emissions
 from corridorsim.scenario.distributions import mean_hours
 from corridorsim.scenario.schema import Scenario
 from corridorsim.scenario.sections import Leg, RailLeg, SeaLeg, VesselService
@@ -26,6 +27,9 @@ class RouteEconomics:
 
     fixed_cost_usd_per_teu: float
     co2_kg_per_teu: float
+    """Under ``costs.emissions``, the WTW kg CO2e of ``co2e``."""
+    co2e: RouteEmissions | None = None
+    """WTW and TTW kg CO2e by ISO 14083 / GLEC, under ``costs.emissions``; else None."""
 
 
 def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
@@ -45,6 +49,9 @@ def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
         if factor is None:
             factor = factors.rail if isinstance(leg, RailLeg) else factors.sea
         co2 += factor * leg.distance_km
+    if scenario.costs.emissions is not None:
+        co2e = route_emissions(scenario, path)
+        return RouteEconomics(cost, co2e.wtw_kg_per_teu, co2e)
     return RouteEconomics(cost, co2)
 
 

@@ -130,6 +130,10 @@ class ShipmentRecord(NamedTuple):
     """The node visits of its last part, when the run traces them."""
     expected_cost_usd_per_teu: float | None = None
     """The logsum its shipper chose by (USD per TEU), where its flow chooses."""
+    co2e_wtw_kg_per_teu: float | None = None
+    """Well-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
+    co2e_ttw_kg_per_teu: float | None = None
+    """Tank-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
 
     @property
     def transit_hours(self) -> float | None:

@@ -7,9 +7,10 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-LAYERS = (("errors", "units", "stats", "economics", "corridors", "countries", "version"),
+LAYERS = (("errors", "units", "stats", "economics", "corridors", "countries", "version",
+           "emission_factors"),
           ("scenario",),
-          ("network",),
+          ("network", "emissions"),
           ("records", "consignment"), ("sim",), ("disruptions",), ("facilities",),
           ("transport",), ("demand", "route_choice"), ("journeys", "model"), ("report",),
           ("experiment",),

@@ -1047,14 +1047,28 @@ def cost_co2_data(summary: Rows, routes: Sequence[str]) -> list[dict[str, Any]]:
     return out
 
 
+def emissions_standard(manifest: Mapping[str, Any]) -> str | None:
+    """The standard a run's CO2 figures follow (``ISO 14083:2023 / GLEC Framework
+    v3.0``), from its manifest; None for distance x factor (or an older manifest)."""
+    emissions = manifest.get("emissions")
+    return emissions.get("standard") if isinstance(emissions, Mapping) else None
+
+
+def co2_axis_label(standard: str | None) -> str:
+    """The CO2 axis of the cost figure, naming the standard where there is one."""
+    if standard is None:
+        return "CO2 (kg per TEU)"
+    return f"CO2e WTW (kg per TEU, {standard.replace('ISO 14083:2023 / ', 'ISO 14083 / ')})"
+
+
 @_styled
-def draw_cost_co2(data: Rows) -> MplFigure:
+def draw_cost_co2(data: Rows, co2_label: str = "CO2 (kg per TEU)") -> MplFigure:
     """Cost and CO2 per TEU side by side, a bar per route in its corridor's colour."""
     routes = [r["route"] for r in data]
     colours = [CORRIDOR_COLOURS[r["corridor"]] for r in data]
     fig, (left, right) = new_figure(8.0, 1.0 + 0.32 * len(routes), 1, 2, sharey=True)
     for ax, key, label in ((left, "cost", "cost (USD per TEU)"),
-                           (right, "co2", "CO2 (kg per TEU)")):
+                           (right, "co2", co2_label)):
         column = "cost_usd_per_teu" if key == "cost" else "co2_kg_per_teu"
         values = [r[column] or 0.0 for r in data]
         ax.barh(routes, values, color=colours, height=0.7,

@@ -7,11 +7,13 @@ import hashlib
 import json
 import platform
 from collections.abc import Sequence
-from importlib import metadata
+from importlib import metadata, resources
 from typing import Any
 
 import yaml
 
+from corridorsim.emission_factors import FACTOR_FILE
+from corridorsim.emissions import STANDARD
 from corridorsim.records import ReplicationOutcome
 from corridorsim.scenario.schema import Scenario
 from corridorsim.sim.streams import STREAM_PATTERNS
@@ -37,6 +39,22 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def emissions_method(scenario: Scenario) -> dict[str, Any]:
+    """How the CO2 columns were computed: the standard and the factor file (with its
+    hash, so that a changed factor shows), or distance x factor without a standard."""
+    if scenario.costs.emissions is None:
+        return {"method": "distance_x_factor", "standard": None,
+                "columns": "co2_kg_per_teu: kg CO2 per TEU, distance x each leg's or "
+                           "mode's co2_kg_per_teu_km"}
+    factors = resources.files("corridorsim") / "data" / FACTOR_FILE
+    return {"method": scenario.costs.emissions.method, "standard": STANDARD,
+            "factors": f"corridorsim/data/{FACTOR_FILE}",
+            "factors_sha256": hashlib.sha256(factors.read_bytes()).hexdigest(),
+            "empty_teu_per_loaded_teu": scenario.costs.emissions.empty_teu_per_loaded_teu,
+            "columns": "co2e_wtw_kg_per_teu and co2e_ttw_kg_per_teu: kg CO2e per TEU, "
+                       "well-to-wheel and tank-to-wheel; co2_kg_per_teu is the WTW figure"}
 
 
 def changes_in_force(scenario: Scenario, hour: float) -> list[str]:
@@ -70,6 +88,7 @@ def run_manifest(scenario: Scenario, seed: int, outcomes: Sequence[ReplicationOu
         "wall_seconds": round(wall_seconds, 3),
         "precision": precision,
         "warmup_choice": warmup_choice,
+        "emissions": emissions_method(scenario),
         "random_streams": {
             "seeded_by": "SeedSequence([seed, replication, first 8 bytes of sha256(name)])",
             "patterns": list(STREAM_PATTERNS),

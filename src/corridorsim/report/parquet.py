@@ -35,7 +35,7 @@ WHOLE_COLUMNS = frozenset({
     "consignments", "stop", "replications", "day", "teu_released", "iterations", "year"})
 FLOAT_COLUMNS = frozenset({
     "transit_days", "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
-    "expected_cost_usd_per_teu",
+    "co2e_wtw_kg_per_teu", "co2e_ttw_kg_per_teu", "expected_cost_usd_per_teu",
     "utilisation", "throughput_teu", "max_yard_teu", "landed_teu", "loaded_teu",
     "load_factor", "std_transit_days", "median_transit_days", "p90_transit_days",
     "p95_transit_days", "share_within_promise", "median_days", "p90_days", "dwell_hours",

@@ -172,12 +172,15 @@ def run_figures(folder: ResultsFolder) -> list[fg.ReportFigure]:
         levels, lambda: fg.draw_level_series(levels, warmup_day, horizon_day, day_marks)))
 
     cost = fg.cost_co2_data(summary, routes)
+    standard = fg.emissions_standard(m)
+    co2_words = (f"CO2e per TEU (kg, well-to-wheel by {standard}; tank-to-wheel in "
+                 f"routes.csv)" if standard else "CO2 per TEU (kg)")
     out.append(_figure(
-        "cost_co2", "Cost and CO2 per TEU",
+        "cost_co2", "Cost and CO2e per TEU" if standard else "Cost and CO2 per TEU",
         f"Mean cost per TEU (freight plus the time value of the cargo in transit, USD) "
-        f"and CO2 per TEU (kg) of the delivered consignments, per route ({reps}); "
+        f"and {co2_words} of the delivered consignments, per route ({reps}); "
         f"{band.lower()}",
-        cost, lambda: fg.draw_cost_co2(cost)))
+        cost, lambda: fg.draw_cost_co2(cost, fg.co2_axis_label(standard))))
     return [f for f in out if f is not None]
 
 
@@ -622,7 +625,9 @@ def _headline_table(folder: ResultsFolder) -> str:
     look = fg.summary_lookup(folder.tables.get("summary", []))
     routes = fg.reported_routes(folder.tables.get("routes", []))
     kpis = (("median_transit_days", "median days"), ("p90_transit_days", "p90 days"),
-            ("mean_cost_usd_per_teu", "cost USD/TEU"), ("mean_co2_kg_per_teu", "CO2 kg/TEU"),
+            ("mean_cost_usd_per_teu", "cost USD/TEU"),
+            ("mean_co2_kg_per_teu", "CO2e WTW kg/TEU" if fg.emissions_standard(
+                folder.manifest) else "CO2 kg/TEU"),
             ("consignments_delivered", "delivered"))
     rows = []
     for route in routes:

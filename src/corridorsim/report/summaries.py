@@ -8,7 +8,13 @@ from typing import Any
 
 from corridorsim.report.places import COUNTRY_KPIS, SEGMENT_KPIS
 from corridorsim.report.shares import SHARE_KPIS, share_estimates_by_replication
-from corridorsim.report.tables import OUTAGE_COLUMNS, TRANSIT_KPIS, Tables, rounded
+from corridorsim.report.tables import (
+    EMISSION_KPIS,
+    OUTAGE_COLUMNS,
+    TRANSIT_KPIS,
+    Tables,
+    rounded,
+)
 from corridorsim.stats import Estimate, estimate, paired_difference
 
 ROUTE_KPIS = (*TRANSIT_KPIS, "backlog_consignments", "backlog_teu")
@@ -62,19 +68,20 @@ def summary_rows(tables: Tables, replications: int, years: float = 0.0
     out: list[dict[str, Any]] = []
     corridors = [g for g in tables["groups"] if g["scope"] == "corridor"]
     places = place_kpis(tables["routes"])
+    co2e = emission_kpis(tables["routes"])
     for name, rows in sorted(_grouped(corridors, "name").items()):
-        for kpi in (*CORRIDOR_KPIS, *places):
+        for kpi in (*CORRIDOR_KPIS, *co2e, *places):
             out.append(_estimate_row("corridor", name, kpi,
                                      estimate(_by_replication(rows, kpi, n))))
     for name, rows in sorted(_grouped(tables["routes"], "route").items()):
-        for kpi in (*ROUTE_KPIS, *places):
+        for kpi in (*ROUTE_KPIS, *co2e, *places):
             out.append(_estimate_row("route", name, kpi, estimate(_by_replication(rows, kpi, n))))
     flows: dict[str, list[dict[str, Any]]] = {}
     for row in tables["groups"]:
         if row["scope"] == "flow":
             flows.setdefault(f"{row['name']}:{row['corridor']}", []).append(row)
     for name, rows in sorted(flows.items()):
-        for kpi in TRANSIT_KPIS:
+        for kpi in (*TRANSIT_KPIS, *co2e):
             out.append(_estimate_row("flow", name, kpi, estimate(_by_replication(rows, kpi, n))))
     nodes = [row for row in tables["nodes"] if not row.get("stage")]
     for name, rows in _grouped(nodes, "node").items():
@@ -118,6 +125,15 @@ def place_kpis(routes: list[dict[str, Any]]) -> tuple[str, ...]:
                  or k == "mean_days_at_sea")
 
 
+def emission_kpis(routes: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The ISO 14083 / GLEC means (``mean_co2e_wtw_kg_per_teu``...) where the route rows
+    have them (a scenario with ``costs.emissions``); none otherwise, so that the
+    summaries of other scenarios keep their rows."""
+    if any(row.get(kpi) is not None for row in routes for kpi in EMISSION_KPIS):
+        return EMISSION_KPIS
+    return ()
+
+
 def comparison_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     """Middle minus Northern for every KPI, paired by replication (common random numbers).
 
@@ -127,12 +143,14 @@ def comparison_rows(tables: Tables, replications: int) -> list[dict[str, Any]]:
     n = replications
     groups = tables["groups"]
     out: list[dict[str, Any]] = []
+    co2e = emission_kpis(tables["routes"])
     scopes: list[tuple[str, str, list[dict[str, Any]], tuple[str, ...]]] = [
-        ("all", "all", [g for g in groups if g["scope"] == "corridor"], CORRIDOR_KPIS)]
+        ("all", "all", [g for g in groups if g["scope"] == "corridor"],
+         (*CORRIDOR_KPIS, *co2e))]
     flows = _grouped([g for g in groups if g["scope"] == "flow"], "name")
     for flow, rows in sorted(flows.items()):
         if {r["corridor"] for r in rows} >= {"middle", "northern"}:
-            scopes.append(("flow", flow, rows, TRANSIT_KPIS))
+            scopes.append(("flow", flow, rows, (*TRANSIT_KPIS, *co2e)))
     for scope, name, rows, kpis in scopes:
         middle = [r for r in rows if r["corridor"] == "middle"]
         northern = [r for r in rows if r["corridor"] == "northern"]

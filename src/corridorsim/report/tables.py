@@ -38,6 +38,7 @@ ACTIVITY_COLUMNS = tuple(a.column for a in ACTIVITIES)
 SHIPMENT_COLUMNS = ("replication", "consignment_id", "flow", "route", "corridor", "teu",
                     "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
                     "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
+                    "co2e_wtw_kg_per_teu", "co2e_ttw_kg_per_teu",
                     "expected_cost_usd_per_teu")
 
 NODE_COLUMNS = ("replication", "node", "kind", "stage", "utilisation", "mean_queue",
@@ -59,7 +60,9 @@ ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released", "t
                  "consignments_delivered", "teu_delivered", "mean_transit_days",
                  "std_transit_days", "median_transit_days", "p90_transit_days",
                  "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
-                 "mean_co2_kg_per_teu", *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
+                 "mean_co2_kg_per_teu",
+                 "mean_co2e_wtw_kg_per_teu", "mean_co2e_ttw_kg_per_teu",
+                 *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
                  "backlog_consignments", "backlog_teu", "median_at_least", "p90_at_least",
                  "p95_at_least")
 
@@ -68,7 +71,9 @@ CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released", "teu_rel
                     "consignments_delivered", "teu_delivered", "mean_transit_days",
                     "std_transit_days", "median_transit_days", "p90_transit_days",
                     "p95_transit_days", "share_within_promise", "mean_cost_usd_per_teu",
-                    "mean_co2_kg_per_teu", *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
+                    "mean_co2_kg_per_teu",
+                    "mean_co2e_wtw_kg_per_teu", "mean_co2e_ttw_kg_per_teu",
+                    *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
                     "backlog_consignments", "median_at_least", "p90_at_least",
                     "p95_at_least")
 """Columns of ``corridors.csv``: each corridor's routes pooled, per replication."""
@@ -153,6 +158,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
                                       else np.nan for r in records), float, n), 2)
     freight = rounded_array(np.fromiter((r.freight_usd_per_teu for r in records), float, n), 2)
     co2 = rounded_array(np.fromiter((r.co2_kg_per_teu for r in records), float, n), 2)
+    co2e = _co2e_columns(records) if scenario.costs.emissions is not None else None
     chose = np.fromiter((r.expected_cost_usd_per_teu is not None for r in records), bool, n)
     expected = rounded_array(np.fromiter((r.expected_cost_usd_per_teu
                                           if r.expected_cost_usd_per_teu is not None
@@ -175,6 +181,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
         _column(transit_days, delivered_mask),
         *(_column(days, delivered_mask) for days in activity_days),
         _column(cost, delivered_mask), freight.tolist(), co2.tolist(),
+        *([c.tolist() for c in co2e] if co2e is not None else ([None] * n, [None] * n)),
         _column(expected, chose),
         *(_column(days, delivered_mask) for days in place_days)]
     names = shipment_columns(places)
@@ -183,7 +190,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
     shipment_table = ShipmentColumns(
         flows=columns[2], released_hours=released, delivered=delivered_mask,
         transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu,
-        place_days=place_days, places=tuple(places))
+        place_days=place_days, places=tuple(places), co2e=co2e)
     china_europe_routes = sorted({r for f in scenario.flows.values() if f.reported
                                   for r in f.route_shares})
     promise = scenario.promised_transit
@@ -242,6 +249,13 @@ def _service_row(s: SailingRecord) -> dict[str, Any]:
             "mean_closure_hours": per_sailing(s.closure_hours)}
 
 
+def _co2e_columns(records: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """WTW and TTW kg CO2e per TEU of each shipment, rounded as ``co2_kg_per_teu``."""
+    n = len(records)
+    return (rounded_array(np.fromiter((r.co2e_wtw_kg_per_teu for r in records), float, n), 2),
+            rounded_array(np.fromiter((r.co2e_ttw_kg_per_teu for r in records), float, n), 2))
+
+
 def route_means(shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per route and replication: the mean of the ``transit_days`` written in
     ``shipments.csv`` (unrounded), so precision needs no shipment rows kept."""
@@ -258,12 +272,13 @@ class ShipmentColumns:
     over any subset of rows given as an index array."""
 
     __slots__ = ("flows", "released_hours", "delivered", "transit_days", "activity_days",
-                 "cost", "co2", "teu", "place_days", "places")
+                 "cost", "co2", "teu", "place_days", "places", "co2e")
 
     def __init__(self, flows: list[str], released_hours: np.ndarray, delivered: np.ndarray,
                  transit_days: np.ndarray, activity_days: np.ndarray, cost: np.ndarray,
                  co2: np.ndarray, teu: np.ndarray, place_days: np.ndarray | None = None,
-                 places: tuple[str, ...] = ()):
+                 places: tuple[str, ...] = (),
+                 co2e: tuple[np.ndarray, np.ndarray] | None = None):
         self.place_days = place_days
         self.places = places
         self.flows = flows
@@ -274,7 +289,13 @@ class ShipmentColumns:
         self.cost = cost
         self.co2 = co2
         self.teu = teu
+        self.co2e = co2e
+        """WTW and TTW kg CO2e per TEU, under ``costs.emissions``; else None."""
 
+
+EMISSION_KPIS = ("mean_co2e_wtw_kg_per_teu", "mean_co2e_ttw_kg_per_teu")
+"""The ISO 14083 / GLEC means, in the tables of a scenario with ``costs.emissions`` only
+(``summary.csv`` and ``comparison.csv`` list them only then)."""
 
 TRANSIT_KPIS = ("consignments_released", "teu_released", "consignments_delivered",
                 "teu_delivered",
@@ -304,6 +325,9 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
         "mean_cost_usd_per_teu": rounded(np.mean(table.cost[done]), 2),
         "mean_co2_kg_per_teu": rounded(np.mean(table.co2[done]), 2),
     })
+    if table.co2e is not None:
+        for kpi, values in zip(EMISSION_KPIS, table.co2e, strict=True):
+            kpis[kpi] = rounded(np.mean(values[done]), 2)
     for column, values in zip(ACTIVITY_COLUMNS, table.activity_days, strict=True):
         kpis[f"mean_{column}"] = rounded(np.mean(values[done]))
     if table.place_days is not None:

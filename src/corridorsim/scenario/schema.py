@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from corridorsim.corridors import CORRIDORS, SEA, corridor_of
+from corridorsim.emission_factors import packaged_factors
 from corridorsim.errors import KeyPathError
 from corridorsim.scenario.changes import (
     DatedChange,
@@ -890,10 +891,46 @@ def _check_segments(s: Scenario) -> Iterator[KeyPathError]:
                                f"then {last!r}{hint}")
 
 
+def _check_emissions(s: Scenario) -> Iterator[KeyPathError]:
+    """Under ``costs.emissions``, every leg without its own factor can be costed by the
+    factor file: a rail leg's country has factors, a sea leg's vessels an emission class."""
+    if s.costs.emissions is None:
+        return
+    countries = packaged_factors().countries
+    needed = "(or give the leg its own co2_kg_per_teu_km)"
+    services: dict[str, None] = {}
+    for leg_name, leg in s.legs.items():
+        if leg.co2_kg_per_teu_km is not None:
+            continue
+        if isinstance(leg, RailLeg):
+            if leg.country is None:
+                yield KeyPathError(f"legs.{leg_name}.country", "costs.emissions needs the "
+                                   f"country of each rail leg, one of {_listing(countries)} "
+                                   f"{needed}")
+            elif leg.country not in countries:
+                yield KeyPathError(f"legs.{leg_name}.country", f"the emission factor file "
+                                   f"has no factors for {leg.country!r}; expected one of "
+                                   f"{_listing(countries)} {needed}")
+            continue
+        services.update(dict.fromkeys(leg.service_names))
+    for name in services:
+        service = s.vessel_services.get(name)
+        if service is not None:
+            for i, vessel_class in enumerate(service.fleet or ()):
+                if vessel_class.emission_class is None and service.emission_class is None:
+                    yield KeyPathError(f"vessel_services.{name}.fleet.{i}.emission_class",
+                                       "costs.emissions needs the emission class of each "
+                                       "vessel class (or the service's emission_class)")
+            if service.fleet is None and service.emission_class is None:
+                yield KeyPathError(f"vessel_services.{name}.emission_class", "costs.emissions "
+                                   "needs the vessel class of the emission factor file the "
+                                   "service's vessels emit as")
+
+
 CHECKS = (_check_run_settings, _check_customs_regimes, _check_node_names,
           _check_vessel_services, _check_legs, _check_routes, _check_flows, _check_nodes_used,
           _check_choice, _check_joint_controls, _check_closures, _check_countries, _check_segments,
-          _check_size)
+          _check_size, _check_emissions)
 """The cross-reference checks, in the order their problems are listed."""
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from corridorsim.countries import COUNTRY_NAMES
+from corridorsim.emission_factors import packaged_factors
 from corridorsim.scenario.distributions import (
     ZERO,
     Distribution,
@@ -377,6 +378,10 @@ class RailLeg(LegBase):
     to 1,440 a day: one a minute)."""
     delay: Distribution | None = None
     """Extra stochastic delay added to each run."""
+    electrified_share: Probability | None = None
+    """Under ``costs.emissions``: the share of the leg's train-km hauled electrically (0
+    for a diesel branch line); its ``country``'s share in the emission factor file when
+    omitted."""
 
     @model_validator(mode="after")
     def _one_running_time(self) -> RailLeg:
@@ -469,6 +474,20 @@ ClassName = Annotated[str, AfterValidator(_class_name),
 """The name of a class of vessels in a fleet."""
 
 
+def _emission_class(name: str) -> str:
+    known = packaged_factors().vessel_classes
+    if name not in known:
+        raise ValueError(f"expected a vessel class of the emission factor file ("
+                         f"{', '.join(sorted(known))}), got {name[:60]!r}")
+    return name
+
+
+EmissionClass = Annotated[str, AfterValidator(_emission_class),
+                          WithJsonSchema({"type": "string",
+                                          "enum": sorted(packaged_factors().vessel_classes)})]
+"""A vessel class of ``corridorsim/data/emission_factors.yaml`` (``ropax_5000_9999_gt``)."""
+
+
 class VesselClass(Model):
     """Vessels of one type in a service's fleet: how many, their size, their speed."""
 
@@ -485,6 +504,10 @@ class VesselClass(Model):
     omitted. A class with a sailing time of its own draws it from its own random stream
     (``<service>.<class>.sailing``); the others share the service's (``<service>.sailing``),
     so a fleet of classes without their own sailing times draws exactly as one class."""
+    emission_class: EmissionClass | None = None
+    """Under ``costs.emissions``: the vessel class of the emission factor file these
+    vessels emit as (``ropax_10000_19999_gt``); the service's ``emission_class`` when
+    omitted."""
 
 
 class Drydock(Model):
@@ -577,6 +600,9 @@ class VesselService(Model):
     """Random breakdowns: at most one entry per class, and at most one without ``class``
     (for every vessel of a class without an entry of its own). Cannot change during a
     run."""
+    emission_class: EmissionClass | None = None
+    """Under ``costs.emissions``: the vessel class of the emission factor file the
+    service's vessels emit as (of every fleet class without its own)."""
 
     @model_validator(mode="after")
     def _one_fleet(self) -> VesselService:
@@ -942,6 +968,22 @@ class EmissionFactors(Model):
     """kg CO2 per TEU-km by sea (0 to 1,000)."""
 
 
+class Emissions(Model):
+    """Emissions by a standard method instead of one factor per TEU-km and mode."""
+
+    method: Literal["glec"]
+    """``glec``: ISO 14083:2023 / GLEC Framework v3.0 with the cited factors of
+    ``corridorsim/data/emission_factors.yaml``: rail by traction (the electrified share
+    of each leg's country and that country's grid, diesel for the rest), sea by the
+    vessels' ``emission_class``, handling per container at terminals, gauge changes and
+    ports; well-to-wheel and tank-to-wheel. A leg's own ``co2_kg_per_teu_km`` still
+    applies to that leg, as both its WTW and TTW figure."""
+    empty_teu_per_loaded_teu: Annotated[Number, Field(ge=0, le=1)] = 0.0
+    """Empty TEU moved back over the route per loaded TEU (the corridor's imbalance),
+    whose emissions (at the empty box's weight, handling included) are charged to the
+    loaded ones (0 to 1)."""
+
+
 class Costs(Model):
     """Money and emissions attached to each consignment."""
 
@@ -950,3 +992,6 @@ class Costs(Model):
     USD)."""
     co2_kg_per_teu_km: EmissionFactors = EmissionFactors()
     """Default emission factors by mode."""
+    emissions: Emissions | None = None
+    """Emissions by ISO 14083 / GLEC (``{method: glec}``) instead of ``co2_kg_per_teu_km``;
+    omitted: distance x the factor of each leg or mode."""
