@@ -128,6 +128,11 @@ class ShipmentRecord(NamedTuple):
     """Hours per (place, activity) slot, in a scenario with countries."""
     stops: tuple[StopRecord, ...] | None = None
     """The node visits of its last part, when the run traces them."""
+    cost_components: tuple[float, ...] = ()
+    """``freight_usd_per_teu`` by component (``network.FIXED_COST_COMPONENTS`` order)."""
+    inventory_usd_per_teu: float | None = None
+    """The inventory cost of its transit time (the rest of ``cost_usd_per_teu``), or None
+    while it is still in the system."""
 
     @property
     def transit_hours(self) -> float | None:
