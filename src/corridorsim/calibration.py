@@ -39,7 +39,8 @@ class Metric(Model):
     """What to compute over the selected consignments' values."""
     of: Annotated[list[str], Field(min_length=1)] = ["transit_days"]
     """Columns of shipments.csv to add up per consignment (``transit_days``, ``days_*``,
-    ``cost_usd_per_teu``, ``co2_kg_per_teu``)."""
+    ``cost_usd_per_teu``, ``freight_usd_per_teu``, a ``cost_*_usd_per_teu`` component,
+    ``co2_kg_per_teu``)."""
     route: str | None = None
     """Only consignments on this route..."""
     routes: list[str] | None = None
