@@ -180,3 +180,21 @@ def test_a_bad_section_target_in_a_file_is_one_line_and_exit_2(tmp_path, capsys)
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "targets.yaml" in err and "targets.0.metric.between" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_fixed_components_are_in_the_cost_shippers_compare():
+    """Platform, repositioning, insurance and compliance are money shippers pay: each
+    option's fixed cost rises by its route's share of them (the sea by the insurance
+    premium alone), its constant aside."""
+    from corridorsim.model import CorridorModel
+
+    choice_file = MINI.parent / "mini-choice.yaml"
+    plain = CorridorModel(cs.load_scenario(choice_file), 0)
+    priced = CorridorModel(cs.load_scenario(choice_file, COSTS), 0)
+    rise = {o.name: p.fixed_usd_per_teu - o.fixed_usd_per_teu
+            for o, p in zip(plain.choices["china_europe"].options,
+                            priced.choices["china_europe"].options, strict=True)}
+    # northern_main: platform 80 + repositioning 720 + insurance 130; middle_caspian:
+    # 80 + 280 + 115; the sea: the premium, 0.002 x 50,000.
+    assert rise == pytest.approx({"northern_main": 930.0, "middle_caspian": 475.0,
+                                  "sea_suez": 100.0})
