@@ -130,6 +130,11 @@ class ShipmentRecord(NamedTuple):
     """The node visits of its last part, when the run traces them."""
     expected_cost_usd_per_teu: float | None = None
     """The logsum its shipper chose by (USD per TEU), where its flow chooses."""
+    cost_components: tuple[float, ...] = ()
+    """``freight_usd_per_teu`` by component (``network.FIXED_COST_COMPONENTS`` order)."""
+    inventory_usd_per_teu: float | None = None
+    """The inventory cost of its transit time (the rest of ``cost_usd_per_teu``), or None
+    while it is still in the system."""
 
     @property
     def transit_hours(self) -> float | None:
