@@ -20,7 +20,8 @@ from corridorsim.corridors import CORRIDORS, OTHER, SEA
 from corridorsim.countries import COUNTRY_NAMES
 from corridorsim.errors import RunError, ScenarioError
 from corridorsim.experiment.replications import RunResult
-from corridorsim.report.tables import ACTIVITY_COLUMNS, rounded
+from corridorsim.network import section_freight_usd_per_teu
+from corridorsim.report.tables import ACTIVITY_COLUMNS, COST_COLUMNS, rounded
 from corridorsim.scenario.distributions import Model
 from corridorsim.scenario.loader import read_yaml_mapping
 from corridorsim.scenario.messages import error_from_validation
@@ -38,7 +39,8 @@ class Metric(Model):
     """What to compute over the selected consignments' values."""
     of: Annotated[list[str], Field(min_length=1)] = ["transit_days"]
     """Columns of shipments.csv to add up per consignment (``transit_days``, ``days_*``,
-    ``cost_usd_per_teu``, ``co2_kg_per_teu``)."""
+    ``cost_usd_per_teu``, ``freight_usd_per_teu``, a ``cost_*_usd_per_teu`` component,
+    ``co2_kg_per_teu``)."""
     route: str | None = None
     """Only consignments on this route..."""
     routes: list[str] | None = None
@@ -50,17 +52,30 @@ class Metric(Model):
     routes); all reported cargo when none of these is given."""
     release_months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
     """Only consignments released in these calendar months."""
+    between: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
+    """Instead of ``of``: each consignment's freight per TEU (tariffs, platform hire and
+    node fees, ``network.section_freight_usd_per_teu``) on the section of its route from
+    the first of these nodes to the second, for a published section rate."""
 
     @model_validator(mode="after")
     def _columns(self) -> Metric:
         allowed = {"transit_days", "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
-                   "days_at_sea", *ACTIVITY_COLUMNS}
+                   "days_at_sea", *ACTIVITY_COLUMNS, *COST_COLUMNS}
         unknown = [c for c in self.of if c not in allowed and not (
             c.startswith("days_in_") and c.removeprefix("days_in_") in COUNTRY_NAMES)]
         if unknown:
             raise ValueError(f"unknown column {unknown[0]!r}; expected transit_days, "
                              "cost_usd_per_teu, freight_usd_per_teu, co2_kg_per_teu, a "
-                             "days_* activity column or days_in_<country code>")
+                             "cost_*_usd_per_teu component, a days_* activity column or "
+                             "days_in_<country code>")
+        if self.between is not None:
+            if "of" in self.model_fields_set:
+                raise ValueError("give 'between' (a section's freight) or 'of', not both")
+            if self.statistic in ("consignments_per_year", "teu_per_year"):
+                raise ValueError(f"'between' needs a statistic of the section's freight "
+                                 f"(mean, median, p90, p95), not {self.statistic!r}")
+            if self.between[0] == self.between[1]:
+                raise ValueError("'between' needs two different nodes")
         selectors = [k for k in ("route", "routes", "flow", "corridor")
                      if getattr(self, k) is not None]
         if len(selectors) > 1:
@@ -135,10 +150,11 @@ STATISTICS: dict[str, Callable[[np.ndarray], float]] = {
 
 
 def metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]]],
-                  years: float, n: int, keep: Callable[[dict[str, Any]], bool] | None = None
-                  ) -> list[float | None]:
+                  years: float, n: int, keep: Callable[[dict[str, Any]], bool] | None = None,
+                  sections: Mapping[str, float] | None = None) -> list[float | None]:
     """The metric in each of ``n`` replications, over the shipment rows it selects (and
-    ``keep`` keeps)."""
+    ``keep`` keeps); a ``between`` metric takes each row's value from ``sections`` (the
+    section's freight per TEU by route)."""
     values: list[float | None] = []
     for rep in range(n):
         rows = [r for r in rows_by_rep.get(rep, [])
@@ -155,7 +171,11 @@ def metric_values(metric: Metric, rows_by_rep: Mapping[int, list[dict[str, Any]]
         if metric.statistic == "teu_per_year":
             values.append(sum(r["teu"] for r in rows) / years if years > 0 else None)
             continue
-        xs = [sum(r[c] for c in metric.of) for r in rows if r["transit_days"] is not None]
+        if metric.between is not None:
+            assert sections is not None
+            xs = [sections[r["route"]] for r in rows if r["transit_days"] is not None]
+        else:
+            xs = [sum(r[c] for c in metric.of) for r in rows if r["transit_days"] is not None]
         if not xs:
             values.append(None)
             continue
@@ -188,11 +208,13 @@ def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]
     out = []
     for target in targets.targets:
         if target.metric is not None:
-            values = metric_values(target.metric, rows_by_rep, years, n)
+            values = metric_values(target.metric, rows_by_rep, years, n,
+                                   sections=_sections(target.id, target.metric, result))
         else:
             assert target.ratio is not None
-            num = metric_values(target.ratio[0], rows_by_rep, years, n)
-            den = metric_values(target.ratio[1], rows_by_rep, years, n)
+            num, den = (metric_values(m, rows_by_rep, years, n,
+                                      sections=_sections(target.id, m, result))
+                        for m in target.ratio)
             values = [a / b if a is not None and b else None for a, b in zip(num, den,
                                                                               strict=True)]
         e = estimate(values)
@@ -203,3 +225,37 @@ def calibration_rows(result: RunResult, targets: Targets) -> list[dict[str, Any]
                     "ci_low": rounded(e.low), "ci_high": rounded(e.high), "replications": e.n,
                     "passed": "yes" if passed else "no"})
     return out
+
+
+def _sections(target: str, metric: Metric, result: RunResult) -> Mapping[str, float] | None:
+    """For a ``between`` metric, the section's freight per TEU of every route it may
+    select (those that pass both nodes); a route it selects that does not is an error."""
+    if metric.between is None:
+        return None
+    scenario = result.scenario
+    start, end = metric.between
+    for node in metric.between:
+        if node not in scenario.node_kinds:
+            raise RunError(f"target {target}: between: no node {node!r} in this scenario")
+    sections: dict[str, float] = {}
+    for route, path in scenario.routes.items():
+        try:
+            sections[route] = section_freight_usd_per_teu(scenario, path, start, end)
+        except ValueError as exc:
+            named = metric.routes or ([metric.route] if metric.route else [])
+            if route in named:
+                raise RunError(f"target {target}: route {route!r} {exc}") from None
+    return _SectionCosts(target, sections)
+
+
+class _SectionCosts(dict[str, float]):
+    """Section costs by route; a consignment on a route without the section is an
+    error naming the target (a flow or corridor selection that takes in such a route)."""
+
+    def __init__(self, target: str, costs: dict[str, float]):
+        super().__init__(costs)
+        self.target = target
+
+    def __missing__(self, route: str) -> float:
+        raise RunError(f"target {self.target}: route {route!r} does not pass both nodes "
+                       "of 'between'; select only routes that do")

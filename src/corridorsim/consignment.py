@@ -26,12 +26,13 @@ class Consignment:
     __slots__ = ("id", "flow", "route", "path", "teu", "released_at", "background",
                  "teu_outstanding", "delivered_at", "activity_hours", "cost_fixed_usd_per_teu",
                  "co2_kg_per_teu", "priority", "data_draw", "visits",
-                 "expected_cost_usd_per_teu", "co2e")
+                 "expected_cost_usd_per_teu", "co2e", "cost_components")
 
     def __init__(self, cid: int, flow: str, route: str, path: tuple[str, ...], teu: int,
                  released_at: float, background: bool, cost_fixed_usd_per_teu: float,
                  co2_kg_per_teu: float, priority: int = 0, data_draw: float = 0.5,
-                 co2e: RouteEmissions | None = None):
+                 co2e: RouteEmissions | None = None,
+                 cost_components: tuple[float, ...] = ()):
         self.id = cid
         self.flow = flow
         self.route = route
@@ -55,6 +56,9 @@ class Consignment:
         """The node visits of the part that arrived last (when visits are traced)."""
         self.expected_cost_usd_per_teu: float | None = None
         """The logsum its shipper chose by (USD per TEU), where its flow chooses."""
+        self.cost_components = cost_components
+        """``cost_fixed_usd_per_teu`` by component (``network.FIXED_COST_COMPONENTS``
+        order; empty where no breakdown is known)."""
 
 
 class Visit:

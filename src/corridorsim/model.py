@@ -39,7 +39,7 @@ from corridorsim.facilities.operations import StationFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.facilities.terminal import TerminalFacility
 from corridorsim.journeys import TrainJourneys
-from corridorsim.network import free_flow_hours, route_economics
+from corridorsim.network import alternative_economics, free_flow_hours, route_economics
 from corridorsim.records import (
     AT_SEA,
     N_ACTIVITIES,
@@ -257,7 +257,9 @@ class CorridorModel:
         fixed = 0.0
         for member, share in shares.items():
             if member in alternatives:
-                fixed += share * alternatives[member].tariff_usd_per_teu
+                fixed += share * alternative_economics(
+                    self.scenario, alternatives[member].tariff_usd_per_teu, 0.0
+                ).fixed_cost_usd_per_teu
             else:
                 fixed += share * self.economics[member].fixed_cost_usd_per_teu
         return fixed + choice.risk_premium(corridor) + choice.constant(corridor)
@@ -395,7 +397,8 @@ class CorridorModel:
         consignment = Consignment(len(self.consignments), flow_name, route, path, teu,
                                   now, not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu, flow.priority,
-                                  self.data_draws[flow_name].random(), econ.co2e)
+                                  self.data_draws[flow_name].random(), econ.co2e,
+                                  econ.costs.as_tuple())
         consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
@@ -418,12 +421,15 @@ class CorridorModel:
         transit time and is delivered then, at sea all the way, loading no node."""
         alternative = self.scenario.alternatives[name]
         transit = self.outside_transit[(flow_name, name)]()
+        econ = alternative_economics(self.scenario, alternative.tariff_usd_per_teu,
+                                     alternative.co2_kg_per_teu)
         consignment = Consignment(len(self.consignments), flow_name, name,
                                   (flow.origin, flow.destination), teu, now,
-                                  not flow.reported, alternative.tariff_usd_per_teu,
-                                  alternative.co2_kg_per_teu, flow.priority,
+                                  not flow.reported, econ.fixed_cost_usd_per_teu,
+                                  econ.co2_kg_per_teu, flow.priority,
                                   self.data_draws[flow_name].random(),
-                                  self._outside_co2e(alternative.co2_kg_per_teu))
+                                  self._outside_co2e(alternative.co2_kg_per_teu),
+                                  econ.costs.as_tuple())
         consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
@@ -490,12 +496,13 @@ class CorridorModel:
         for c in self.consignments:
             if c.background or c.released_at >= self.horizon or c.released_at < self.warmup:
                 continue
-            cost = None
+            cost = inventory = None
             hours = None
             clock = None
             place_hours = None
             if c.delivered_at is not None:
-                cost = c.cost_fixed_usd_per_teu + tv * (c.delivered_at - c.released_at) / 24.0
+                inventory = tv * (c.delivered_at - c.released_at) / 24.0
+                cost = c.cost_fixed_usd_per_teu + inventory
                 if c.route in outside:  # at sea all the way, sailing: no clock kept
                     sailing = c.delivered_at - c.released_at
                     hours = _only(N_ACTIVITIES, Activity.SAILING, sailing)
@@ -515,7 +522,8 @@ class CorridorModel:
                 place_hours=place_hours, clock=clock if split else None,
                 stops=stop_records(c.visits) if c.visits is not None else None,
                 co2e_wtw_kg_per_teu=c.co2e.wtw_kg_per_teu if c.co2e is not None else None,
-                co2e_ttw_kg_per_teu=c.co2e.ttw_kg_per_teu if c.co2e is not None else None)
+                co2e_ttw_kg_per_teu=c.co2e.ttw_kg_per_teu if c.co2e is not None else None,
+                cost_components=c.cost_components, inventory_usd_per_teu=inventory)
 
     def _backlog(self) -> dict[str, tuple[int, int]]:
         """Per route: China-Europe consignments released before the horizon (warm-up

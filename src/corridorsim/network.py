@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from corridorsim.emissions import RouteEmissions, route_emissions
 from corridorsim.scenario.distributions import mean_hours
@@ -21,6 +22,31 @@ def legs_along(scenario: Scenario, path: Iterable[str]) -> list[Leg]:
     return [scenario.legs[pairs[(a, b)]] for a, b in itertools.pairwise(path)]
 
 
+FIXED_COST_COMPONENTS = ("rail_tariff", "sea_tariff", "handling", "customs", "platform",
+                         "repositioning", "insurance")
+"""The parts of a route's cost per TEU that do not depend on time, in column order."""
+
+
+@dataclass(frozen=True)
+class RouteCosts:
+    """A route's fixed cost per TEU by component (``FIXED_COST_COMPONENTS``), so the
+    results show what the money is paid for, not only its sum."""
+
+    rail_tariff: float = 0.0
+    sea_tariff: float = 0.0
+    handling: float = 0.0
+    customs: float = 0.0
+    platform: float = 0.0
+    repositioning: float = 0.0
+    insurance: float = 0.0
+    """Insurance premium and compliance per border."""
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """The components in ``FIXED_COST_COMPONENTS`` order."""
+        return (self.rail_tariff, self.sea_tariff, self.handling, self.customs,
+                self.platform, self.repositioning, self.insurance)
+
+
 @dataclass(frozen=True)
 class RouteEconomics:
     """Per-TEU money and CO2 of a route that do not depend on time."""
@@ -30,29 +56,96 @@ class RouteEconomics:
     """Under ``costs.emissions``, the WTW kg CO2e of ``co2e``."""
     co2e: RouteEmissions | None = None
     """WTW and TTW kg CO2e by ISO 14083 / GLEC, under ``costs.emissions``; else None."""
+    costs: RouteCosts = RouteCosts()
+    """``fixed_cost_usd_per_teu`` by component."""
+
+
+def _node_config(scenario: Scenario, node: str) -> Any:
+    return (scenario.terminals.get(node) or scenario.borders.get(node)
+            or scenario.ports.get(node) or scenario.stations.get(node))
 
 
 def route_economics(scenario: Scenario, path: Iterable[str]) -> RouteEconomics:
-    """Tariffs, handling and customs fees, and CO2 along a path, per TEU."""
+    """Tariffs, handling and customs fees, platform hire, repositioning of empties,
+    insurance and compliance, and CO2 along a path, per TEU."""
     path = list(path)
-    factors = scenario.costs.co2_kg_per_teu_km
+    costs = scenario.costs
+    factors = costs.co2_kg_per_teu_km
     cost = 0.0
     co2 = 0.0
+    handling = customs = rail = sea = rail_km = 0.0
     for node in path:
-        config = (scenario.terminals.get(node) or scenario.borders.get(node)
-                  or scenario.ports.get(node) or scenario.stations.get(node))
-        cost += config.handling_fee_usd_per_teu  # type: ignore[union-attr]
+        config = _node_config(scenario, node)
+        cost += config.handling_fee_usd_per_teu
         cost += getattr(config, "customs_fee_usd_per_teu", 0.0)
+        handling += config.handling_fee_usd_per_teu
+        customs += getattr(config, "customs_fee_usd_per_teu", 0.0)
     for leg in legs_along(scenario, path):
-        cost += leg.tariff_usd_per_teu + leg.tariff_usd_per_teu_km * leg.distance_km
+        tariff = leg.tariff_usd_per_teu + leg.tariff_usd_per_teu_km * leg.distance_km
+        cost += tariff
+        if isinstance(leg, RailLeg):
+            rail += tariff
+            rail_km += leg.distance_km
+        else:
+            sea += tariff
         factor = leg.co2_kg_per_teu_km
         if factor is None:
             factor = factors.rail if isinstance(leg, RailLeg) else factors.sea
         co2 += factor * leg.distance_km
-    if scenario.costs.emissions is not None:
+    borders = sum(node in scenario.borders for node in path)
+    parts = RouteCosts(
+        rail_tariff=rail, sea_tariff=sea, handling=handling, customs=customs,
+        platform=costs.platform_usd_per_teu_km * rail_km,
+        repositioning=costs.empty_return_share * costs.empty_return_share_of_tariff
+        * (rail + sea),
+        insurance=insurance_usd_per_teu(scenario)
+        + costs.compliance_usd_per_teu_per_border * borders)
+    # The tariffs and fees are summed as before, node by node and leg by leg, so a
+    # scenario without the other components keeps its costs to the last bit.
+    cost += parts.platform + parts.repositioning + parts.insurance
+    if costs.emissions is not None:
         co2e = route_emissions(scenario, path)
-        return RouteEconomics(cost, co2e.wtw_kg_per_teu, co2e)
-    return RouteEconomics(cost, co2)
+        return RouteEconomics(cost, co2e.wtw_kg_per_teu, co2e, parts)
+    return RouteEconomics(cost, co2, None, parts)
+
+
+def alternative_economics(scenario: Scenario, tariff_usd_per_teu: float,
+                          co2_kg_per_teu: float) -> RouteEconomics:
+    """An outside alternative's money and CO2 per TEU: its tariff (a sea rate, which
+    carries its own repositioning) and the cargo's insurance."""
+    insurance = insurance_usd_per_teu(scenario)
+    return RouteEconomics(tariff_usd_per_teu + insurance, co2_kg_per_teu, None,
+                          RouteCosts(sea_tariff=tariff_usd_per_teu, insurance=insurance))
+
+
+def insurance_usd_per_teu(scenario: Scenario) -> float:
+    """The cargo insurance premium of one trip per TEU, whatever the route."""
+    costs = scenario.costs
+    return costs.insurance_share_of_value * costs.cargo_value_usd_per_teu
+
+
+def section_freight_usd_per_teu(scenario: Scenario, path: Iterable[str], start: str,
+                                end: str) -> float:
+    """Tariffs, platform hire and node fees per TEU of the part of ``path`` from
+    ``start`` to ``end``: the legs between them and the nodes strictly between (what a
+    published section rate such as ERAI's 1520 mm index covers). Raises ``ValueError``
+    when the path does not pass ``start`` and then ``end``."""
+    path = list(path)
+    if start not in path or end not in path[path.index(start) + 1:]:
+        raise ValueError(f"does not pass {start!r} and then {end!r}")
+    i = path.index(start)
+    j = path.index(end, i + 1)
+    cost = 0.0
+    for node in path[i + 1:j]:
+        config = _node_config(scenario, node)
+        cost += config.handling_fee_usd_per_teu + getattr(config, "customs_fee_usd_per_teu",
+                                                          0.0)
+    per_km = scenario.costs.platform_usd_per_teu_km
+    for leg in legs_along(scenario, path[i:j + 1]):
+        cost += leg.tariff_usd_per_teu + leg.tariff_usd_per_teu_km * leg.distance_km
+        if isinstance(leg, RailLeg):
+            cost += per_km * leg.distance_km
+    return cost
 
 
 def free_flow_hours(scenario: Scenario, path: Iterable[str]) -> float:

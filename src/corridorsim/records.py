@@ -134,6 +134,11 @@ class ShipmentRecord(NamedTuple):
     """Well-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
     co2e_ttw_kg_per_teu: float | None = None
     """Tank-to-wheel kg CO2e per TEU by ISO 14083 / GLEC (``costs.emissions``), or None."""
+    cost_components: tuple[float, ...] = ()
+    """``freight_usd_per_teu`` by component (``network.FIXED_COST_COMPONENTS`` order)."""
+    inventory_usd_per_teu: float | None = None
+    """The inventory cost of its transit time (the rest of ``cost_usd_per_teu``), or None
+    while it is still in the system."""
 
     @property
     def transit_hours(self) -> float | None:

@@ -1031,8 +1031,8 @@ def draw_level_series(data: Rows, warmup_day: int | None, horizon_day: int | Non
 
 
 def cost_co2_data(summary: Rows, routes: Sequence[str]) -> list[dict[str, Any]]:
-    """Per route: mean cost (freight and the time value of cargo) and CO2 per TEU with
-    their 95 % intervals."""
+    """Per route: mean cost (every component: freight, the time value of cargo, the
+    safety stock of its spread) and CO2 per TEU with their 95 % intervals."""
     look = summary_lookup(summary)
     out = []
     for route in routes:
@@ -1067,7 +1067,7 @@ def draw_cost_co2(data: Rows, co2_label: str = "CO2 (kg per TEU)") -> MplFigure:
     routes = [r["route"] for r in data]
     colours = [CORRIDOR_COLOURS[r["corridor"]] for r in data]
     fig, (left, right) = new_figure(8.0, 1.0 + 0.32 * len(routes), 1, 2, sharey=True)
-    for ax, key, label in ((left, "cost", "cost (USD per TEU)"),
+    for ax, key, label in ((left, "cost", "cost, all components (USD per TEU)"),
                            (right, "co2", co2_label)):
         column = "cost_usd_per_teu" if key == "cost" else "co2_kg_per_teu"
         values = [r[column] or 0.0 for r in data]

@@ -42,9 +42,10 @@ FLOAT_COLUMNS = frozenset({
     "mean", "std", "ci_low", "ci_high", "half_width", "middle_mean", "northern_mean",
     "difference", "band_low", "band_high", "model_mean", "share", "constant_usd_per_teu",
     "goal", "days"})
-FLOAT_PREFIXES = ("days_", "mean_", "hours_")
+FLOAT_PREFIXES = ("days_", "mean_", "hours_", "cost_")
 """Durations and means by activity or place (``days_in_KZ``, ``mean_days_customs``,
-``hours_sailing``, ``hours_closed``): floats."""
+``hours_sailing``, ``hours_closed``), costs by component (``cost_handling_usd_per_teu``):
+floats."""
 FLOAT_SUFFIXES = ("_mean", "_halfwidth")
 """Means across replications and their half-widths (``periods.csv``): floats."""
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from corridorsim.corridors import corridor_of
+from corridorsim.network import FIXED_COST_COMPONENTS
 from corridorsim.records import (
     ACTIVITIES,
     AT_SEA,
@@ -35,11 +36,18 @@ merge ``summary`` and ``comparison``)."""
 
 ACTIVITY_COLUMNS = tuple(a.column for a in ACTIVITIES)
 
+COST_COMPONENTS = (*FIXED_COST_COMPONENTS, "inventory")
+"""The components of a consignment's ``cost_usd_per_teu``: the fixed ones (whose sum is
+``freight_usd_per_teu``) and the inventory cost of its transit time."""
+
+COST_COLUMNS = tuple(f"cost_{c}_usd_per_teu" for c in COST_COMPONENTS)
+"""Columns of ``shipments.csv`` with ``cost_usd_per_teu`` by component."""
+
 SHIPMENT_COLUMNS = ("replication", "consignment_id", "flow", "route", "corridor", "teu",
                     "released_at", "delivered_at", "transit_days", *ACTIVITY_COLUMNS,
                     "cost_usd_per_teu", "freight_usd_per_teu", "co2_kg_per_teu",
                     "co2e_wtw_kg_per_teu", "co2e_ttw_kg_per_teu",
-                    "expected_cost_usd_per_teu")
+                    "expected_cost_usd_per_teu", *COST_COLUMNS)
 
 NODE_COLUMNS = ("replication", "node", "kind", "stage", "utilisation", "mean_queue",
                 "max_queue", "mean_wait_hours", "throughput_teu", "throughput_trains",
@@ -64,7 +72,8 @@ ROUTE_COLUMNS = ("replication", "route", "corridor", "consignments_released", "t
                  "mean_co2e_wtw_kg_per_teu", "mean_co2e_ttw_kg_per_teu",
                  *(f"mean_{c}" for c in ACTIVITY_COLUMNS),
                  "backlog_consignments", "backlog_teu", "median_at_least", "p90_at_least",
-                 "p95_at_least")
+                 "p95_at_least", *(f"mean_{c}" for c in COST_COLUMNS),
+                 "cost_safety_stock_usd_per_teu")
 
 
 CORRIDOR_COLUMNS = ("replication", "corridor", "consignments_released", "teu_released",
@@ -163,6 +172,12 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
     expected = rounded_array(np.fromiter((r.expected_cost_usd_per_teu
                                           if r.expected_cost_usd_per_teu is not None
                                           else np.nan for r in records), float, n), 2)
+    fixed_parts = len(FIXED_COST_COMPONENTS)
+    no_parts = (0.0,) * fixed_parts
+    components = rounded_array(np.array(
+        [(*(r.cost_components or no_parts),
+          r.inventory_usd_per_teu if r.inventory_usd_per_teu is not None else np.nan)
+         for r in records], dtype=float).reshape(n, fixed_parts + 1).T, 2)
     teu = np.fromiter((r.teu for r in records), np.int64, n)
     places = scenario.places
     no_places = (np.nan,) * len(places)
@@ -183,6 +198,7 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
         _column(cost, delivered_mask), freight.tolist(), co2.tolist(),
         *([c.tolist() for c in co2e] if co2e is not None else ([None] * n, [None] * n)),
         _column(expected, chose),
+        *(part.tolist() for part in components[:-1]), _column(components[-1], delivered_mask),
         *(_column(days, delivered_mask) for days in place_days)]
     names = shipment_columns(places)
     shipments = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
@@ -190,7 +206,8 @@ def replication_tables(scenario: Scenario, outcome: ReplicationOutcome,
     shipment_table = ShipmentColumns(
         flows=columns[2], released_hours=released, delivered=delivered_mask,
         transit_days=transit_days, activity_days=activity_days, cost=cost, co2=co2, teu=teu,
-        place_days=place_days, places=tuple(places), co2e=co2e)
+        place_days=place_days, places=tuple(places), co2e=co2e, cost_components=components,
+        safety_stock_usd_per_teu_day=scenario.costs.safety_stock_usd_per_teu_day)
     china_europe_routes = sorted({r for f in scenario.flows.values() if f.reported
                                   for r in f.route_shares})
     promise = scenario.promised_transit
@@ -272,13 +289,19 @@ class ShipmentColumns:
     over any subset of rows given as an index array."""
 
     __slots__ = ("flows", "released_hours", "delivered", "transit_days", "activity_days",
-                 "cost", "co2", "teu", "place_days", "places", "co2e")
+                 "cost", "co2", "teu", "place_days", "places", "co2e", "cost_components",
+                 "safety_stock_usd_per_teu_day")
 
     def __init__(self, flows: list[str], released_hours: np.ndarray, delivered: np.ndarray,
                  transit_days: np.ndarray, activity_days: np.ndarray, cost: np.ndarray,
                  co2: np.ndarray, teu: np.ndarray, place_days: np.ndarray | None = None,
                  places: tuple[str, ...] = (),
-                 co2e: tuple[np.ndarray, np.ndarray] | None = None):
+                 co2e: tuple[np.ndarray, np.ndarray] | None = None,
+                 cost_components: np.ndarray | None = None,
+                 safety_stock_usd_per_teu_day: float = 0.0):
+        self.cost_components = cost_components
+        """``cost_usd_per_teu`` by component (``COST_COMPONENTS``), one row each."""
+        self.safety_stock_usd_per_teu_day = safety_stock_usd_per_teu_day
         self.place_days = place_days
         self.places = places
         self.flows = flows
@@ -328,6 +351,14 @@ def transit_kpis(table: ShipmentColumns, rows: np.ndarray, promise: float | None
     if table.co2e is not None:
         for kpi, values in zip(EMISSION_KPIS, table.co2e, strict=True):
             kpis[kpi] = rounded(np.mean(values[done]), 2)
+    if table.cost_components is not None:
+        for column, values in zip(COST_COLUMNS, table.cost_components, strict=True):
+            kpis[f"mean_{column}"] = rounded(np.mean(values[done]), 2)
+        safety = table.safety_stock_usd_per_teu_day * (kpis["p90_transit_days"]
+                                                       - kpis["median_transit_days"])
+        kpis["cost_safety_stock_usd_per_teu"] = rounded(safety, 2)
+        if safety:  # the spread's cost is the route's, so it is in its mean cost
+            kpis["mean_cost_usd_per_teu"] = rounded(np.mean(table.cost[done]) + safety, 2)
     for column, values in zip(ACTIVITY_COLUMNS, table.activity_days, strict=True):
         kpis[f"mean_{column}"] = rounded(np.mean(values[done]))
     if table.place_days is not None:

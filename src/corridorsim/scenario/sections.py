@@ -990,6 +990,28 @@ class Costs(Model):
     time_value_usd_per_teu_day: Usd = 0.0
     """Inventory carrying cost of the cargo per TEU and day in transit (0 to 10 million
     USD)."""
+    platform_usd_per_teu_km: UsdPerKm = 0.0
+    """Platform (wagon) hire per TEU-km on rail legs, where the legs' tariffs leave it
+    out (0 to 10,000 USD)."""
+    empty_return_share: Probability = 0.0
+    """Empty containers moved back per loaded TEU (0 to 1): one minus the returning
+    cargo per outbound TEU, from the published directional imbalance."""
+    empty_return_share_of_tariff: Probability = 0.0
+    """What moving one empty back costs, as a share of the route's loaded rail and sea
+    tariffs (0 to 1). Repositioning per loaded TEU is ``empty_return_share`` times this
+    times those tariffs: a charge on the cargo until empty moves are simulated."""
+    cargo_value_usd_per_teu: Usd = 0.0
+    """Value of the goods in one TEU (0 to 10 million USD), for insurance."""
+    insurance_share_of_value: Probability = 0.0
+    """Cargo insurance premium per trip, as a share of ``cargo_value_usd_per_teu``
+    (0 to 1)."""
+    compliance_usd_per_teu_per_border: Usd = 0.0
+    """Compliance per TEU at each border node a route crosses (transit guarantees,
+    sanctions screening, documents beyond the border's customs fee; 0 to 10 million
+    USD)."""
+    safety_stock_usd_per_teu_day: Usd = 0.0
+    """Carrying cost per TEU of one day of safety stock (0 to 10 million USD): a route's
+    unreliability costs this times its p90 - median transit days, per replication."""
     co2_kg_per_teu_km: EmissionFactors = EmissionFactors()
     """Default emission factors by mode."""
     emissions: Emissions | None = None
