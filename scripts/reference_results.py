@@ -173,7 +173,8 @@ def render(workers: int) -> str:
     parts = [START, "",
              f"Means over {REPLICATIONS} replications (each scenario's own seed) ± 95% "
              "half-widths; medians and p90 are per replication, then averaged. Cost is "
-             "tariffs, fees and the time value of cargo. CO2 is CO2e well-to-wheel by "
+             "every component (tariffs, fees, repositioning, insurance, the inventory "
+             "cost of time and the safety stock of the spread; routes.csv). CO2 is CO2e well-to-wheel by "
              "ISO 14083:2023 / GLEC Framework v3.0 (cited factors, assumptions labelled, "
              "in src/corridorsim/data/emission_factors.yaml). *Undelivered*: consignments "
              "released in the year still travelling at the end of the 60-day drain. "
