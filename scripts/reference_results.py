@@ -195,13 +195,14 @@ def rewrite_readme_block(argv: list[str] | None, description: str, start: str, e
                         help="exit 1 if README.md differs from a fresh run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    text = README.read_text()
-    if start not in text or end not in text:
+    if start not in README.read_text() or end not in README.read_text():
         print(f"{README}: markers {start} / {end} not found", file=sys.stderr)
         return 2
+    block = render(args.workers)
+    text = README.read_text()  # read after the long render: another block may have moved
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
-    updated = before + render(args.workers) + after
+    updated = before + block + after
     if args.check:
         if updated != text:
             print(f"README.md {what} is stale: run `{command}`", file=sys.stderr)
