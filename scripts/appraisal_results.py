@@ -55,7 +55,7 @@ def appraisal_rows(name: str, workers: int) -> tuple[dict, list[dict]]:
         raise SystemExit(f"corridorsim appraise {name} exited {code}")
     folder = ROOT / "results" / name
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return manifest, list(read_csv_table(folder / "appraisal.csv"))
+    return manifest, read_csv_table(folder / "appraisal.csv")[1]
 
 
 def render(workers: int) -> str:
