@@ -18,8 +18,8 @@ from corridorsim.sim.streams import FLOW_ARRIVALS, FLOW_ROUTE, FLOW_SIZE, Random
 HOURS_PER_WEEK = 168.0
 
 Release = Callable[[str, Flow, str, int, float | None], None]
-"""(flow name, flow, route, TEU, the chooser's expected cost per TEU or None)."""
-"""Receives each new consignment: flow name, flow, route, TEU."""
+"""Receives each new consignment: flow name, flow, route, TEU, and the expected cost per
+TEU its shipper chose by (None for a flow with fixed shares)."""
 
 
 class FlowReleases:

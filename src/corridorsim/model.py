@@ -31,7 +31,6 @@ from corridorsim.disruptions import (
     start_closure,
     start_outage,
 )
-from corridorsim.emissions import RouteEmissions
 from corridorsim.facilities.base import FacilitySetting, NodeFacility, ServicePoint
 from corridorsim.facilities.border import BorderFacility
 from corridorsim.facilities.interruptions import interruptible_kind
@@ -39,7 +38,12 @@ from corridorsim.facilities.operations import StationFacility
 from corridorsim.facilities.port import PortFacility
 from corridorsim.facilities.terminal import TerminalFacility
 from corridorsim.journeys import TrainJourneys
-from corridorsim.network import alternative_economics, free_flow_hours, route_economics
+from corridorsim.network import (
+    RouteEconomics,
+    alternative_economics,
+    free_flow_hours,
+    route_economics,
+)
 from corridorsim.records import (
     AT_SEA,
     N_ACTIVITIES,
@@ -116,6 +120,7 @@ class CorridorModel:
         self.paths = {name: tuple(nodes) for name, nodes in scenario.routes.items()}
         self.economics = {name: route_economics(scenario, nodes)
                           for name, nodes in scenario.routes.items()}
+        self.outside_economics = _outside_economics(scenario)
         self.consignments: list[Consignment] = []
         self.released_teu = 0
         self.outside_delivered_teu = 0
@@ -257,9 +262,7 @@ class CorridorModel:
         fixed = 0.0
         for member, share in shares.items():
             if member in alternatives:
-                fixed += share * alternative_economics(
-                    self.scenario, alternatives[member].tariff_usd_per_teu, 0.0
-                ).fixed_cost_usd_per_teu
+                fixed += share * self.outside_economics[member].fixed_cost_usd_per_teu
             else:
                 fixed += share * self.economics[member].fixed_cost_usd_per_teu
         return fixed + choice.risk_premium(corridor) + choice.constant(corridor)
@@ -306,8 +309,10 @@ class CorridorModel:
             if service != before.vessel_services[name]:
                 self.services[name].update(service)
         economics = {name: route_economics(after, nodes) for name, nodes in after.routes.items()}
-        if economics != self.economics:  # tariffs or fees: consignments released from now
-            self.economics = economics
+        outside = _outside_economics(after)
+        if economics != self.economics or outside != self.outside_economics:
+            # tariffs or fees: consignments released from now
+            self.economics, self.outside_economics = economics, outside
             for flow_name, choice in self.choices.items():
                 written = self.scenario.flows[flow_name].choice
                 assert written is not None
@@ -398,7 +403,7 @@ class CorridorModel:
                                   now, not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu, flow.priority,
                                   self.data_draws[flow_name].random(), econ.co2e,
-                                  econ.costs.as_tuple())
+                                  econ.costs)
         consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
@@ -419,17 +424,14 @@ class CorridorModel:
                          now: float, expected_cost: float | None = None) -> None:
         """A consignment that goes by an outside alternative (the sea): it draws its
         transit time and is delivered then, at sea all the way, loading no node."""
-        alternative = self.scenario.alternatives[name]
         transit = self.outside_transit[(flow_name, name)]()
-        econ = alternative_economics(self.scenario, alternative.tariff_usd_per_teu,
-                                     alternative.co2_kg_per_teu)
+        econ = self.outside_economics[name]
         consignment = Consignment(len(self.consignments), flow_name, name,
                                   (flow.origin, flow.destination), teu, now,
                                   not flow.reported, econ.fixed_cost_usd_per_teu,
                                   econ.co2_kg_per_teu, flow.priority,
-                                  self.data_draws[flow_name].random(),
-                                  self._outside_co2e(alternative.co2_kg_per_teu),
-                                  econ.costs.as_tuple())
+                                  self.data_draws[flow_name].random(), econ.co2e,
+                                  econ.costs)
         consignment.expected_cost_usd_per_teu = expected_cost
         self.consignments.append(consignment)
         self.released_teu += teu
@@ -442,13 +444,6 @@ class CorridorModel:
             consignment.delivered_at = delivered_at
             consignment.teu_outstanding = 0
             self.outside_delivered_teu += teu
-
-    def _outside_co2e(self, co2_kg_per_teu: float) -> RouteEmissions | None:
-        """An outside alternative's one CO2 figure, as its WTW and TTW under
-        ``costs.emissions`` (no split is given for it)."""
-        if self.scenario.costs.emissions is None:
-            return None
-        return RouteEmissions(co2_kg_per_teu, co2_kg_per_teu)
 
     # --- running -------------------------------------------------------------------------
 
@@ -535,6 +530,12 @@ class CorridorModel:
             count, teu = backlog.get(c.route, (0, 0))
             backlog[c.route] = (count + 1, teu + c.teu_outstanding)
         return backlog
+
+
+def _outside_economics(scenario: Scenario) -> dict[str, RouteEconomics]:
+    """Each outside alternative's money and CO2 per TEU, once per scenario state."""
+    return {name: alternative_economics(scenario, a.tariff_usd_per_teu, a.co2_kg_per_teu)
+            for name, a in scenario.alternatives.items()}
 
 
 def _node_configs(scenario: Scenario) -> Iterator[tuple[str, str, Any]]:

@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from corridorsim.emissions import RouteEmissions, route_emissions
 from corridorsim.scenario.distributions import mean_hours
@@ -27,10 +27,10 @@ FIXED_COST_COMPONENTS = ("rail_tariff", "sea_tariff", "handling", "customs", "pl
 """The parts of a route's cost per TEU that do not depend on time, in column order."""
 
 
-@dataclass(frozen=True)
-class RouteCosts:
+class RouteCosts(NamedTuple):
     """A route's fixed cost per TEU by component (``FIXED_COST_COMPONENTS``), so the
-    results show what the money is paid for, not only its sum."""
+    results show what the money is paid for, not only its sum. A tuple in column order,
+    so each consignment carries its route's as it is, with no copy."""
 
     rail_tariff: float = 0.0
     sea_tariff: float = 0.0
@@ -43,8 +43,11 @@ class RouteCosts:
 
     def as_tuple(self) -> tuple[float, ...]:
         """The components in ``FIXED_COST_COMPONENTS`` order."""
-        return (self.rail_tariff, self.sea_tariff, self.handling, self.customs,
-                self.platform, self.repositioning, self.insurance)
+        return tuple(self)
+
+
+NO_COSTS = RouteCosts()
+"""A route with no fixed cost."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class RouteEconomics:
     """Under ``costs.emissions``, the WTW kg CO2e of ``co2e``."""
     co2e: RouteEmissions | None = None
     """WTW and TTW kg CO2e by ISO 14083 / GLEC, under ``costs.emissions``; else None."""
-    costs: RouteCosts = RouteCosts()
+    costs: RouteCosts = NO_COSTS
     """``fixed_cost_usd_per_teu`` by component."""
 
 
@@ -114,7 +117,10 @@ def alternative_economics(scenario: Scenario, tariff_usd_per_teu: float,
     """An outside alternative's money and CO2 per TEU: its tariff (a sea rate, which
     carries its own repositioning) and the cargo's insurance."""
     insurance = insurance_usd_per_teu(scenario)
-    return RouteEconomics(tariff_usd_per_teu + insurance, co2_kg_per_teu, None,
+    # Its one CO2 figure stands for both WTW and TTW under the standard (none is split).
+    co2e = (RouteEmissions(co2_kg_per_teu, co2_kg_per_teu)
+            if scenario.costs.emissions is not None else None)
+    return RouteEconomics(tariff_usd_per_teu + insurance, co2_kg_per_teu, co2e,
                           RouteCosts(sea_tariff=tariff_usd_per_teu, insurance=insurance))
 
 

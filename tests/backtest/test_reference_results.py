@@ -1,4 +1,5 @@
-"""The README's reference-scenario tables match a fresh run of the current model."""
+"""The README's generated tables (reference scenarios, reference appraisals) match a
+fresh run of the current model."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from ..conftest import REPO
 
 
 @pytest.mark.slow
-def test_readme_results_tables_are_current(capsys):
-    spec = importlib.util.spec_from_file_location(
-        "reference_results", REPO / "scripts" / "reference_results.py")
+@pytest.mark.parametrize("script", ["reference_results", "appraisal_results"])
+def test_readme_tables_are_current(script, capsys):
+    spec = importlib.util.spec_from_file_location(script, REPO / "scripts" / f"{script}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
